@@ -1,0 +1,35 @@
+# Quick start: `make demo`, then `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+EXAMPLE := examples/tutorial
+
+.PHONY: demo test venv lint-imports clean
+
+$(BIN)/podwall: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/podwall
+
+venv: $(BIN)/podwall
+
+demo: venv
+	@echo "== podwall reach -f $(EXAMPLE) --by workload"
+	@$(BIN)/podwall reach -f $(EXAMPLE) --by workload
+	@echo
+	@echo "== podwall explain -f $(EXAMPLE) production/Deployment/frontend production/Deployment/backend 8080/TCP"
+	@$(BIN)/podwall explain -f $(EXAMPLE) production/Deployment/frontend production/Deployment/backend 8080/TCP || true
+	@echo
+	@echo "== podwall explain -f $(EXAMPLE) production/Deployment/frontend production/Deployment/database 5432/TCP"
+	@$(BIN)/podwall explain -f $(EXAMPLE) production/Deployment/frontend production/Deployment/database 5432/TCP || true
+	@echo
+	@echo "== podwall explain -f $(EXAMPLE) production/Deployment/backend production/Deployment/database 5432/TCP"
+	@$(BIN)/podwall explain -f $(EXAMPLE) production/Deployment/backend production/Deployment/database 5432/TCP
+
+test: venv
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -1,0 +1,44 @@
+"""podwall: generate, analyse, explain, lint and prove Kubernetes NetworkPolicies.
+
+The stable library API; the CLI is a thin shell over these functions.
+"""
+
+__version__ = "0.1.0"
+
+from podwall.engine import (  # noqa: E402
+    EngineOptions,
+    Explanation,
+    External,
+    Probe,
+    Reachability,
+    Verdict,
+    View,
+    evaluate,
+    explain,
+    reach,
+)
+from podwall.errors import InputErrors, Location, ManifestError, PodwallError, UsageError  # noqa: E402
+from podwall.loader import load, load_text  # noqa: E402
+from podwall.model import Cluster  # noqa: E402
+
+__all__ = [
+    "Cluster",
+    "EngineOptions",
+    "Explanation",
+    "External",
+    "InputErrors",
+    "Location",
+    "ManifestError",
+    "PodwallError",
+    "Probe",
+    "Reachability",
+    "UsageError",
+    "Verdict",
+    "View",
+    "__version__",
+    "evaluate",
+    "explain",
+    "load",
+    "load_text",
+    "reach",
+]

@@ -1,0 +1,5 @@
+"""``python -m podwall``."""
+
+from podwall.cli.app import main
+
+raise SystemExit(main())

@@ -1,0 +1,32 @@
+"""``podwall explain``: why one flow is allowed or denied."""
+
+from __future__ import annotations
+
+import click
+
+from podwall.cli.common import engine_options, input_options, load_input
+from podwall.cli.env import Environment
+from podwall.cli.exit import ExitStatus
+from podwall.engine import Probe, explain
+from podwall.render import EXPLAIN_FORMATS
+
+
+@click.command("explain")
+@input_options
+@click.option("-o", "--output", type=click.Choice(sorted(EXPLAIN_FORMATS)), default="text", show_default=True)
+@click.argument("source")
+@click.argument("destination")
+@click.argument("port", metavar="PORT[/PROTO]")
+@click.pass_obj
+def explain_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
+                    output, source, destination, port) -> int:
+    """Why can (not) SOURCE reach DESTINATION on PORT?
+
+    SOURCE and DESTINATION are NAMESPACE/POD, NAMESPACE/KIND/NAME (Deployment, StatefulSet, ...;
+    a Service as destination) or an IP address. Exit code 0 if allowed, 1 if denied.
+    """
+    probe = Probe.parse(port)
+    cluster = load_input(env, paths, namespace, lenient, verbose)
+    result = explain(cluster, source, destination, probe, engine_options(ipblock_ignores_pods))
+    env.out(EXPLAIN_FORMATS[output](result))
+    return ExitStatus.SUCCESS if result.allowed else ExitStatus.DENIED_OR_FINDINGS

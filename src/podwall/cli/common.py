@@ -1,0 +1,57 @@
+"""Options every verb that reads manifests shares, and the load step behind them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from podwall.cli.env import Environment
+from podwall.engine import EngineOptions
+from podwall.loader import load
+from podwall.model import Cluster
+
+
+def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``-f``, ``-n``, ``-A``, ``--lenient``, ``-v`` and the engine switches."""
+    decorators = [
+        click.option("-f", "--filename", "paths", multiple=True, required=True, metavar="PATH",
+                     help="Manifest file, directory (walked recursively for *.yaml, *.yml, *.json) or - for stdin. Repeatable."),
+        click.option("-n", "--namespace", default=None, metavar="NS",
+                     help="Namespace for objects that name none (default: default); also limits the subjects shown to NS."),
+        click.option("-A", "--all-namespaces", is_flag=True,
+                     help="Show subjects of every namespace (the default when -n is not given)."),
+        click.option("--lenient", is_flag=True,
+                     help="Skip invalid objects with a warning instead of stopping."),
+        click.option("-v", "--verbose", is_flag=True,
+                     help="List the objects that were skipped, by kind."),
+        click.option("--ipblock-ignores-pods", is_flag=True,
+                     help="ipBlocks match only addresses outside the cluster, never pod IPs (some CNIs)."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def load_input(env: Environment, paths: tuple[str, ...], namespace: str | None, lenient: bool, verbose: bool) -> Cluster:
+    """Load manifests and report warnings (and, with -v, what was skipped) on stderr."""
+    cluster = load(paths, default_namespace=namespace or "default", lenient=lenient, stdin=env.stdin)
+    for warning in cluster.warnings:
+        env.err(f"warning: {warning}" if not warning.startswith("warning:") else warning)
+    if verbose:
+        for kind, count in sorted(cluster.skipped.items()):
+            env.err(f"skipped: {count} {kind} object{'s' if count != 1 else ''} (not used by podwall)")
+    return cluster
+
+
+def engine_options(ipblock_ignores_pods: bool) -> EngineOptions:
+    """Engine switches from flags."""
+    return EngineOptions(ipblock_matches_pods=not ipblock_ignores_pods)
+
+
+def namespaces_shown(namespace: str | None, all_namespaces: bool) -> set[str] | None:
+    """``-n`` limits the subjects; ``-A`` (or neither) shows every namespace."""
+    if namespace and all_namespaces:
+        raise click.UsageError("-n and -A cannot be used together")
+    return {namespace} if namespace else None

@@ -1,0 +1,29 @@
+"""The terminal the CLI talks to, injectable so tests drive the real ``main``."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+
+@dataclass
+class Environment:
+    """Standard streams and whether stdout/stderr are terminals."""
+
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+
+    @property
+    def stderr_isatty(self) -> bool:
+        """Progress and colour go to stderr only when it is a terminal."""
+        return bool(getattr(self.stderr, "isatty", lambda: False)())
+
+    def out(self, text: str) -> None:
+        """Write a result to stdout."""
+        self.stdout.write(text)
+
+    def err(self, line: str) -> None:
+        """Write one diagnostic line to stderr."""
+        self.stderr.write(line.rstrip("\n") + "\n")

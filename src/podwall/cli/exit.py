@@ -1,0 +1,13 @@
+"""Exit codes: the only contract scripts have with the CLI."""
+
+from enum import IntEnum, unique
+
+
+@unique
+class ExitStatus(IntEnum):
+    """Documented exit codes (also in the README)."""
+
+    SUCCESS = 0
+    DENIED_OR_FINDINGS = 1  # explain: the flow is denied; lint/diff: findings at or above --fail-on
+    ERROR = 2  # usage or input error, printed as one line per problem
+    INTERRUPTED = 130  # 128 + SIGINT

@@ -1,0 +1,98 @@
+"""Decide one flow with its reasons; the explain path and the reference for the matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from podwall.engine.match import (
+    Endpoint,
+    rule_peers_match,
+    rule_ports_match,
+    selects,
+)
+from podwall.engine.options import EngineOptions, External, Probe
+from podwall.engine.verdict import Basis, DirectionVerdict, RuleMiss, RuleRef, Verdict
+from podwall.model import Cluster, Direction, Labels, NetworkPolicy, Rule
+
+
+def namespace_labels(cluster: Cluster) -> dict[str, Labels]:
+    """Namespace name -> labels, for namespaceSelector matching."""
+    return {ns.name: ns.labels for ns in cluster.namespaces}
+
+
+def endpoint_key(endpoint: Endpoint) -> str:
+    """How an endpoint is named in verdicts."""
+    return endpoint.key
+
+
+def evaluate(
+    cluster: Cluster,
+    source: Endpoint,
+    destination: Endpoint,
+    probe: Probe,
+    options: EngineOptions = EngineOptions(),
+    *,
+    labels: Mapping[str, Labels] | None = None,
+) -> Verdict:
+    """Judge traffic from ``source`` to ``destination`` on ``probe``.
+
+    1. A pod to itself is always allowed (loopback).
+    2. Egress is judged on the source pod, ingress on the destination pod; an
+       external end is not judged.
+    3. Each side: not isolated -> allowed; isolated -> allowed iff some rule of
+       some policy isolating it admits the other end on the probe.
+    """
+    ns_labels = labels if labels is not None else namespace_labels(cluster)
+    if source == destination and not isinstance(source, External):
+        egress = DirectionVerdict(Direction.EGRESS, source.key, Basis.SELF)
+        ingress = DirectionVerdict(Direction.INGRESS, destination.key, Basis.SELF)
+    else:
+        egress = _judge(cluster.policies, Direction.EGRESS, source, destination, destination, probe, ns_labels, options)
+        ingress = _judge(cluster.policies, Direction.INGRESS, destination, source, destination, probe, ns_labels, options)
+    return Verdict(source.key, destination.key, probe, egress, ingress)
+
+
+def _judge(
+    policies: tuple[NetworkPolicy, ...],
+    direction: Direction,
+    subject: Endpoint,
+    other: Endpoint,
+    destination: Endpoint,
+    probe: Probe,
+    ns_labels: Mapping[str, Labels],
+    options: EngineOptions,
+) -> DirectionVerdict:
+    if isinstance(subject, External):
+        return DirectionVerdict(direction, subject.key, Basis.EXTERNAL)
+    if subject.host_network:
+        return DirectionVerdict(direction, subject.key, Basis.HOST_NETWORK)
+    isolating = [p for p in policies if p.isolates(direction) and selects(p, subject)]
+    if not isolating:
+        return DirectionVerdict(direction, subject.key, Basis.NOT_ISOLATED)
+    allowed: list[RuleRef] = []
+    misses: list[RuleMiss] = []
+    for policy in isolating:
+        for rule in policy.rules(direction):
+            ref = RuleRef(policy.key, direction, rule.index)
+            peers_ok = rule_peers_match(rule, other, ns_labels, options)
+            ports_ok = rule_ports_match(rule, probe, destination)
+            if peers_ok and ports_ok:
+                allowed.append(ref)
+            else:
+                misses.append(RuleMiss(ref, peers_ok, ports_ok, *describe_rule(rule)))
+    return DirectionVerdict(
+        direction,
+        subject.key,
+        Basis.RULE if allowed else Basis.NO_RULE,
+        isolated_by=tuple(p.key for p in isolating),
+        allowed_by=tuple(allowed),
+        misses=tuple(misses),
+    )
+
+
+def describe_rule(rule: Rule) -> tuple[str, str]:
+    """What a rule admits, in words: (``port 53/UDP, 53/TCP``, ``to every pod in every namespace``)."""
+    ports = "every port" if rule.all_ports else "port " + ", ".join(str(s) for s in rule.ports)
+    word = "from" if rule.direction is Direction.INGRESS else "to"
+    peers = "anywhere" if rule.all_peers else " or ".join(str(p) for p in rule.peers)
+    return ports, f"{word} {peers}"

@@ -1,0 +1,166 @@
+"""The connectivity matrix over pod classes, with bitsets instead of pod pairs.
+
+For a probe p, with E(s) the classes a source class s may send to and I(d) the
+classes a destination class d accepts from, traffic s -> d is allowed iff
+d in E(s) and s in I(d). E is computed per distinct set of egress-isolating
+policies; destinations are grouped by equal I, so the work is
+classes x distinct-rule-sets, never pods x pods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from podwall.engine.classes import PodClasses, bits
+from podwall.engine.evaluate import namespace_labels
+from podwall.engine.match import namespace_matches
+from podwall.engine.options import Probe
+from podwall.model import (
+    Cluster,
+    Direction,
+    IPBlockPeer,
+    LabelSelector,
+    NetworkPolicy,
+    PodPeer,
+    PortSpec,
+    Protocol,
+    Rule,
+)
+
+
+class ClassMatrix:
+    """Allowed destination classes per (probe, source class)."""
+
+    def __init__(self, cluster: Cluster, classes: PodClasses) -> None:
+        self._classes = classes
+        self._reps = classes.representatives
+        self._all = classes.all
+        self._ns_labels = namespace_labels(cluster)
+        self._selector_cache: dict[tuple[str, LabelSelector | None], int] = {}
+        self._peer_cache: dict[object, int] = {}
+        self._named_cache: dict[tuple[str, Protocol, int], int] = {}
+        self._ingress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
+        self._egress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
+        for policy in cluster.policies:
+            selected = self._select(policy.namespace, policy.pod_selector, policies=True)
+            for c in bits(selected):
+                if policy.isolates(Direction.INGRESS):
+                    self._ingress[c].append(policy)
+                if policy.isolates(Direction.EGRESS):
+                    self._egress[c].append(policy)
+
+    # -- selector and peer sets ------------------------------------------------
+
+    def _select(self, namespace: str, selector: LabelSelector | None, *, policies: bool = False) -> int:
+        """Non-host-network classes of a namespace matching a pod selector (None: all)."""
+        key = (namespace, selector)
+        mask = self._selector_cache.get(key)
+        if mask is None:
+            mask = 0
+            for c in bits(self._classes.by_namespace.get(namespace, 0)):
+                rep = self._reps[c]
+                if not rep.host_network and (selector is None or selector.matches(rep.labels)):
+                    mask |= 1 << c
+            self._selector_cache[key] = mask
+        return mask
+
+    def _peer(self, peer: PodPeer | IPBlockPeer) -> int:
+        mask = self._peer_cache.get(peer)
+        if mask is None:
+            if isinstance(peer, IPBlockPeer):
+                mask = self._classes.ipblock_masks.get(peer, 0)
+            else:
+                mask = 0
+                for ns in self._classes.by_namespace:
+                    if namespace_matches(peer, ns, self._ns_labels):
+                        mask |= self._select(ns, peer.pod_selector)
+            self._peer_cache[peer] = mask
+        return mask
+
+    def peers(self, rule: Rule) -> int:
+        """Classes a rule's peers match (no peers: all)."""
+        if rule.all_peers:
+            return self._all
+        mask = 0
+        for peer in rule.peers:
+            mask |= self._peer(peer)
+        return mask
+
+    def ports(self, rule: Rule, probe: Probe) -> int:
+        """Destination classes for which a rule's ports admit the probe."""
+        if rule.all_ports:
+            return self._all
+        mask = 0
+        for spec in rule.ports:
+            if spec.protocol is not probe.protocol:
+                continue
+            if isinstance(spec.port, str):
+                mask |= self._named(spec.port, probe)
+            elif spec.port is None or _numeric_admits(spec, probe.port):
+                return self._all
+        return mask
+
+    def _named(self, name: str, probe: Probe) -> int:
+        key = (name, probe.protocol, probe.port)
+        mask = self._named_cache.get(key)
+        if mask is None:
+            mask = 0
+            for c, rep in enumerate(self._reps):
+                if rep.named_port(name, probe.protocol) == probe.port:
+                    mask |= 1 << c
+            self._named_cache[key] = mask
+        return mask
+
+    # -- the matrix --------------------------------------------------------------
+
+    def allowed(self, probe: Probe) -> list[int]:
+        """For each source class, the bitset of destination classes it may reach."""
+        egress_cache: dict[tuple[int, ...], int] = {}
+        sends: list[int] = []
+        for policies in self._egress:
+            if not policies:
+                sends.append(self._all)
+                continue
+            key = tuple(id(p) for p in policies)
+            mask = egress_cache.get(key)
+            if mask is None:
+                mask = 0
+                for policy in policies:
+                    for rule in policy.egress:
+                        mask |= self.peers(rule) & self.ports(rule, probe)
+                egress_cache[key] = mask
+            sends.append(mask)
+
+        # destinations grouped by the set of sources they accept from
+        accept_groups: dict[int, int] = {}
+        for d, policies in enumerate(self._ingress):
+            if not policies:
+                sources = self._all
+            else:
+                sources = 0
+                for policy in policies:
+                    for rule in policy.ingress:
+                        if self.ports(rule, probe) >> d & 1:
+                            sources |= self.peers(rule)
+            accept_groups[sources] = accept_groups.get(sources, 0) | (1 << d)
+
+        result: list[int] = []
+        groups = list(accept_groups.items())
+        for s, send in enumerate(sends):
+            reachable = 0
+            for sources, dests in groups:
+                if sources >> s & 1:
+                    reachable |= dests
+            result.append(send & reachable)
+        return result
+
+
+def _numeric_admits(spec: PortSpec, port: int) -> bool:
+    end = spec.end_port if spec.end_port is not None else spec.port
+    return spec.port <= port <= end  # type: ignore[operator]
+
+
+def class_matrix(cluster: Cluster, classes: PodClasses, probes: Sequence[Probe]) -> dict[Probe, list[int]]:
+    """The allowed bitsets for every probe."""
+    matrix = ClassMatrix(cluster, classes)
+    return {probe: matrix.allowed(probe) for probe in probes}

@@ -1,0 +1,58 @@
+"""Engine inputs that are not objects: probes, external endpoints and switches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from podwall.errors import UsageError
+from podwall.model import IPAddress, Protocol
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Probe:
+    """A destination port and protocol to judge; ordered by (port, protocol)."""
+
+    port: int
+    protocol: Protocol = Protocol.TCP
+
+    @classmethod
+    def parse(cls, text: str) -> Probe:
+        """Parse ``8080``, ``8080/TCP`` or ``53/udp``; raise UsageError otherwise."""
+        number, _, proto = text.strip().partition("/")
+        try:
+            port = int(number)
+        except ValueError:
+            raise UsageError(f"invalid probe {text!r}: expected PORT or PORT/PROTOCOL, e.g. 8080/TCP") from None
+        if not 1 <= port <= 65535:
+            raise UsageError(f"invalid probe {text!r}: port must be 1-65535")
+        try:
+            protocol = Protocol(proto.upper()) if proto else Protocol.TCP
+        except ValueError:
+            raise UsageError(f"invalid probe {text!r}: protocol must be TCP, UDP or SCTP") from None
+        return cls(port, protocol)
+
+    def __str__(self) -> str:
+        return f"{self.port}/{self.protocol.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class External:
+    """An address outside every pod; only the pod side of its flows is judged."""
+
+    address: IPAddress
+
+    @property
+    def key(self) -> str:
+        """The address as text."""
+        return str(self.address)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """Switches for the points where SEMANTICS.md records a convention.
+
+    ``ipblock_matches_pods``: an ipBlock also matches pods whose IP is in range
+    (the conformance tests' and most plugins' behaviour); False ignores pod IPs.
+    """
+
+    ipblock_matches_pods: bool = True

@@ -1,0 +1,92 @@
+"""A verdict is data that contains its reasons; renderers only phrase them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from podwall.engine.options import Probe
+from podwall.model import Direction
+
+
+class Basis(str, Enum):
+    """Why one direction of a flow came out as it did."""
+
+    SELF = "self"  # a pod to itself (loopback): always allowed
+    EXTERNAL = "external"  # this end is outside the cluster: nothing to judge
+    HOST_NETWORK = "host-network"  # host-network pods are never selected by policies
+    NOT_ISOLATED = "not-isolated"  # no policy selects the pod for this direction
+    RULE = "rule"  # isolated, and at least one rule admits the flow
+    NO_RULE = "no-rule"  # isolated, and no rule admits the flow
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    """A rule of a policy: ``index`` is its 0-based position in spec.ingress/spec.egress."""
+
+    policy: str
+    direction: Direction
+    index: int
+
+    @property
+    def field(self) -> str:
+        """The rule's path in the manifest, e.g. ``spec.ingress[0]``."""
+        return f"spec.{self.direction.value.lower()}[{self.index}]"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMiss:
+    """A rule of an isolating policy that did not admit the flow, and which half failed."""
+
+    rule: RuleRef
+    peers_match: bool
+    ports_match: bool
+    admits_ports: str  # the rule's ports in words: "port 53/UDP, 53/TCP" or "every port"
+    admits_peers: str  # the rule's peers in words: "every pod in every namespace"
+
+    @property
+    def admits(self) -> str:
+        """What the rule admits, limited to the half (or both) that did not match."""
+        if self.ports_match:
+            return self.admits_peers
+        if self.peers_match:
+            return self.admits_ports
+        return f"{self.admits_ports} {self.admits_peers}"
+
+
+@dataclass(frozen=True, slots=True)
+class DirectionVerdict:
+    """One side of a flow: the source's egress or the destination's ingress."""
+
+    direction: Direction
+    subject: str
+    basis: Basis
+    isolated_by: tuple[str, ...] = ()
+    allowed_by: tuple[RuleRef, ...] = ()
+    misses: tuple[RuleMiss, ...] = ()
+
+    @property
+    def applies(self) -> bool:
+        """False when this end is external, so the direction is not judged at all."""
+        return self.basis is not Basis.EXTERNAL
+
+    @property
+    def allowed(self) -> bool:
+        """Whether this side lets the flow through."""
+        return self.basis is not Basis.NO_RULE
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The decision for one flow with both sides' reasons."""
+
+    source: str
+    destination: str
+    probe: Probe
+    egress: DirectionVerdict
+    ingress: DirectionVerdict
+
+    @property
+    def allowed(self) -> bool:
+        """Allowed iff both sides allow (SEMANTICS.md, "Isolation and the verdict")."""
+        return self.egress.allowed and self.ingress.allowed

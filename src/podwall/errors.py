@@ -1,0 +1,82 @@
+"""Errors a user can cause, each able to say where in their input it happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in the user's input.
+
+    ``line`` and ``column`` are 1-based, ``None`` when unknown; ``document`` is the
+    0-based index of the YAML document in its file, ``None`` when unknown.
+    """
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+    document: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.path]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+class PodwallError(Exception):
+    """Root of every error podwall reports to a user as one line (exit code 2)."""
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        if self.location is None:
+            return self.message
+        return f"{self.location}: {self.message}"
+
+
+class UsageError(PodwallError):
+    """The command line or a library argument is wrong."""
+
+
+class InputError(PodwallError):
+    """An input file cannot be read or parsed (I/O, malformed YAML or JSON)."""
+
+
+class ManifestError(PodwallError):
+    """An object in the input is invalid: names the object and the field at fault."""
+
+    def __init__(
+        self,
+        message: str,
+        location: Location | None = None,
+        *,
+        obj: str = "",
+        field: str = "",
+    ) -> None:
+        super().__init__(message, location)
+        self.obj = obj
+        self.field = field
+
+    def __str__(self) -> str:
+        head = f"{self.location}: " if self.location else ""
+        obj = f"{self.obj}: " if self.obj else ""
+        field = f"{self.field}: " if self.field else ""
+        return f"{head}{obj}{field}{self.message}"
+
+
+class InputErrors(PodwallError):
+    """Several input problems found in one load; each is reported on its own line."""
+
+    def __init__(self, errors: list[PodwallError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)

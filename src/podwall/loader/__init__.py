@@ -1,0 +1,78 @@
+"""Read Kubernetes manifests (files, directories, stdin, text) into a validated ``Cluster``.
+
+Everything the user can get wrong is reported as a ``PodwallError`` with a
+location, never as a traceback; the loader never prints.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TextIO
+
+from podwall.errors import UsageError
+from podwall.loader.build import Builder
+from podwall.loader.files import from_text, read_all
+from podwall.model import Cluster
+
+__all__ = ["load", "load_text"]
+
+
+def load(
+    paths: Sequence[str],
+    *,
+    default_namespace: str = "default",
+    lenient: bool = False,
+    stdin: TextIO | None = None,
+) -> Cluster:
+    """Load every manifest under ``paths`` into one Cluster.
+
+    Each path is a file (any extension), a directory (walked recursively in
+    sorted order for ``.yaml``, ``.yml`` and ``.json`` files) or ``-`` for
+    ``stdin`` (``sys.stdin`` when None). Namespaced objects without a namespace
+    go to ``default_namespace``.
+
+    Every problem is collected first; then ``InputErrors`` is raised listing
+    all of them, one line each. With ``lenient`` a problem confined to one
+    object or one malformed document only skips that part and becomes a line in
+    ``Cluster.warnings``; missing or unreadable paths are errors regardless.
+    """
+    if isinstance(paths, str):
+        raise UsageError("paths must be a sequence of paths, not one string")
+    builder = Builder(default_namespace, lenient)
+    with _collector_paused():
+        for item in read_all(paths, stdin):
+            builder.add(item)
+        return builder.cluster()
+
+
+def load_text(
+    text: str,
+    path: str = "<string>",
+    *,
+    default_namespace: str = "default",
+    lenient: bool = False,
+) -> Cluster:
+    """Load manifests from a string; ``path`` names it in messages (``.json`` marks JSON)."""
+    builder = Builder(default_namespace, lenient)
+    with _collector_paused():
+        builder.add(from_text(text, path))
+        return builder.cluster()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while loading.
+
+    Parsing allocates millions of small acyclic objects, which trigger the
+    collector over and over for nothing: about a third of the time of loading
+    10,000 pods. The previous state is always restored.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -1,0 +1,136 @@
+"""Assemble a Cluster from many inputs, collecting every problem before deciding.
+
+Why collect: a user fixing manifests wants all mistakes in one run. Strict mode
+raises one ``InputErrors`` at the end; lenient mode turns problems confined to
+one object (or one malformed document) into warnings and drops only that part.
+Missing or unreadable paths are errors in both modes: lenient is for bad
+content, not for a wrong command line.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from podwall.errors import InputError, InputErrors, Location, ManifestError, PodwallError, UsageError
+from podwall.loader import names, owners, yamlio
+from podwall.loader.convert import Converted, convert, flatten
+from podwall.loader.files import Source, Unreadable
+from podwall.loader.owners import PodDraft, WorkloadDraft
+from podwall.model import NAMESPACE_NAME_LABEL, Cluster, Namespace, NetworkPolicy, Service
+
+_OBJECT = "object"
+_DOCUMENT = "document"
+
+
+@dataclass(slots=True)
+class Builder:
+    """Accumulates objects, warnings and errors over every input of one load."""
+
+    default_namespace: str = "default"
+    lenient: bool = False
+    errors: list[PodwallError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    namespaces: list[Namespace] = field(default_factory=list)
+    pods: list[PodDraft] = field(default_factory=list)
+    workloads: list[WorkloadDraft] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    policies: list[NetworkPolicy] = field(default_factory=list)
+    _seen: dict[tuple[str, str, str], Location] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.default_namespace, str) or names.dns_label_problem(self.default_namespace):
+            raise UsageError(f"invalid default namespace {self.default_namespace!r}: must be a lowercase RFC 1123 label")
+
+    # -- inputs -------------------------------------------------------------------
+
+    def add(self, item: Source | Unreadable) -> None:
+        """Take one input from ``files.read_all``."""
+        if isinstance(item, Unreadable):
+            self._problem(item.error, _DOCUMENT if item.malformed else None)
+        else:
+            self.add_text(item.text, item.name)
+
+    def add_text(self, text: str, path: str) -> None:
+        """Parse and convert every document of one input, in document order."""
+        parsed = yamlio.parse(text, path, recover=self.lenient)
+        pending = sorted(parsed.errors, key=_document_of)
+        for document in parsed.documents:
+            while pending and _document_of(pending[0]) < document.index:
+                self._problem(pending.pop(0), _DOCUMENT)
+            if document.data is None:  # an empty document, e.g. after a trailing ---
+                continue
+            for obj in flatten(document, path):
+                if isinstance(obj, ManifestError):
+                    self._problem(obj, _OBJECT)
+                else:
+                    self._take(convert(obj, self.default_namespace))
+        for error in pending:
+            self._problem(error, _DOCUMENT)
+
+    def _take(self, result: Converted) -> None:
+        if result.errors:
+            for error in result.errors:
+                self._problem(error, _OBJECT)
+            return
+        self.warnings.extend(result.warnings)
+        if result.skipped is not None:
+            self.skipped[result.skipped] += 1
+            return
+        key = (result.kind, result.namespace, result.name)
+        first = self._seen.get(key)
+        if first is not None:
+            self._problem(
+                ManifestError(f"defined twice (first at {first})", result.location, obj=result.label), _OBJECT
+            )
+            return
+        self._seen[key] = result.location
+        value = result.value
+        if isinstance(value, Namespace):
+            self.namespaces.append(value)
+        elif isinstance(value, PodDraft):
+            self.pods.append(value)
+        elif isinstance(value, WorkloadDraft):
+            self.workloads.append(value)
+        elif isinstance(value, Service):
+            self.services.append(value)
+        elif isinstance(value, NetworkPolicy):
+            self.policies.append(value)
+
+    def _problem(self, error: PodwallError, skippable: str | None) -> None:
+        """An error, or in lenient mode a warning when only one object/document is lost."""
+        if self.lenient and skippable is not None:
+            self.warnings.append(f"warning: skipped {skippable}: {error}")
+        else:
+            self.errors.append(error)
+
+    # -- result ---------------------------------------------------------------------
+
+    def cluster(self) -> Cluster:
+        """The Cluster; raises ``InputErrors`` listing every error when there is any."""
+        if self.errors:
+            raise InputErrors(list(self.errors))
+        pods, workloads = owners.group(self.pods, self.workloads)
+        services = sorted(self.services, key=lambda s: (s.namespace, s.name))
+        policies = sorted(self.policies, key=lambda p: (p.namespace, p.name))
+        declared = {ns.name: ns for ns in self.namespaces}
+        used = {p.namespace for p in pods}
+        used.update(w.ref.namespace for w in workloads)
+        used.update(s.namespace for s in services)
+        used.update(p.namespace for p in policies)
+        for name in used - declared.keys():
+            declared[name] = Namespace(name, {NAMESPACE_NAME_LABEL: name}, implicit=True)
+        return Cluster(
+            namespaces=tuple(declared[name] for name in sorted(declared)),
+            pods=pods,
+            workloads=workloads,
+            services=tuple(services),
+            policies=tuple(policies),
+            skipped=dict(sorted(self.skipped.items())),
+            warnings=tuple(self.warnings),
+        )
+
+
+def _document_of(error: InputError) -> int:
+    return (error.location.document or 0) if error.location is not None else 0

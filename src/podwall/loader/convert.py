@@ -1,0 +1,445 @@
+"""Parsed documents -> Kubernetes objects -> model objects, one kind at a time.
+
+``flatten`` turns a document into objects (unwrapping ``kind: List`` and typed
+``*List`` kinds); ``convert`` turns one object into a model object, a "skipped"
+count, or a list of problems. Kinds other than NetworkPolicy get sensible, not
+exhaustive, validation: enough that nothing podwall reads is misread.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from podwall.errors import Location, ManifestError
+from podwall.loader import names
+from podwall.loader.fields import Report, display, is_int, join, line_of, quote, type_name
+from podwall.loader.meta import UNNAMED, describe, identity, read_meta
+from podwall.loader.netpol import convert_policy
+from podwall.loader.owners import PodDraft, WorkloadDraft
+from podwall.loader.yamlio import Document, LineDict, LineList
+from podwall.model import (
+    NAMESPACE_NAME_LABEL,
+    ContainerPort,
+    IPAddress,
+    Namespace,
+    NetworkPolicy,
+    Pod,
+    Protocol,
+    Service,
+    ServicePort,
+    Workload,
+    WorkloadRef,
+)
+
+NETWORK_POLICY_API = "networking.k8s.io/v1"
+
+#: API groups each converted kind may come from ("" is the core group).
+KIND_GROUPS: dict[str, frozenset[str]] = {
+    "Namespace": frozenset({""}),
+    "Pod": frozenset({""}),
+    "Service": frozenset({""}),
+    "ReplicationController": frozenset({""}),
+    "Deployment": frozenset({"apps", "extensions"}),
+    "DaemonSet": frozenset({"apps", "extensions"}),
+    "ReplicaSet": frozenset({"apps", "extensions"}),
+    "StatefulSet": frozenset({"apps"}),
+    "Job": frozenset({"batch"}),
+    "CronJob": frozenset({"batch"}),
+}
+
+#: Workload kinds whose ``spec.replicas`` the API defaults to 1.
+_REPLICATED = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "ReplicationController"})
+
+#: Policy kinds of other APIs that are cluster-scoped (so their messages show no namespace).
+_CLUSTER_SCOPED_POLICIES = frozenset(
+    {
+        "AdminNetworkPolicy",
+        "BaselineAdminNetworkPolicy",
+        "ClusterNetworkPolicy",
+        "GlobalNetworkPolicy",
+        "StagedGlobalNetworkPolicy",
+        "CiliumClusterwideNetworkPolicy",
+    }
+)
+
+_PROTOCOLS = {p.value: p for p in Protocol}
+_MAX_LIST_DEPTH = 8
+
+#: What the API accepts: a kind is a DNS-1035 label once lowercased (CRD rule);
+#: an apiVersion is ``[group/]version``, group a DNS subdomain, version a DNS label.
+_KIND = re.compile(r"[A-Za-z]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?")
+_API_VERSION = re.compile(
+    r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+)
+
+NOT_EVALUATED = "not evaluated yet: podwall evaluates only networking.k8s.io/v1 NetworkPolicy; flows shown ignore it"
+
+
+@dataclass(frozen=True, slots=True)
+class RawObject:
+    """One Kubernetes object as parsed, with where it starts."""
+
+    data: LineDict
+    kind: str
+    api_version: str
+    location: Location
+
+
+@dataclass(slots=True)
+class Converted:
+    """What became of one object.
+
+    Exactly one of: ``errors`` non-empty (invalid), ``skipped`` set (a count
+    under that key), or ``value`` set (a model object or draft).
+    """
+
+    kind: str
+    namespace: str
+    name: str
+    location: Location
+    value: Namespace | PodDraft | WorkloadDraft | Service | NetworkPolicy | None = None
+    errors: list[ManifestError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``Kind ns/name`` for messages."""
+        return describe(self.kind, self.name, self.namespace)
+
+
+# -- documents -> objects ---------------------------------------------------------
+
+
+def flatten(document: Document, path: str) -> Iterator[RawObject | ManifestError]:
+    """The objects of one document; Lists are unwrapped, items keep their own lines."""
+    location = Location(path, document.line, document=document.index)
+    yield from _objects(document.data, location, None, 0)
+
+
+def _objects(
+    data: Any, location: Location, inherited: tuple[str, str] | None, depth: int
+) -> Iterator[RawObject | ManifestError]:
+    if not isinstance(data, LineDict):
+        yield ManifestError(
+            f"expected a Kubernetes object (a mapping with apiVersion and kind), not {type_name(data)}", location
+        )
+        return
+    if data.line is not None:
+        location = replace(location, line=data.line)
+    kind: Any = data.get("kind")
+    api_version: Any = data.get("apiVersion")
+    if inherited is not None:  # items of a typed list (PodList) may omit kind and apiVersion
+        kind = inherited[0] if kind is None else kind
+        api_version = inherited[1] if api_version is None else api_version
+    problems = []
+    name = identity(data, namespaced=False, default_namespace="")[0]
+    shown_kind = display(kind) if isinstance(kind, str) and _KIND.fullmatch(kind) else ""
+    obj = " ".join(part for part in (shown_kind, display(name) if name != UNNAMED else "") if part)
+    for key, value, syntax in (("apiVersion", api_version, _API_VERSION), ("kind", kind, _KIND)):
+        field_location = replace(location, line=line_of(data, key))
+        if value is None or value == "":
+            problems.append(ManifestError(f"missing required field {quote(key)}", location, obj=obj))
+        elif not isinstance(value, str):
+            problems.append(
+                ManifestError(f"must be a string, not {type_name(value)}", field_location, obj=obj, field=key)
+            )
+        elif not syntax.fullmatch(value):
+            problems.append(ManifestError(f"invalid {key} {quote(value)}", field_location, obj=obj, field=key))
+    if problems:
+        yield from problems
+        return
+    if kind == "List" or (kind.endswith("List") and "items" in data):
+        items = data.get("items")
+        if items is None:
+            return
+        if not isinstance(items, LineList):
+            yield ManifestError(
+                f"must be a list, not {type_name(items)}", replace(location, line=line_of(data, "items")), obj=kind, field="items"
+            )
+            return
+        if depth >= _MAX_LIST_DEPTH:
+            yield ManifestError("Lists nested too deeply", location, obj=kind, field="items")
+            return
+        item_kind = None if kind == "List" else (kind[: -len("List")], api_version)
+        for i, item in enumerate(items):
+            yield from _objects(item, replace(location, line=line_of(items, i)), item_kind, depth + 1)
+        return
+    yield RawObject(data, kind, api_version, location)
+
+
+# -- objects -> model ----------------------------------------------------------------
+
+
+def _group(api_version: str) -> str:
+    """``apps/v1`` -> ``apps``; ``v1`` -> the core group ``""``."""
+    return api_version.rpartition("/")[0]
+
+
+def convert(raw: RawObject, default_namespace: str) -> Converted:
+    """Convert one object; kinds podwall does not use are counted, policy kinds also warned about."""
+    kind, api_version = raw.kind, raw.api_version
+    if kind == "NetworkPolicy" and api_version == NETWORK_POLICY_API:
+        return _policy(raw, default_namespace)
+    if kind.endswith("NetworkPolicy"):
+        return _foreign_policy(raw, default_namespace)
+    groups = KIND_GROUPS.get(kind)
+    if groups is None:
+        name, ns = identity(raw.data, namespaced=False, default_namespace="")
+        return Converted(kind, ns, name, raw.location, skipped=kind)
+    if _group(api_version) not in groups:
+        name, ns = identity(raw.data, namespaced=False, default_namespace="")
+        return Converted(kind, ns, name, raw.location, skipped=f"{kind} ({api_version})")
+    namespaced = kind != "Namespace"
+    name, ns = identity(raw.data, namespaced=namespaced, default_namespace=default_namespace)
+    result = Converted(kind, ns, name, raw.location)
+    report = Report(raw.location, result.label)
+    if kind == "Namespace":
+        result.value = _namespace(report, raw, result)
+    elif kind == "Pod":
+        result.value = _pod(report, raw, result, default_namespace)
+    elif kind == "Service":
+        result.value = _service(report, raw, default_namespace)
+    else:
+        result.value = _workload(report, raw, default_namespace)
+    if report.errors:
+        result.errors = report.errors
+        result.value = None
+    return result
+
+
+def _policy(raw: RawObject, default_namespace: str) -> Converted:
+    name, ns = identity(raw.data, namespaced=True, default_namespace=default_namespace)
+    result = Converted("NetworkPolicy", ns, name, raw.location)
+    report = Report(raw.location, result.label)
+    result.value = convert_policy(report, raw.data, raw.location, default_namespace)
+    result.errors = report.errors
+    return result
+
+
+def _foreign_policy(raw: RawObject, default_namespace: str) -> Converted:
+    """AdminNetworkPolicy, Calico, Cilium, Antrea...: never silently ignored."""
+    kind = raw.kind if raw.kind != "NetworkPolicy" else f"NetworkPolicy ({raw.api_version})"
+    namespaced = raw.kind not in _CLUSTER_SCOPED_POLICIES
+    name, ns = identity(raw.data, namespaced=namespaced, default_namespace=default_namespace)
+    result = Converted(kind, ns, name, raw.location, skipped=kind)
+    result.warnings.append(f"warning: {raw.location}: {result.label}: {NOT_EVALUATED}")
+    return result
+
+
+def _namespace(report: Report, raw: RawObject, result: Converted) -> Namespace:
+    meta = read_meta(
+        report, raw.data, namespaced=False, default_namespace="", name_problem=names.dns_label_problem
+    )
+    labels = dict(meta.labels)
+    given = labels.get(NAMESPACE_NAME_LABEL)
+    if given is not None and given != meta.name and meta.name:
+        result.warnings.append(
+            f"warning: {raw.location}: {result.label}: metadata.labels: {NAMESPACE_NAME_LABEL} is "
+            f"{quote(given)} but the API server sets it to the namespace name; using {quote(meta.name)}"
+        )
+    labels[NAMESPACE_NAME_LABEL] = meta.name
+    return Namespace(meta.name, labels, raw.location)
+
+
+def _pod(report: Report, raw: RawObject, result: Converted, default_namespace: str) -> PodDraft | None:
+    given_status = raw.data.get("status")
+    phase = given_status.get("phase") if isinstance(given_status, dict) else None
+    if phase in ("Succeeded", "Failed"):
+        # Finished pods hold no IP and take no traffic.
+        result.skipped = f"Pod ({phase})"
+        return None
+    meta = read_meta(report, raw.data, namespaced=True, default_namespace=default_namespace)
+    spec = report.mapping(raw.data, "spec", "")
+    status = report.mapping(raw.data, "status", "")
+    ports, host_network = _pod_spec(report, spec, "spec")
+    ips = _ips(report, status) if status is not None else ()
+    pod = Pod(
+        namespace=meta.namespace,
+        name=meta.name,
+        labels=meta.labels,
+        ports=ports,
+        ips=ips,
+        host_network=host_network,
+        location=raw.location,
+    )
+    return PodDraft(pod, meta.owners)
+
+
+def _pod_spec(report: Report, spec: LineDict | None, path: str) -> tuple[tuple[ContainerPort, ...], bool]:
+    """Container ports (of ``containers`` only: init and ephemeral containers serve no traffic) and hostNetwork."""
+    if spec is None:
+        return (), False
+    ports: list[ContainerPort] = []
+    containers = report.sequence(spec, "containers", path)
+    for _, container, container_path in report.mappings(containers or LineList(), join(path, "containers")):
+        given = report.sequence(container, "ports", container_path)
+        for _, item, port_path in report.mappings(given or LineList(), join(container_path, "ports")):
+            port = _container_port(report, item, port_path)
+            if port is not None and port not in ports:
+                ports.append(port)
+    host_network = report.boolean(spec, "hostNetwork", path)
+    return tuple(ports), bool(host_network)
+
+
+def _container_port(report: Report, item: LineDict, path: str) -> ContainerPort | None:
+    number: Any = item.get("containerPort")
+    field_path, line = join(path, "containerPort"), line_of(item, "containerPort")
+    ok = True
+    if number is None:
+        report.error(path, line, 'missing required field "containerPort"')
+        ok = False
+    elif not is_int(number):
+        report.error(field_path, line, f"must be an integer, not {type_name(number)}")
+        ok = False
+    else:
+        ok = report.port_number(number, field_path, line)
+    protocol = _protocol(report, item, path)
+    name = report.string(item, "name", path) or ""
+    if name and not report.port_name(name, join(path, "name"), line_of(item, "name")):
+        ok = False
+    if not ok or protocol is None:
+        return None
+    return ContainerPort(number, protocol, name)
+
+
+def _protocol(report: Report, item: LineDict, path: str) -> Protocol | None:
+    """``protocol`` (default TCP); ``None`` after reporting a bad one."""
+    given = report.string(item, "protocol", path)
+    if given is None:
+        return None if item.get("protocol") is not None else Protocol.TCP
+    protocol = _PROTOCOLS.get(given)
+    if protocol is None:
+        report.error(
+            join(path, "protocol"), line_of(item, "protocol"), f"unsupported protocol {quote(given)}: must be TCP, UDP or SCTP"
+        )
+    return protocol
+
+
+def _ips(report: Report, status: LineDict) -> tuple[IPAddress, ...]:
+    """``status.podIPs[].ip`` then ``status.podIP``, without duplicates."""
+    found: list[IPAddress] = []
+
+    def add(container: LineDict, key: str, path: str) -> None:
+        text = report.string(container, key, path)
+        if not text:
+            return
+        address = _parse_ip(text)
+        if address is None:
+            report.error(join(path, key), line_of(container, key), f"invalid IP address {quote(text)}")
+        elif address not in found:
+            found.append(address)
+
+    given = report.sequence(status, "podIPs", "status")
+    for _, item, item_path in report.mappings(given or LineList(), "status.podIPs"):
+        add(item, "ip", item_path)
+    add(status, "podIP", "status")
+    return tuple(found)
+
+
+def _parse_ip(text: str) -> IPAddress | None:
+    if "%" in text:  # zones are not pod addresses
+        return None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _workload(report: Report, raw: RawObject, default_namespace: str) -> WorkloadDraft | None:
+    kind = raw.kind
+    meta = read_meta(report, raw.data, namespaced=True, default_namespace=default_namespace)
+    spec = report.mapping(raw.data, "spec", "")
+    if spec is None:
+        if raw.data.get("spec") is None:
+            report.require(raw.data, "spec", "")
+        return None
+    replicas = None
+    if kind in _REPLICATED:
+        replicas = report.integer(spec, "replicas", "spec")
+        if replicas is None and spec.get("replicas") is None:
+            replicas = 1  # the API default
+        elif replicas is not None and replicas < 0:
+            report.error("spec.replicas", line_of(spec, "replicas"), f"{replicas} must be zero or more")
+    holder, path = spec, "spec"
+    if kind == "CronJob":
+        for key in ("jobTemplate", "spec"):
+            inner = report.mapping(holder, key, path)
+            if inner is None:
+                if holder.get(key) is None:
+                    report.require(holder, key, path)
+                return None
+            holder, path = inner, join(path, key)
+    template = report.mapping(holder, "template", path)
+    if template is None:
+        if holder.get("template") is None:
+            report.require(holder, "template", path)
+        return None
+    path = join(path, "template")
+    template_meta = report.mapping(template, "metadata", path)
+    labels = {}
+    if template_meta is not None:
+        labels = report.string_map(template_meta, "labels", join(path, "metadata")) or {}
+    ports, host_network = _pod_spec(report, report.mapping(template, "spec", path), join(path, "spec"))
+    workload = Workload(
+        ref=WorkloadRef(kind, meta.namespace, meta.name),
+        labels=labels,
+        ports=ports,
+        host_network=host_network,
+        replicas=replicas,
+        location=raw.location,
+    )
+    return WorkloadDraft(workload, meta.owners)
+
+
+def _service(report: Report, raw: RawObject, default_namespace: str) -> Service:
+    meta = read_meta(report, raw.data, namespaced=True, default_namespace=default_namespace)
+    spec = report.mapping(raw.data, "spec", "")
+    selector: dict[str, str] = {}
+    ports: list[ServicePort] = []
+    if spec is not None:
+        selector = report.string_map(spec, "selector", "spec") or {}
+        given = report.sequence(spec, "ports", "spec")
+        for _, item, path in report.mappings(given or LineList(), "spec.ports"):
+            port = _service_port(report, item, path)
+            if port is not None:
+                ports.append(port)
+    return Service(meta.namespace, meta.name, selector, tuple(ports), raw.location)
+
+
+def _service_port(report: Report, item: LineDict, path: str) -> ServicePort | None:
+    number: Any = item.get("port")
+    line = line_of(item, "port")
+    ok = True
+    if number is None:
+        report.error(path, line, 'missing required field "port"')
+        ok = False
+    elif not is_int(number):
+        report.error(join(path, "port"), line, f"must be an integer, not {type_name(number)}")
+        ok = False
+    else:
+        ok = report.port_number(number, join(path, "port"), line)
+    target: Any = item.get("targetPort")
+    target_field, target_line = join(path, "targetPort"), line_of(item, "targetPort")
+    if target is None:
+        target = number
+    elif is_int(target):
+        ok = report.port_number(target, target_field, target_line) and ok
+    elif isinstance(target, str):
+        problem = names.port_name_problem(target)
+        if problem is not None:
+            hint = f" (write {target} without quotes for a port number)" if target.isdigit() else ""
+            report.error(target_field, target_line, f"invalid port name {quote(target)}: {problem}{hint}")
+            ok = False
+    else:
+        report.error(target_field, target_line, f"must be an integer or a string, not {type_name(target)}")
+        ok = False
+    protocol = _protocol(report, item, path)
+    name = report.string(item, "name", path) or ""
+    if not ok or protocol is None:
+        return None
+    return ServicePort(number, target, protocol, name)

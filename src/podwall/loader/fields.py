@@ -1,0 +1,250 @@
+"""Typed reads from parsed YAML that record every problem as a one-line ManifestError.
+
+Why a collector instead of raising: the user should see every mistake of a
+manifest in one run, each as ``FILE:LINE: Kind ns/name: field.path: message``
+with LINE the line of the offending field. A ``Report`` belongs to one object;
+its readers return ``None`` for an absent field *and* for a bad one (already
+reported), so conversion code can carry on and find the next problem.
+
+``null`` is treated as absent everywhere, as the API server's JSON decoding does.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import replace
+from typing import Any
+
+from podwall.errors import Location, ManifestError
+from podwall.loader import names
+from podwall.loader.yamlio import LineDict, LineList
+
+_MAX_SHOWN = 80
+
+
+def quote(value: Any) -> str:
+    """A user value inside a message: JSON-quoted (so it stays on one line), shortened."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > _MAX_SHOWN:
+        text = text[: _MAX_SHOWN - 3] + "..."
+    return json.dumps(text, ensure_ascii=False)
+
+
+def display(text: str) -> str:
+    """A name inside an object label: as is when harmless, quoted otherwise."""
+    if text and len(text) <= _MAX_SHOWN and text.isprintable() and " " not in text:
+        return text
+    return quote(text)
+
+
+def type_name(value: Any) -> str:
+    """How a YAML value's type is called in messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"a YAML {type(value).__name__}"
+
+
+def line_of(container: Any, key: Any) -> int | None:
+    """The line of ``container[key]``'s key (or list item), else of the container."""
+    lines = getattr(container, "lines", None)
+    if lines:
+        try:
+            return lines[key]  # type: ignore[no-any-return]
+        except (KeyError, IndexError, TypeError):
+            pass
+    return getattr(container, "line", None)
+
+
+def join(path: str, key: str) -> str:
+    """``spec`` + ``ingress`` -> ``spec.ingress``."""
+    return f"{path}.{key}" if path else key
+
+
+def is_int(value: Any) -> bool:
+    """An integer that is not a boolean (YAML ``true`` is an int in Python)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class Report:
+    """Collects the problems of one object."""
+
+    __slots__ = ("location", "obj", "errors")
+
+    def __init__(self, location: Location, obj: str) -> None:
+        self.location = location
+        self.obj = obj
+        self.errors: list[ManifestError] = []
+
+    def error(self, field: str, line: int | None, message: str) -> None:
+        """Record a problem at ``field`` (dotted path), found on ``line``."""
+        location = self.location if line is None else replace(self.location, line=line)
+        self.errors.append(ManifestError(message, location, obj=self.obj, field=field))
+
+    # -- structure -----------------------------------------------------------
+
+    def unknown_fields(
+        self,
+        mapping: Mapping[Any, Any],
+        allowed: Collection[str],
+        path: str,
+        hints: Mapping[str, str] | None = None,
+    ) -> None:
+        """Report keys the API would reject, suggesting the closest known one."""
+        for key in mapping:
+            if key in allowed:
+                continue
+            line = line_of(mapping, key)
+            if not isinstance(key, str):
+                self.error(path, line, f"field names must be strings, not {_typed(key)}")
+                continue
+            hint = (hints or {}).get(key) or _suggest(key, allowed)
+            self.error(path, line, f"unknown field {quote(key)}" + (f" ({hint})" if hint else ""))
+
+    def mapping(self, parent: Mapping[Any, Any], key: str, path: str) -> LineDict | None:
+        """``parent[key]`` when it is a mapping; reports any other non-null type."""
+        value = parent.get(key)
+        if value is None or isinstance(value, LineDict):
+            return value
+        self.error(join(path, key), line_of(parent, key), f"must be a mapping, not {type_name(value)}")
+        return None
+
+    def sequence(self, parent: Mapping[Any, Any], key: str, path: str) -> LineList | None:
+        """``parent[key]`` when it is a list; reports any other non-null type."""
+        value = parent.get(key)
+        if value is None or isinstance(value, LineList):
+            return value
+        self.error(join(path, key), line_of(parent, key), f"must be a list, not {type_name(value)}")
+        return None
+
+    def mappings(self, items: LineList, path: str) -> Iterator[tuple[int, LineDict, str]]:
+        """The mapping items of a list with their paths; other items are reported.
+
+        A ``null`` item decodes to an empty object on the API server, so it is
+        yielded as ``{}``.
+        """
+        for i, item in enumerate(items):
+            item_path = f"{path}[{i}]"
+            if item is None:
+                empty = LineDict()
+                empty.line = line_of(items, i)
+                empty.lines = {}
+                yield i, empty, item_path
+            elif isinstance(item, LineDict):
+                yield i, item, item_path
+            else:
+                self.error(item_path, line_of(items, i), f"must be a mapping, not {type_name(item)}")
+
+    def require(self, parent: LineDict, key: str, path: str) -> bool:
+        """Report ``key`` missing (or null) from ``parent``; True when present."""
+        if parent.get(key) is not None:
+            return True
+        self.error(path, line_of(parent, key), f"missing required field {quote(key)}")
+        return False
+
+    # -- scalars -------------------------------------------------------------
+
+    def string(self, parent: Mapping[Any, Any], key: str, path: str) -> str | None:
+        """``parent[key]`` when it is a string."""
+        value = parent.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        self.error(join(path, key), line_of(parent, key), f"must be a string, not {type_name(value)}")
+        return None
+
+    def integer(self, parent: Mapping[Any, Any], key: str, path: str) -> int | None:
+        """``parent[key]`` when it is an integer (not a boolean)."""
+        value = parent.get(key)
+        if value is None or is_int(value):
+            return value
+        self.error(join(path, key), line_of(parent, key), f"must be an integer, not {type_name(value)}")
+        return None
+
+    def boolean(self, parent: Mapping[Any, Any], key: str, path: str) -> bool | None:
+        """``parent[key]`` when it is a boolean."""
+        value = parent.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        self.error(join(path, key), line_of(parent, key), f"must be a boolean, not {type_name(value)}")
+        return None
+
+    def port_number(self, value: int, field: str, line: int | None) -> bool:
+        """Report a port outside 1..65535; True when valid."""
+        if 1 <= value <= 65535:
+            return True
+        self.error(field, line, f"{value} is not a valid port number")
+        return False
+
+    def port_name(self, value: str, field: str, line: int | None) -> bool:
+        """Report a named port that is not an IANA_SVC_NAME; True when valid."""
+        problem = names.port_name_problem(value)
+        if problem is None:
+            return True
+        self.error(field, line, f"invalid port name {quote(value)}: {problem}")
+        return False
+
+    # -- label maps ------------------------------------------------------------
+
+    def string_map(
+        self, parent: Mapping[Any, Any], key: str, path: str, *, labels: bool = True
+    ) -> dict[str, str] | None:
+        """A map of strings (labels, selectors, annotations); bad entries are reported.
+
+        With ``labels`` the keys and values must follow label syntax; otherwise
+        (annotations) only the keys must be qualified names.
+        """
+        mapping = self.mapping(parent, key, path)
+        if mapping is None:
+            return None
+        field = join(path, key)
+        what = "label" if labels else "annotation"
+        result: dict[str, str] = {}
+        ok = True
+        for k, v in mapping.items():
+            line = line_of(mapping, k)
+            if not isinstance(k, str):
+                self.error(field, line, f"keys must be strings, not {_typed(k)}")
+                ok = False
+                continue
+            problem = names.label_key_problem(k)
+            if problem is not None:
+                self.error(field, line, f"invalid {what} key {quote(k)}: {problem}")
+                ok = False
+            if not isinstance(v, str):
+                self.error(field, line, f"value of {quote(k)} must be a string, not {type_name(v)}")
+                ok = False
+                continue
+            if labels:
+                problem = names.label_value_problem(v)
+                if problem is not None:
+                    self.error(field, line, f"invalid label value {quote(v)} for {quote(k)}: {problem}")
+                    ok = False
+            result[k] = v
+        return result if ok else None
+
+
+def _typed(value: Any) -> str:
+    """``an integer "1"`` (just ``null`` for null), for values used where a string belongs."""
+    return type_name(value) if value is None else f"{type_name(value)} {quote(value)}"
+
+
+def _suggest(key: str, allowed: Collection[str]) -> str | None:
+    """``did you mean "ingress"?`` from a case-insensitive close match."""
+    by_lower = {a.lower(): a for a in allowed}
+    match = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.6)
+    if not match:
+        return None
+    return f"did you mean {quote(by_lower[match[0]])}?"

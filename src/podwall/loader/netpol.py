@@ -1,0 +1,310 @@
+"""``networking.k8s.io/v1`` NetworkPolicy: validated as strictly as the API server, then normalised.
+
+Why this strict: a policy the API server would reject never takes effect in a
+real cluster, so analysing it would describe flows that cannot exist. Every rule
+of ``ValidateNetworkPolicy`` (k8s.io/kubernetes/pkg/apis/networking/validation)
+and strict field decoding (unknown fields) is checked, and all problems of a
+policy are reported together. The result has ``policyTypes`` defaulted as the API
+server does (SEMANTICS.md, "Policy types").
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import replace
+from typing import Any
+
+from podwall.errors import Location
+from podwall.loader import names
+from podwall.loader.fields import Report, is_int, join, line_of, quote, type_name
+from podwall.loader.meta import Meta, read_meta
+from podwall.loader.yamlio import LineDict, LineList
+from podwall.model import (
+    Direction,
+    IPBlockPeer,
+    IPNetwork,
+    LabelSelector,
+    NetworkPolicy,
+    Operator,
+    Peer,
+    PodPeer,
+    PortSpec,
+    Protocol,
+    Requirement,
+    Rule,
+)
+
+TOP_FIELDS = ("apiVersion", "kind", "metadata", "spec", "status")
+SPEC_FIELDS = ("podSelector", "policyTypes", "ingress", "egress")
+PEER_FIELDS = ("podSelector", "namespaceSelector", "ipBlock")
+IPBLOCK_FIELDS = ("cidr", "except")
+PORT_FIELDS = ("protocol", "port", "endPort")
+SELECTOR_FIELDS = ("matchLabels", "matchExpressions")
+REQUIREMENT_FIELDS = ("key", "operator", "values")
+
+_OPERATORS = {op.value: op for op in Operator}
+_PROTOCOLS = {p.value: p for p in Protocol}
+_CIDR_PREFIX = re.compile(r"[0-9]{1,3}")
+
+PEER_FORMS = "must specify exactly one of podSelector/namespaceSelector (together or alone) or ipBlock"
+
+
+def convert_policy(
+    report: Report, obj: LineDict, location: Location, default_namespace: str
+) -> NetworkPolicy | None:
+    """The normalised policy, or ``None`` when ``report`` holds any problem."""
+    report.unknown_fields(obj, TOP_FIELDS, "")
+    meta: Meta = read_meta(report, obj, namespaced=True, default_namespace=default_namespace, strict=True)
+    spec = report.mapping(obj, "spec", "")
+    if spec is None:  # the API server accepts a policy without spec: {} selects every pod
+        spec = _empty(obj.line)
+    report.unknown_fields(spec, SPEC_FIELDS, "spec")
+    pod_selector = selector(report, spec, "podSelector", "spec") or LabelSelector()
+    ingress = _rules(report, spec, Direction.INGRESS, meta.namespace, location)
+    egress = _rules(report, spec, Direction.EGRESS, meta.namespace, location)
+    types = _policy_types(report, spec)
+    if report.errors:
+        return None
+    if not types:
+        # API defaulting: Ingress always, Egress only when egress rules exist.
+        egress_given = spec.get("egress")
+        types = {Direction.INGRESS}
+        if isinstance(egress_given, list) and egress_given:
+            types.add(Direction.EGRESS)
+    return NetworkPolicy(
+        namespace=meta.namespace,
+        name=meta.name,
+        pod_selector=pod_selector,
+        policy_types=frozenset(types),
+        ingress=ingress,
+        egress=egress,
+        location=location,
+        annotations=tuple(sorted(meta.annotations.items())),
+    )
+
+
+def _empty(line: int | None) -> LineDict:
+    """A stand-in for an absent mapping, located at its parent."""
+    empty = LineDict()
+    empty.line = line
+    empty.lines = {}
+    return empty
+
+
+def _policy_types(report: Report, spec: LineDict) -> set[Direction]:
+    """The given policyTypes (empty when absent, so that defaulting applies)."""
+    given = report.sequence(spec, "policyTypes", "spec")
+    types: set[Direction] = set()
+    for i, value in enumerate(given or ()):
+        field, line = f"spec.policyTypes[{i}]", line_of(given, i)
+        if not isinstance(value, str):
+            report.error(field, line, f"must be a string, not {type_name(value)}")
+        elif value not in ("Ingress", "Egress"):
+            report.error(field, line, f"invalid policy type {quote(value)}: must be Ingress or Egress")
+        elif Direction(value) in types:
+            report.error(field, line, f"duplicate policy type {quote(value)}")
+        else:
+            types.add(Direction(value))
+    return types
+
+
+def _rules(
+    report: Report, spec: LineDict, direction: Direction, namespace: str, location: Location
+) -> tuple[Rule, ...]:
+    """``spec.ingress`` or ``spec.egress``."""
+    key = "ingress" if direction is Direction.INGRESS else "egress"
+    peers_key, other = ("from", "to") if direction is Direction.INGRESS else ("to", "from")
+    rules = report.sequence(spec, key, "spec")
+    if not rules:
+        return ()
+    hints = {other: f'{key} rules use "{peers_key}"'}
+    hints.update({form: f'peers go under "{peers_key}"' for form in PEER_FIELDS})
+    result = []
+    for i, rule, path in report.mappings(rules, f"spec.{key}"):
+        report.unknown_fields(rule, (peers_key, "ports"), path, hints)
+        peers: list[Peer] = []
+        for j, peer, peer_path in report.mappings(report.sequence(rule, peers_key, path) or LineList(), join(path, peers_key)):
+            converted = _peer(report, peer, peer_path, namespace)
+            if converted is not None:
+                peers.append(converted)
+        ports = [
+            port
+            for _, item, port_path in report.mappings(report.sequence(rule, "ports", path) or LineList(), join(path, "ports"))
+            if (port := _port(report, item, port_path)) is not None
+        ]
+        line = line_of(rules, i)
+        result.append(Rule(direction, i, tuple(peers), tuple(ports), replace(location, line=line)))
+    return tuple(result)
+
+
+def _peer(report: Report, peer: LineDict, path: str, namespace: str) -> Peer | None:
+    """One ``from``/``to`` entry: selectors (alone or together) or an ipBlock."""
+    report.unknown_fields(peer, PEER_FIELDS, path)
+    has_selector = peer.get("podSelector") is not None or peer.get("namespaceSelector") is not None
+    has_block = peer.get("ipBlock") is not None
+    if has_selector == has_block:
+        report.error(path, peer.line, PEER_FORMS)
+    pod_selector = selector(report, peer, "podSelector", path)
+    namespace_selector = selector(report, peer, "namespaceSelector", path)
+    block = report.mapping(peer, "ipBlock", path)
+    if block is not None:
+        return _ip_block(report, block, join(path, "ipBlock"))
+    if has_selector:
+        return PodPeer(namespace, pod_selector, namespace_selector)
+    return None
+
+
+def _ip_block(report: Report, block: LineDict, path: str) -> IPBlockPeer | None:
+    """``cidr`` minus each ``except``; each except strictly inside cidr, same family."""
+    report.unknown_fields(block, IPBLOCK_FIELDS, path)
+    text = report.string(block, "cidr", path)
+    if not text:
+        if block.get("cidr") is None or text == "":
+            report.error(path, line_of(block, "cidr"), 'missing required field "cidr"')
+        cidr = None
+    else:
+        cidr = parse_cidr(text)
+        if cidr is None:
+            report.error(join(path, "cidr"), line_of(block, "cidr"), f"invalid CIDR {quote(text)}")
+    excepts: list[IPNetwork] = []
+    given = report.sequence(block, "except", path)
+    for i, item in enumerate(given or ()):
+        field, line = f"{path}.except[{i}]", line_of(given, i)
+        if not isinstance(item, str):
+            report.error(field, line, f"must be a string, not {type_name(item)}")
+            continue
+        network = parse_cidr(item)
+        if network is None:
+            report.error(field, line, f"invalid CIDR {quote(item)}")
+        elif cidr is not None and text is not None:
+            if network.version != cidr.version:
+                report.error(field, line, f"{item} is not inside {text} (IPv{network.version} vs IPv{cidr.version})")
+            elif network == cidr:
+                report.error(field, line, f"{item} is not strictly inside {text} (an except must be smaller than cidr)")
+            elif not network.subnet_of(cidr):  # type: ignore[arg-type]
+                report.error(field, line, f"{item} is not inside {text}")
+            else:
+                excepts.append(network)
+    if cidr is None:
+        return None
+    return IPBlockPeer(cidr, tuple(excepts))
+
+
+def parse_cidr(text: str) -> IPNetwork | None:
+    """``addr/prefix`` as Go's ``net.ParseCIDR`` reads it; host bits allowed (masked off).
+
+    Python alone would also accept a bare address, a netmask, or a zone; the API does not.
+    """
+    address, slash, prefix = text.partition("/")
+    if not slash or not _CIDR_PREFIX.fullmatch(prefix) or "%" in address:
+        return None
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
+def _port(report: Report, item: LineDict, path: str) -> PortSpec | None:
+    """One ``ports`` entry: protocol, optional number or name, optional endPort."""
+    report.unknown_fields(item, PORT_FIELDS, path)
+    protocol = Protocol.TCP
+    given = report.string(item, "protocol", path)
+    if given is not None:
+        if given in _PROTOCOLS:
+            protocol = _PROTOCOLS[given]
+        else:
+            report.error(
+                join(path, "protocol"),
+                line_of(item, "protocol"),
+                f"unsupported protocol {quote(given)}: must be TCP, UDP or SCTP",
+            )
+    port: Any = item.get("port")
+    port_field, port_line = join(path, "port"), line_of(item, "port")
+    ok = True
+    if port is None:
+        pass
+    elif is_int(port):
+        ok = report.port_number(port, port_field, port_line)
+    elif isinstance(port, str):
+        problem = names.port_name_problem(port)
+        if problem is not None:
+            hint = f" (write {port} without quotes for a port number)" if port.isdigit() else ""
+            report.error(port_field, port_line, f"invalid port name {quote(port)}: {problem}{hint}")
+            ok = False
+    else:
+        report.error(port_field, port_line, f"must be an integer or a string, not {type_name(port)}")
+        ok = False
+    end = report.integer(item, "endPort", path)
+    if end is not None:
+        end_field, end_line = join(path, "endPort"), line_of(item, "endPort")
+        if port is None or not is_int(port):
+            report.error(end_field, end_line, "endPort requires a numeric port")
+        elif report.port_number(end, end_field, end_line) and end < port:
+            report.error(end_field, end_line, f"endPort {end} is below port {port}")
+    if not ok:
+        return None
+    return PortSpec(protocol, port, end)
+
+
+def selector(report: Report, parent: LineDict, key: str, path: str) -> LabelSelector | None:
+    """A label selector (``None`` when absent); every term validated like the API server."""
+    given = report.mapping(parent, key, path)
+    if given is None:
+        return None
+    path = join(path, key)
+    report.unknown_fields(given, SELECTOR_FIELDS, path)
+    labels = report.string_map(given, "matchLabels", path) or {}
+    requirements = []
+    expressions = report.sequence(given, "matchExpressions", path)
+    for _, term, term_path in report.mappings(expressions or LineList(), join(path, "matchExpressions")):
+        requirement = _requirement(report, term, term_path)
+        if requirement is not None:
+            requirements.append(requirement)
+    return LabelSelector(tuple(sorted(labels.items())), tuple(requirements))
+
+
+def _requirement(report: Report, term: LineDict, path: str) -> Requirement | None:
+    """One ``matchExpressions`` term: key, operator, and values as the operator demands."""
+    report.unknown_fields(term, REQUIREMENT_FIELDS, path)
+    key = report.string(term, "key", path)
+    if not key:
+        if term.get("key") is None or key == "":
+            report.error(path, line_of(term, "key"), 'missing required field "key"')
+    else:
+        problem = names.label_key_problem(key)
+        if problem is not None:
+            report.error(join(path, "key"), line_of(term, "key"), f"invalid label key {quote(key)}: {problem}")
+            key = None
+    operator: Operator | None = None
+    text = report.string(term, "operator", path)
+    if not text:
+        if term.get("operator") is None or text == "":
+            report.error(path, line_of(term, "operator"), 'missing required field "operator"')
+    elif text in _OPERATORS:
+        operator = _OPERATORS[text]
+    else:
+        report.error(
+            join(path, "operator"),
+            line_of(term, "operator"),
+            f"invalid operator {quote(text)}: must be one of In, NotIn, Exists, DoesNotExist",
+        )
+    values: list[str] = []
+    given = report.sequence(term, "values", path)
+    for i, value in enumerate(given or ()):
+        field, line = f"{path}.values[{i}]", line_of(given, i)
+        if not isinstance(value, str):
+            report.error(field, line, f"must be a string, not {type_name(value)}")
+            continue
+        problem = names.label_value_problem(value)
+        if problem is not None:
+            report.error(field, line, f"invalid label value {quote(value)}: {problem}")
+        values.append(value)
+    values_field, values_line = join(path, "values"), line_of(term, "values")
+    if operator in (Operator.IN, Operator.NOT_IN) and not given:
+        report.error(values_field, values_line, f"must be non-empty when operator is {operator.value}")
+    if operator in (Operator.EXISTS, Operator.DOES_NOT_EXIST) and given:
+        report.error(values_field, values_line, f"must be empty when operator is {operator.value}")
+    if not key or operator is None:
+        return None
+    return Requirement(key, operator, tuple(sorted(set(values))))

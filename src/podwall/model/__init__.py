@@ -1,0 +1,54 @@
+"""Typed objects with source locations; no I/O."""
+
+from podwall.model.cluster import Cluster
+from podwall.model.labels import LabelSelector, Labels, Operator, Requirement
+from podwall.model.objects import (
+    NAMESPACE_NAME_LABEL,
+    WORKLOAD_KINDS,
+    ContainerPort,
+    Namespace,
+    Pod,
+    Service,
+    ServicePort,
+    Workload,
+    WorkloadRef,
+)
+from podwall.model.policy import (
+    Direction,
+    IPAddress,
+    IPBlockPeer,
+    IPNetwork,
+    NetworkPolicy,
+    Peer,
+    PodPeer,
+    PortSpec,
+    Protocol,
+    Rule,
+)
+
+__all__ = [
+    "NAMESPACE_NAME_LABEL",
+    "WORKLOAD_KINDS",
+    "Cluster",
+    "ContainerPort",
+    "Direction",
+    "IPAddress",
+    "IPBlockPeer",
+    "IPNetwork",
+    "LabelSelector",
+    "Labels",
+    "Namespace",
+    "NetworkPolicy",
+    "Operator",
+    "Peer",
+    "Pod",
+    "PodPeer",
+    "PortSpec",
+    "Protocol",
+    "Requirement",
+    "Rule",
+    "Service",
+    "ServicePort",
+    "Workload",
+    "WorkloadRef",
+]

@@ -1,0 +1,127 @@
+"""Namespaces, pods, workloads and services: the things policies talk about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from podwall.errors import Location
+from podwall.model.policy import IPAddress, Protocol
+
+#: Kinds whose pod template stands for their pods.
+WORKLOAD_KINDS = (
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+)
+
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    """A namespace; ``labels`` always includes ``kubernetes.io/metadata.name``."""
+
+    name: str
+    labels: dict[str, str] = field(default_factory=dict, hash=False)
+    location: Location | None = None
+    implicit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerPort:
+    """A declared container port; ``name`` may be empty."""
+
+    port: int
+    protocol: Protocol = Protocol.TCP
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadRef:
+    """Names a workload: ``namespace/Kind/name``."""
+
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Pod:
+    """A pod, or the template of a workload standing for its replicas.
+
+    ``owner`` is the workload the pod is reported under in workload view (set by
+    the loader only when that workload is in the input); ``template`` is True for
+    the stand-in built from a workload with no pods in the input.
+    """
+
+    namespace: str
+    name: str
+    labels: dict[str, str] = field(default_factory=dict, hash=False)
+    ports: tuple[ContainerPort, ...] = ()
+    ips: tuple[IPAddress, ...] = ()
+    host_network: bool = False
+    owner: WorkloadRef | None = None
+    template: bool = False
+    location: Location | None = None
+
+    @property
+    def key(self) -> str:
+        """``namespace/name`` for pods, ``namespace/Kind/name`` for templates."""
+        if self.template and self.owner is not None:
+            return str(self.owner)
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def workload_key(self) -> str:
+        """The subject this pod belongs to in workload view."""
+        if self.owner is not None:
+            return str(self.owner)
+        return f"{self.namespace}/Pod/{self.name}"
+
+    def named_port(self, name: str, protocol: Protocol) -> int | None:
+        """The number of a named container port with that protocol, if declared."""
+        for cp in self.ports:
+            if cp.name == name and cp.protocol is protocol:
+                return cp.port
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A workload and its pod template's labels and ports."""
+
+    ref: WorkloadRef
+    labels: dict[str, str] = field(default_factory=dict, hash=False)
+    ports: tuple[ContainerPort, ...] = ()
+    host_network: bool = False
+    replicas: int | None = None
+    owner: WorkloadRef | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePort:
+    """A Service port; ``target_port`` is a number or a container port name."""
+
+    port: int
+    target_port: int | str
+    protocol: Protocol = Protocol.TCP
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """A Service; traffic to it is judged at the selected pods' targetPort."""
+
+    namespace: str
+    name: str
+    selector: dict[str, str] = field(default_factory=dict, hash=False)
+    ports: tuple[ServicePort, ...] = ()
+    location: Location | None = None

@@ -1,0 +1,22 @@
+"""Pure renderers: each turns a verb's result into text; the CLI writes it out."""
+
+from podwall.render.explain_text import explain_text
+from podwall.render.explain_json import explain_json
+from podwall.render.reach_csv import reach_csv
+from podwall.render.reach_json import reach_json
+from podwall.render.reach_md import reach_md
+from podwall.render.reach_table import reach_table
+
+REACH_FORMATS = {"table": reach_table, "json": reach_json, "csv": reach_csv, "md": reach_md}
+EXPLAIN_FORMATS = {"text": explain_text, "json": explain_json}
+
+__all__ = [
+    "EXPLAIN_FORMATS",
+    "REACH_FORMATS",
+    "explain_json",
+    "explain_text",
+    "reach_csv",
+    "reach_json",
+    "reach_md",
+    "reach_table",
+]

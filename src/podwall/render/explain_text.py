@@ -1,0 +1,56 @@
+"""A verdict in plain words: the headline, then each side's reasons."""
+
+from __future__ import annotations
+
+from podwall.engine import Basis, DirectionVerdict, Explanation, RuleMiss, RuleRef
+
+
+def _policy(ref: RuleRef | str) -> str:
+    """Policies only select pods of their own namespace, so the name alone is unambiguous here."""
+    key = ref.policy if isinstance(ref, RuleRef) else ref
+    return key.split("/", 1)[1]
+
+
+def _rule(ref: RuleRef) -> str:
+    return f"{_policy(ref)} rule {ref.index + 1}"
+
+
+def _miss(miss: RuleMiss) -> str:
+    return f"{_rule(miss.rule)} admits only {miss.admits}"
+
+
+def _side(side: DirectionVerdict, subject: str, other: str, probe: str) -> str:
+    word = side.direction.value.lower()
+    if side.basis is Basis.SELF:
+        return "a pod may always reach itself (loopback)"
+    if side.basis is Basis.EXTERNAL:
+        return f"{subject} is outside the cluster; only the pod side is judged"
+    if side.basis is Basis.HOST_NETWORK:
+        return f"{subject} uses the host network, which no NetworkPolicy selects; allowed"
+    if side.basis is Basis.NOT_ISOLATED:
+        return f"{subject} is not isolated for {word} (no policy with {side.direction.value} selects it); allowed"
+    policies = ", ".join(_policy(p) for p in side.isolated_by)
+    if side.basis is Basis.RULE:
+        rules = ", ".join(_rule(r) for r in side.allowed_by)
+        return f"allowed by {rules}"
+    text = f"{subject} is isolated for {word} by {policies} and no {word} rule admits {other} on {probe}"
+    if side.misses:
+        text += " (" + "; ".join(_miss(m) for m in side.misses) + ")"
+    return text
+
+
+def explain_text(result: Explanation) -> str:
+    """``ALLOWED``/``DENIED`` headline and one line per side."""
+    verdict = result.verdict
+    probe = str(result.probe)
+    head = "ALLOWED" if verdict.allowed else "DENIED"
+    lines = [f"{head}: {result.source} -> {result.destination} on {probe}"]
+    if verdict.egress.basis is Basis.SELF:
+        lines.append("  a pod may always reach itself (loopback)")
+    else:
+        egress = _side(verdict.egress, result.source, result.destination, probe)
+        ingress = _side(verdict.ingress, result.destination, result.source, probe)
+        lines.append(f"  Egress side: {egress}.")
+        lines.append(f"  Ingress side: {ingress}.")
+    lines.extend(f"  Note: {note}." for note in result.notes)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,26 @@
+"""The connectivity matrix as a Markdown table (for PR comments and docs)."""
+
+from __future__ import annotations
+
+from podwall.engine import Reachability
+from podwall.render.cells import grid, legend
+
+
+def reach_md(result: Reachability) -> str:
+    """One row per source, one column per destination, numbered as in the table view."""
+    if not result.subjects:
+        return "No pods or workloads in the input.\n"
+    layout = grid(result)
+    numbered = [(n, subject) for _, rows in layout.groups for n, subject, _ in rows]
+    lines = [
+        f"### Connectivity by {result.view.value} (row -> column)",
+        "",
+        "| # | source | " + " | ".join(str(n) for n, _ in numbered) + " |",
+        "|---:|---|" + "---:|" * len(numbered),
+    ]
+    for n, subject in numbered:
+        cells = " | ".join(layout.cells[subject, dst] for _, dst in numbered)
+        lines.append(f"| {n} | `{subject}` | {cells} |")
+    lines.append("")
+    lines.extend(legend(result))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,151 @@
+"""Exit codes and one-line errors of the CLI, driven through ``main``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import podwall
+
+from tests.cli.harness import TUTORIAL, run
+
+POLICY_WITH_BAD_EXCEPT = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: prod
+spec:
+  podSelector: {}
+  ingress:
+    - from:
+        - ipBlock:
+            cidr: 10.0.0.0/16
+            except:
+              - 10.1.0.0/16
+"""
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: prod, labels: {app: a}}
+spec:
+  containers: [{name: c, image: x, ports: [{containerPort: 80}]}]
+"""
+
+
+def test_explain_allowed_exits_0() -> None:
+    r = run("explain", "-f", TUTORIAL, "production/Deployment/backend", "production/Deployment/database", "5432/TCP")
+    assert (r.exit_code, r.stdout.splitlines()[0]) == (
+        0,
+        "ALLOWED: production/Deployment/backend -> production/Deployment/database on 5432/TCP",
+    )
+
+
+def test_explain_denied_exits_1() -> None:
+    r = run("explain", "-f", TUTORIAL, "production/Deployment/frontend", "production/Deployment/backend", "8080")
+    assert r.exit_code == 1
+    assert r.stdout.startswith("DENIED: production/Deployment/frontend -> production/Deployment/backend on 8080/TCP")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["explain", "-f", TUTORIAL, "production/nope", "production/Deployment/backend", "80"],
+         "podwall: unknown subject 'production/nope': no pod or workload 'nope' in namespace 'production'"),
+        (["explain", "-f", TUTORIAL, "production/Widget/x", "production/Deployment/backend", "80"],
+         "podwall: unknown kind 'Widget' in 'production/Widget/x'"),
+        (["explain", "-f", TUTORIAL, "production/Deployment/backend", "production/Deployment/database", "http"],
+         "podwall: invalid probe 'http': expected PORT or PORT/PROTOCOL, e.g. 8080/TCP"),
+        (["reach", "-f", TUTORIAL, "--probe", "80/HTTP"],
+         "podwall: invalid probe '80/HTTP': protocol must be TCP, UDP or SCTP"),
+        (["reach", "-f", TUTORIAL, "--probe", "0"], "podwall: invalid probe '0': port must be 1-65535"),
+        (["explain", "-f", TUTORIAL, "kube-system/svc/kube-dns", "production/Deployment/backend", "80"],
+         "podwall: a Service cannot be a source"),
+        (["explain", "-f", TUTORIAL, "production/Deployment/frontend", "kube-system/svc/kube-dns", "80"],
+         "podwall: Service kube-system/Service/kube-dns has no port 80/TCP (its ports: 53/UDP, 53/TCP)"),
+    ],
+    ids=["unknown-pod", "unknown-kind", "bad-probe", "bad-protocol", "port-zero", "service-source", "service-port"],
+)
+def test_usage_errors_are_one_line_exit_2(args: list[str], message: str) -> None:
+    r = run(*args)
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert len(r.stderr.splitlines()) == 1
+    assert r.stderr.startswith(message)
+
+
+def test_missing_file_is_exit_2(tmp_path: Path) -> None:
+    r = run("reach", "-f", str(tmp_path / "absent.yaml"))
+    assert r.exit_code == 2
+    assert "absent.yaml" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_invalid_policy_is_reported_with_file_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "web.yaml"
+    path.write_text(POLICY_WITH_BAD_EXCEPT)
+    r = run("reach", "-f", str(path))
+    assert r.exit_code == 2
+    assert r.stderr == (
+        f"{path}:13: NetworkPolicy prod/web: spec.ingress[0].from[0].ipBlock.except[0]: "
+        "10.1.0.0/16 is not inside 10.0.0.0/16\n"
+    )
+
+
+def test_lenient_skips_the_bad_policy_and_warns(tmp_path: Path) -> None:
+    (tmp_path / "web.yaml").write_text(POLICY_WITH_BAD_EXCEPT)
+    (tmp_path / "pod.yaml").write_text(POD)
+    r = run("reach", "-f", str(tmp_path), "--lenient", "-o", "json")
+    assert r.exit_code == 0
+    assert "10.1.0.0/16 is not inside 10.0.0.0/16" in r.stderr
+    assert json.loads(r.stdout)["subjects"] == ["prod/a"]
+
+
+def test_stdin_is_read_with_dash() -> None:
+    r = run("reach", "-f", "-", "-o", "json", stdin=POD)
+    assert r.exit_code == 0
+    assert json.loads(r.stdout) == {"subjects": ["prod/a"], "probes": [{"port": 80, "protocol": "TCP"}], "allowed": []}
+
+
+def test_namespace_and_all_namespaces_conflict() -> None:
+    r = run("reach", "-f", TUTORIAL, "-n", "x", "-A")
+    assert r.exit_code == 2
+    assert "-n and -A cannot be used together" in r.stderr
+
+
+def test_missing_filename_is_a_usage_error() -> None:
+    r = run("reach")
+    assert r.exit_code == 2
+    assert "Missing option '-f'" in r.stderr
+
+
+def test_namespace_limits_subjects() -> None:
+    r = run("reach", "-f", TUTORIAL, "-n", "monitoring", "-o", "json")
+    assert json.loads(r.stdout)["subjects"] == ["monitoring/Deployment/prometheus"]
+
+
+def test_verbose_lists_skipped_kinds(tmp_path: Path) -> None:
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    r = run("reach", "-f", str(tmp_path), "-v")
+    assert r.exit_code == 0
+    assert "skipped: 1 ConfigMap object (not used by podwall)" in r.stderr
+
+
+def test_unevaluated_policy_kinds_warn(tmp_path: Path) -> None:
+    (tmp_path / "anp.yaml").write_text(
+        "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\n"
+        "metadata: {name: deny-all}\nspec: {priority: 10, subject: {namespaces: {}}}\n"
+    )
+    r = run("reach", "-f", str(tmp_path))
+    assert r.exit_code == 0
+    assert "AdminNetworkPolicy" in r.stderr and "not evaluated" in r.stderr
+
+
+def test_python_dash_m_and_version() -> None:
+    done = subprocess.run([sys.executable, "-m", "podwall", "--version"], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout) == (0, f"podwall, version {podwall.__version__}\n")

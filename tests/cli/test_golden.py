@@ -1,0 +1,72 @@
+"""Golden outputs of reach and explain on examples/tutorial.
+
+``PODWALL_UPDATE_GOLDEN=1`` rewrites the expected files; on a mismatch the actual
+output is written beside the expected one (``actual.*``, git-ignored) for diffing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.cli.harness import ROOT, TUTORIAL, run
+
+GOLDEN = ROOT / "tests" / "golden"
+FRONTEND = "production/Deployment/frontend"
+BACKEND = "production/Deployment/backend"
+DATABASE = "production/Deployment/database"
+
+CASES = {
+    # case directory: (arguments, expected exit code, expected file name)
+    "reach-tutorial-workload-table": (["reach", "-f", TUTORIAL, "--by", "workload"], 0, "expected.txt"),
+    "reach-tutorial-workload-json": (["reach", "-f", TUTORIAL, "--by", "workload", "-o", "json"], 0, "expected.json"),
+    "reach-tutorial-workload-csv": (["reach", "-f", TUTORIAL, "--by", "workload", "-o", "csv"], 0, "expected.csv"),
+    "reach-tutorial-workload-md": (["reach", "-f", TUTORIAL, "--by", "workload", "-o", "md"], 0, "expected.md"),
+    "reach-tutorial-pod-probes": (
+        ["reach", "-f", TUTORIAL, "-n", "production", "--probe", "8080/TCP", "--probe", "5432", "--probe", "53/UDP"],
+        0,
+        "expected.txt",
+    ),
+    "explain-frontend-backend": (["explain", "-f", TUTORIAL, FRONTEND, BACKEND, "8080/TCP"], 1, "expected.txt"),
+    "explain-frontend-database": (["explain", "-f", TUTORIAL, FRONTEND, DATABASE, "5432/TCP"], 1, "expected.txt"),
+    "explain-backend-database": (["explain", "-f", TUTORIAL, BACKEND, DATABASE, "5432/TCP"], 0, "expected.txt"),
+    "explain-backend-database-json": (
+        ["explain", "-f", TUTORIAL, BACKEND, DATABASE, "5432/TCP", "-o", "json"],
+        0,
+        "expected.json",
+    ),
+    "explain-frontend-backend-json": (
+        ["explain", "-f", TUTORIAL, FRONTEND, BACKEND, "8080/TCP", "-o", "json"],
+        1,
+        "expected.json",
+    ),
+    "explain-monitoring-scrape": (
+        ["explain", "-f", TUTORIAL, "monitoring/deploy/prometheus", BACKEND, "9090"],
+        0,
+        "expected.txt",
+    ),
+    "explain-dns-via-service": (
+        ["explain", "-f", TUTORIAL, FRONTEND, "kube-system/svc/kube-dns", "53/UDP"],
+        0,
+        "expected.txt",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden(case: str) -> None:
+    args, code, name = CASES[case]
+    result = run(*args)
+    directory = GOLDEN / case
+    expected = directory / name
+    actual_text = result.stdout.replace(str(ROOT) + "/", "")
+    if os.environ.get("PODWALL_UPDATE_GOLDEN"):
+        directory.mkdir(parents=True, exist_ok=True)
+        expected.write_text(actual_text)
+    assert result.stderr == ""
+    assert result.exit_code == code
+    if actual_text != expected.read_text():
+        (directory / name.replace("expected", "actual")).write_text(actual_text)
+    assert actual_text == expected.read_text()

@@ -1,0 +1,252 @@
+"""A deliberately naive NetworkPolicy evaluator, written straight from SEMANTICS.md.
+
+It is the oracle the engine is tested against, so it must stay *obviously* correct:
+one pod pair at a time, every policy and every rule re-examined for every question,
+no caching, no equivalence classes. It imports only ``podwall.model`` (never
+``podwall.engine``), and it duck-types its inputs:
+
+- a pod is a ``podwall.model.Pod``; anything else is an external endpoint and must
+  have an ``address`` attribute (``podwall.engine.External`` or :class:`RefExternal`);
+- a probe is anything with ``port`` and ``protocol`` (``podwall.engine.Probe`` or
+  :class:`RefProbe`); the probes handed to :func:`reference_matrix` come back as-is
+  in its result, so passing engine probes yields tuples comparable with ``reach``.
+
+Section comments name the paragraph of SEMANTICS.md each part implements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+from podwall.model import (
+    NAMESPACE_NAME_LABEL,
+    Cluster,
+    Direction,
+    IPAddress,
+    IPBlockPeer,
+    LabelSelector,
+    NetworkPolicy,
+    Operator,
+    Pod,
+    PodPeer,
+    PortSpec,
+    Protocol,
+    Rule,
+)
+
+
+class RefProbe(NamedTuple):
+    """A (port, protocol) pair, for use before or without ``podwall.engine.Probe``."""
+
+    port: int
+    protocol: Protocol
+
+
+class RefExternal(NamedTuple):
+    """An address outside every pod, for use without ``podwall.engine.External``."""
+
+    address: IPAddress
+
+
+# --- "Label selector" (re-implemented here rather than trusting the model's helper) ---
+
+
+def selector_matches(selector: LabelSelector, labels: Mapping[str, str]) -> bool:
+    """matchLabels (every pair present and equal) AND every matchExpressions term."""
+    for key, value in selector.match_labels:
+        if key not in labels or labels[key] != value:
+            return False
+    for term in selector.match_expressions:
+        present = term.key in labels
+        if term.operator is Operator.IN:
+            ok = present and labels[term.key] in term.values
+        elif term.operator is Operator.NOT_IN:
+            ok = not present or labels[term.key] not in term.values
+        elif term.operator is Operator.EXISTS:
+            ok = present
+        elif term.operator is Operator.DOES_NOT_EXIST:
+            ok = not present
+        else:
+            raise ValueError(f"invalid operator {term.operator!r}")
+        if not ok:
+            return False
+    return True
+
+
+def ipblock_contains(block: IPBlockPeer, address: IPAddress) -> bool:
+    """``cidr`` minus each ``except``; an address of the other family is never inside."""
+
+    def inside(network) -> bool:
+        return (
+            address.version == network.version
+            and int(network.network_address) <= int(address) <= int(network.broadcast_address)
+        )
+
+    return inside(block.cidr) and not any(inside(ex) for ex in block.excepts)
+
+
+# --- "Which pods a policy selects" -----------------------------------------------
+
+
+def policy_selects(policy: NetworkPolicy, pod: Pod) -> bool:
+    """spec.podSelector, in the policy's own namespace only; never a host-network pod."""
+    if pod.host_network:
+        return False
+    if pod.namespace != policy.namespace:
+        return False
+    return selector_matches(policy.pod_selector, pod.labels)
+
+
+def policies_isolating(cluster: Cluster, pod: Pod, direction: Direction) -> list[NetworkPolicy]:
+    """The policies that select ``pod`` and have ``direction`` in their (defaulted) types."""
+    return [p for p in cluster.policies if direction in p.policy_types and policy_selects(p, pod)]
+
+
+# --- "Peers" -----------------------------------------------------------------------
+
+
+def namespace_labels(cluster: Cluster, name: str) -> dict[str, str]:
+    """A namespace's labels; an undeclared namespace carries only its name label."""
+    ns = cluster.namespace(name)
+    if ns is None:
+        return {NAMESPACE_NAME_LABEL: name}
+    labels = dict(ns.labels)
+    labels.setdefault(NAMESPACE_NAME_LABEL, name)
+    return labels
+
+
+def peer_matches(cluster: Cluster, peer: Any, other: Any, ipblock_matches_pods: bool) -> bool:
+    """Whether one ``from``/``to`` entry matches the other end of the flow."""
+    if isinstance(peer, PodPeer):
+        # Selector peers match pods only, never external addresses, never host-network pods.
+        if not isinstance(other, Pod) or other.host_network:
+            return False
+        if peer.namespace_selector is None:
+            # podSelector only: the policy's namespace.
+            in_namespace = other.namespace == peer.namespace
+        else:
+            in_namespace = selector_matches(peer.namespace_selector, namespace_labels(cluster, other.namespace))
+        if not in_namespace:
+            return False
+        if peer.pod_selector is None:
+            return True
+        return selector_matches(peer.pod_selector, other.labels)
+    if isinstance(peer, IPBlockPeer):
+        if isinstance(other, Pod):
+            # Convention: an ipBlock also matches pods by their IP (switchable);
+            # a pod without a known IP is never matched. A host-network pod's IP is
+            # its node's address (its traffic is node traffic), so the switch does
+            # not apply to it: it is matched by ipBlock like an external address.
+            if not ipblock_matches_pods and not other.host_network:
+                return False
+            return any(ipblock_contains(peer, ip) for ip in other.ips)
+        return ipblock_contains(peer, other.address)
+    raise TypeError(f"unknown peer {peer!r}")
+
+
+# --- "Ports" -----------------------------------------------------------------------
+
+
+def port_matches(spec: PortSpec, probe: Any, dst: Any) -> bool:
+    """Whether one ``ports`` entry admits ``probe`` towards ``dst``."""
+    if spec.protocol != probe.protocol:
+        return False
+    if spec.port is None:
+        return True
+    if isinstance(spec.port, str):
+        # Named port: resolved against the destination pod; never matches an external.
+        if not isinstance(dst, Pod):
+            return False
+        return any(
+            cp.name == spec.port and cp.protocol == spec.protocol and cp.port == probe.port for cp in dst.ports
+        )
+    if spec.end_port is None:
+        return spec.port == probe.port
+    return spec.port <= probe.port <= spec.end_port
+
+
+# --- "Rules" -----------------------------------------------------------------------
+
+
+def rule_admits(
+    cluster: Cluster, rule: Rule, other: Any, dst: Any, probe: Any, ipblock_matches_pods: bool
+) -> bool:
+    """``from``/``to`` (empty = everyone) AND ``ports`` (empty = everything)."""
+    peers_ok = not rule.peers or any(
+        peer_matches(cluster, peer, other, ipblock_matches_pods) for peer in rule.peers
+    )
+    ports_ok = not rule.ports or any(port_matches(spec, probe, dst) for spec in rule.ports)
+    return peers_ok and ports_ok
+
+
+# --- "Isolation and the verdict" ---------------------------------------------------
+
+
+def direction_allows(
+    cluster: Cluster,
+    pod: Pod,
+    direction: Direction,
+    other: Any,
+    dst: Any,
+    probe: Any,
+    ipblock_matches_pods: bool,
+) -> bool:
+    """One side of the verdict: not isolated, or some rule of some isolating policy admits."""
+    isolating = policies_isolating(cluster, pod, direction)
+    if not isolating:
+        return True
+    return any(
+        rule_admits(cluster, rule, other, dst, probe, ipblock_matches_pods)
+        for policy in isolating
+        for rule in policy.rules(direction)
+    )
+
+
+def reference_allowed(
+    cluster: Cluster, src: Any, dst: Any, probe: Any, ipblock_matches_pods: bool = True
+) -> bool:
+    """Whether traffic from ``src`` to ``dst`` on ``probe`` is allowed."""
+    if isinstance(src, Pod) and isinstance(dst, Pod) and src == dst:
+        return True  # loopback
+    if isinstance(src, Pod):
+        # 1. the source's egress (the peer judged is the destination)
+        if not direction_allows(cluster, src, Direction.EGRESS, dst, dst, probe, ipblock_matches_pods):
+            return False
+    if isinstance(dst, Pod):
+        # 2. the destination's ingress (the peer judged is the source)
+        if not direction_allows(cluster, dst, Direction.INGRESS, src, dst, probe, ipblock_matches_pods):
+            return False
+    return True
+
+
+def reference_matrix(
+    cluster: Cluster, probes: Iterable[Any], ipblock_matches_pods: bool = True
+) -> frozenset[tuple[str, str, Any]]:
+    """Every allowed (src key, dst key, probe) over distinct pods of the cluster."""
+    probes = tuple(probes)
+    allowed = set()
+    for src in cluster.pods:
+        for dst in cluster.pods:
+            if src is dst:
+                continue
+            for probe in probes:
+                if reference_allowed(cluster, src, dst, probe, ipblock_matches_pods):
+                    allowed.add((src.key, dst.key, probe))
+    return frozenset(allowed)
+
+
+def reference_workload_matrix(
+    cluster: Cluster, probes: Iterable[Any], ipblock_matches_pods: bool = True
+) -> frozenset[tuple[str, str, Any]]:
+    """Workload view: subjects A->B allowed iff some pod of A may reach some pod of B."""
+    probes = tuple(probes)
+    allowed = set()
+    for src in cluster.pods:
+        for dst in cluster.pods:
+            if src is dst or src.workload_key == dst.workload_key:
+                continue
+            for probe in probes:
+                if reference_allowed(cluster, src, dst, probe, ipblock_matches_pods):
+                    allowed.add((src.workload_key, dst.workload_key, probe))
+    return frozenset(allowed)
