@@ -137,13 +137,14 @@ def test_verbose_lists_skipped_kinds(tmp_path: Path) -> None:
 
 
 def test_unevaluated_policy_kinds_warn(tmp_path: Path) -> None:
-    (tmp_path / "anp.yaml").write_text(
-        "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\n"
-        "metadata: {name: deny-all}\nspec: {priority: 10, subject: {namespaces: {}}}\n"
+    (tmp_path / "cilium.yaml").write_text(
+        "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
+        "metadata: {name: deny-all, namespace: prod}\nspec: {endpointSelector: {}}\n"
     )
     r = run("reach", "-f", str(tmp_path))
     assert r.exit_code == 0
-    assert "AdminNetworkPolicy" in r.stderr and "not evaluated" in r.stderr
+    assert r.stderr.startswith("warning: ")
+    assert "CiliumNetworkPolicy prod/deny-all: not evaluated yet" in r.stderr
 
 
 def test_python_dash_m_and_version() -> None:

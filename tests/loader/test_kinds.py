@@ -313,9 +313,9 @@ def test_cronjob_template_and_default_replicas() -> None:
             "an alphanumeric character",
         ),
         (
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  ownerReferences: [{name: x}]\n"
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  ownerReferences: [{kind: X}]\n"
             "spec: {template: {}}\n",
-            'k.yaml:5: Deployment default/d: metadata.ownerReferences[0]: missing required field "kind"',
+            'k.yaml:5: Deployment default/d: metadata.ownerReferences[0]: missing required field "name"',
         ),
     ],
 )
@@ -370,19 +370,19 @@ def test_unsupported_kinds_are_counted() -> None:
     text = docs(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n",
-        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\n",
+        "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: i}\n",
         "apiVersion: example.com/v1\nkind: Deployment\nmetadata: {name: not-apps}\n",
         "apiVersion: v1\nkind: Secret\n",  # not even named: still only counted
     )
     cluster = load_text(text)
-    assert cluster.skipped == {"ConfigMap": 2, "Deployment (example.com/v1)": 1, "Ingress": 1, "Secret": 1}
+    assert cluster.skipped == {"ConfigMap": 2, "Deployment (example.com/v1)": 1, "Secret": 1, "StorageClass": 1}
     assert cluster.workloads == () and cluster.warnings == ()
 
 
 FOREIGN = [
-    ("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy", "deny-all", None),
-    ("policy.networking.k8s.io/v1alpha1", "BaselineAdminNetworkPolicy", "default", None),
-    ("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy", "tier", None),
+    ("crd.antrea.io/v1beta1", "ClusterNetworkPolicy", "acnp", None),
+    ("k8s.cni.cncf.io/v1beta1", "MultiNetworkPolicy", "multi", "prod"),
+    ("policy.networking.k8s.io/v1alpha9", "AdminNetworkPolicy", "future", None),
     ("projectcalico.org/v3", "NetworkPolicy", "calico", "prod"),
     ("crd.projectcalico.org/v1", "NetworkPolicy", "calico-crd", None),
     ("projectcalico.org/v3", "GlobalNetworkPolicy", "global", None),
@@ -398,11 +398,14 @@ def test_foreign_policy_kinds_warn_and_are_counted() -> None:
         ns = f", namespace: {namespace}" if namespace else ""
         parts.append(f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: {name}{ns}}}\nspec: {{}}\n")
     cluster = load_text("---\n".join(parts), "f.yaml")
-    tail = "not evaluated yet: podwall evaluates only networking.k8s.io/v1 NetworkPolicy; flows shown ignore it"
+    tail = (
+        "not evaluated yet: podwall evaluates networking.k8s.io/v1 NetworkPolicy and the policy.networking.k8s.io "
+        "admin tiers; flows shown ignore it"
+    )
     assert cluster.warnings == (
-        f"warning: f.yaml:1: AdminNetworkPolicy deny-all: {tail}",
-        f"warning: f.yaml:6: BaselineAdminNetworkPolicy default: {tail}",
-        f"warning: f.yaml:11: ClusterNetworkPolicy tier: {tail}",
+        f"warning: f.yaml:1: ClusterNetworkPolicy acnp: {tail}",
+        f"warning: f.yaml:6: MultiNetworkPolicy prod/multi: {tail}",
+        f"warning: f.yaml:11: AdminNetworkPolicy future: {tail}",
         f"warning: f.yaml:16: NetworkPolicy (projectcalico.org/v3) prod/calico: {tail}",
         f"warning: f.yaml:21: NetworkPolicy (crd.projectcalico.org/v1) default/calico-crd: {tail}",
         f"warning: f.yaml:26: GlobalNetworkPolicy global: {tail}",
@@ -412,10 +415,10 @@ def test_foreign_policy_kinds_warn_and_are_counted() -> None:
     )
     assert cluster.skipped == {
         "AdminNetworkPolicy": 1,
-        "BaselineAdminNetworkPolicy": 1,
         "CiliumClusterwideNetworkPolicy": 1,
         "CiliumNetworkPolicy": 1,
         "ClusterNetworkPolicy": 1,
+        "MultiNetworkPolicy": 1,
         "GlobalNetworkPolicy": 1,
         "NetworkPolicy (crd.projectcalico.org/v1)": 1,
         "NetworkPolicy (extensions/v1beta1)": 1,

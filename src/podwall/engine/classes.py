@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from podwall.engine.match import ipblock_matches
-from podwall.engine.options import EngineOptions
+from podwall.engine.match import Endpoint, ipblock_matches
+from podwall.engine.options import EngineOptions, External
 from podwall.model import Cluster, IPBlockPeer, Pod
 
 
 @dataclass(frozen=True, slots=True)
 class PodClasses:
-    """Pods partitioned into classes; ``representatives[i]`` stands for class i."""
+    """Pods (and external addresses) partitioned into classes; ``representatives[i]`` stands for class i."""
 
-    representatives: tuple[Pod, ...]
+    representatives: tuple[Endpoint, ...]
     class_of: tuple[int, ...]  # aligned with the pods passed in
     by_namespace: dict[str, int]  # namespace -> bitset of its classes
     ipblocks: tuple[IPBlockPeer, ...]  # every distinct ipBlock peer in the policies
@@ -32,18 +32,21 @@ class PodClasses:
 
 
 def distinct_ipblocks(cluster: Cluster) -> tuple[IPBlockPeer, ...]:
-    """Every ipBlock peer used by some rule, deduplicated, in first-seen order."""
+    """Every ipBlock (and admin ``networks`` CIDR) used by some rule, deduplicated, in first-seen order."""
     seen: dict[IPBlockPeer, None] = {}
-    for policy in cluster.policies:
-        for rule in policy.ingress + policy.egress:
+    for policy in (*cluster.policies, *cluster.admin_policies):
+        for rule in (*policy.ingress, *policy.egress):
             for peer in rule.peers:
                 if isinstance(peer, IPBlockPeer):
                     seen.setdefault(peer, None)
     return tuple(seen)
 
 
-def partition(cluster: Cluster, pods: tuple[Pod, ...], options: EngineOptions) -> PodClasses:
-    """Group pods into classes; one pass over pods, one ipBlock test per pod and block."""
+def partition(cluster: Cluster, pods: tuple[Endpoint, ...], options: EngineOptions) -> PodClasses:
+    """Group pods into classes; one pass over pods, one ipBlock test per pod and block.
+
+    An external address is always a class of its own and belongs to no namespace.
+    """
     blocks = distinct_ipblocks(cluster)
     index: dict[tuple, int] = {}
     reps: list[Pod] = []
@@ -51,19 +54,19 @@ def partition(cluster: Cluster, pods: tuple[Pod, ...], options: EngineOptions) -
     by_ns: dict[str, int] = {}
     masks: dict[IPBlockPeer, int] = {b: 0 for b in blocks}
     for pod in pods:
-        hits = tuple(i for i, b in enumerate(blocks) if pod.ips and ipblock_matches(b, pod, options))
-        key = (
-            pod.namespace,
-            frozenset(pod.labels.items()),
-            pod.ports,
-            pod.host_network,
-            hits,
-        )
+        key: tuple
+        if isinstance(pod, External):
+            hits = tuple(i for i, b in enumerate(blocks) if ipblock_matches(b, pod, options))
+            key = ("", len(class_of))  # never shared: two ranges may start at one address
+        else:
+            hits = tuple(i for i, b in enumerate(blocks) if pod.ips and ipblock_matches(b, pod, options))
+            key = (pod.namespace, frozenset(pod.labels.items()), pod.ports, pod.host_network, hits)
         idx = index.get(key)
         if idx is None:
             idx = index[key] = len(reps)
             reps.append(pod)
-            by_ns[pod.namespace] = by_ns.get(pod.namespace, 0) | (1 << idx)
+            if isinstance(pod, Pod):
+                by_ns[pod.namespace] = by_ns.get(pod.namespace, 0) | (1 << idx)
             for i in hits:
                 masks[blocks[i]] |= 1 << idx
         class_of.append(idx)

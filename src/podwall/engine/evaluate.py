@@ -6,13 +6,14 @@ from collections.abc import Mapping
 
 from podwall.engine.match import (
     Endpoint,
+    admin_selects,
     rule_peers_match,
     rule_ports_match,
     selects,
 )
 from podwall.engine.options import EngineOptions, External, Probe
-from podwall.engine.verdict import Basis, DirectionVerdict, RuleMiss, RuleRef, Verdict
-from podwall.model import Cluster, Direction, Labels, NetworkPolicy, Rule
+from podwall.engine.verdict import Basis, DirectionVerdict, RuleMiss, RuleRef, TierStep, Verdict
+from podwall.model import Action, Cluster, Direction, Labels, Rule, Tier
 
 
 def namespace_labels(cluster: Cluster) -> dict[str, Labels]:
@@ -39,21 +40,24 @@ def evaluate(
     1. A pod to itself is always allowed (loopback).
     2. Egress is judged on the source pod, ingress on the destination pod; an
        external end is not judged.
-    3. Each side: not isolated -> allowed; isolated -> allowed iff some rule of
-       some policy isolating it admits the other end on the probe.
+    3. Each side, tier by tier: Admin-tier rules (AdminNetworkPolicy, CNP Admin)
+       by priority, first match decides, Pass skips to NetworkPolicies;
+       NetworkPolicies: isolated -> allowed iff some rule of some policy
+       isolating it admits the other end; not isolated -> Baseline-tier rules
+       (BANP, CNP Baseline), then allowed.
     """
     ns_labels = labels if labels is not None else namespace_labels(cluster)
     if source == destination and not isinstance(source, External):
         egress = DirectionVerdict(Direction.EGRESS, source.key, Basis.SELF)
         ingress = DirectionVerdict(Direction.INGRESS, destination.key, Basis.SELF)
     else:
-        egress = _judge(cluster.policies, Direction.EGRESS, source, destination, destination, probe, ns_labels, options)
-        ingress = _judge(cluster.policies, Direction.INGRESS, destination, source, destination, probe, ns_labels, options)
+        egress = _judge(cluster, Direction.EGRESS, source, destination, destination, probe, ns_labels, options)
+        ingress = _judge(cluster, Direction.INGRESS, destination, source, destination, probe, ns_labels, options)
     return Verdict(source.key, destination.key, probe, egress, ingress)
 
 
 def _judge(
-    policies: tuple[NetworkPolicy, ...],
+    cluster: Cluster,
     direction: Direction,
     subject: Endpoint,
     other: Endpoint,
@@ -62,32 +66,62 @@ def _judge(
     ns_labels: Mapping[str, Labels],
     options: EngineOptions,
 ) -> DirectionVerdict:
+    """One side of a flow, tier by tier: Admin, then NetworkPolicy, then Baseline, then allow."""
     if isinstance(subject, External):
         return DirectionVerdict(direction, subject.key, Basis.EXTERNAL)
     if subject.host_network:
         return DirectionVerdict(direction, subject.key, Basis.HOST_NETWORK)
-    isolating = [p for p in policies if p.isolates(direction) and selects(p, subject)]
-    if not isolating:
-        return DirectionVerdict(direction, subject.key, Basis.NOT_ISOLATED)
-    allowed: list[RuleRef] = []
-    misses: list[RuleMiss] = []
-    for policy in isolating:
-        for rule in policy.rules(direction):
-            ref = RuleRef(policy.key, direction, rule.index)
-            peers_ok = rule_peers_match(rule, other, ns_labels, options)
-            ports_ok = rule_ports_match(rule, probe, destination)
-            if peers_ok and ports_ok:
-                allowed.append(ref)
-            else:
-                misses.append(RuleMiss(ref, peers_ok, ports_ok, *describe_rule(rule)))
-    return DirectionVerdict(
-        direction,
-        subject.key,
-        Basis.RULE if allowed else Basis.NO_RULE,
-        isolated_by=tuple(p.key for p in isolating),
-        allowed_by=tuple(allowed),
-        misses=tuple(misses),
-    )
+    steps: list[TierStep] = []
+
+    def admin_tier(tier: Tier) -> Action | None:
+        """The first matching rule of the first policy that has one decides; Pass leaves the tier."""
+        for policy in cluster.admin_tier(tier):
+            if not admin_selects(policy, subject, ns_labels):
+                continue
+            for rule in policy.rules(direction):
+                if rule_peers_match(rule, other, ns_labels, options) and rule_ports_match(rule, probe, destination):
+                    steps.append(TierStep(policy.short, policy.key, rule.index, rule.name, rule.action.value))
+                    return rule.action
+        return None
+
+    # 1. Admin tier: a final Allow or Deny ends evaluation; Pass hands over to NetworkPolicies.
+    decision = admin_tier(Tier.ADMIN)
+    if decision is Action.ALLOW:
+        return DirectionVerdict(direction, subject.key, Basis.ADMIN_ALLOW, steps=tuple(steps))
+    if decision is Action.DENY:
+        return DirectionVerdict(direction, subject.key, Basis.ADMIN_DENY, steps=tuple(steps))
+
+    # 2. NetworkPolicy tier: a pod selected for this direction is decided here.
+    isolating = [p for p in cluster.policies if p.isolates(direction) and selects(p, subject)]
+    if isolating:
+        allowed: list[RuleRef] = []
+        misses: list[RuleMiss] = []
+        for policy in isolating:
+            for rule in policy.rules(direction):
+                ref = RuleRef(policy.key, direction, rule.index)
+                peers_ok = rule_peers_match(rule, other, ns_labels, options)
+                ports_ok = rule_ports_match(rule, probe, destination)
+                if peers_ok and ports_ok:
+                    allowed.append(ref)
+                else:
+                    misses.append(RuleMiss(ref, peers_ok, ports_ok, *describe_rule(rule)))
+        return DirectionVerdict(
+            direction,
+            subject.key,
+            Basis.RULE if allowed else Basis.NO_RULE,
+            isolated_by=tuple(p.key for p in isolating),
+            allowed_by=tuple(allowed),
+            misses=tuple(misses),
+            steps=tuple(steps),
+        )
+
+    # 3. Baseline tier, then the default: allow.
+    decision = admin_tier(Tier.BASELINE)
+    if decision is Action.DENY:
+        return DirectionVerdict(direction, subject.key, Basis.BASELINE_DENY, steps=tuple(steps))
+    if decision is Action.ALLOW:
+        return DirectionVerdict(direction, subject.key, Basis.BASELINE_ALLOW, steps=tuple(steps))
+    return DirectionVerdict(direction, subject.key, Basis.NOT_ISOLATED, steps=tuple(steps))
 
 
 def describe_rule(rule: Rule) -> tuple[str, str]:

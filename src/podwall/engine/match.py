@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from podwall.engine.options import EngineOptions, External, Probe
-from podwall.model import IPBlockPeer, Labels, NetworkPolicy, Peer, Pod, PodPeer, PortSpec, Rule
+from podwall.model import AdminPolicy, AdminRule, IPBlockPeer, Labels, NetworkPolicy, Peer, Pod, PodPeer, PortSpec, Rule
 
 Endpoint = Pod | External
 
@@ -27,6 +27,11 @@ def selects(policy: NetworkPolicy, pod: Pod) -> bool:
         and pod.namespace == policy.namespace
         and policy.pod_selector.matches(pod.labels)
     )
+
+
+def admin_selects(policy: AdminPolicy, pod: Pod, namespace_labels: Mapping[str, Labels]) -> bool:
+    """Whether an admin-tier policy's subject picks the pod (host-network pods never)."""
+    return not pod.host_network and peer_matches(policy.subject, pod, namespace_labels, EngineOptions())
 
 
 def ipblock_matches(peer: IPBlockPeer, endpoint: Endpoint, options: EngineOptions) -> bool:
@@ -79,13 +84,13 @@ def port_matches(spec: PortSpec, probe: Probe, destination: Endpoint) -> bool:
     return spec.port == probe.port
 
 
-def rule_ports_match(rule: Rule, probe: Probe, destination: Endpoint) -> bool:
+def rule_ports_match(rule: Rule | AdminRule, probe: Probe, destination: Endpoint) -> bool:
     """A rule's ports admit the probe (no ports: all)."""
     return rule.all_ports or any(port_matches(s, probe, destination) for s in rule.ports)
 
 
 def rule_peers_match(
-    rule: Rule,
+    rule: Rule | AdminRule,
     endpoint: Endpoint,
     namespace_labels: Mapping[str, Labels],
     options: EngineOptions,

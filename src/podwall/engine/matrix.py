@@ -16,15 +16,20 @@ from podwall.engine.evaluate import namespace_labels
 from podwall.engine.match import namespace_matches
 from podwall.engine.options import Probe
 from podwall.model import (
+    Action,
+    AdminPolicy,
+    AdminRule,
     Cluster,
     Direction,
     IPBlockPeer,
     LabelSelector,
     NetworkPolicy,
+    Pod,
     PodPeer,
     PortSpec,
     Protocol,
     Rule,
+    Tier,
 )
 
 
@@ -48,6 +53,14 @@ class ClassMatrix:
                     self._ingress[c].append(policy)
                 if policy.isolates(Direction.EGRESS):
                     self._egress[c].append(policy)
+        # Admin tiers: per class, the policies whose subject selects it, in evaluation order.
+        self._admin: list[list[AdminPolicy]] = [[] for _ in self._reps]
+        self._baseline: list[list[AdminPolicy]] = [[] for _ in self._reps]
+        self._tiered = bool(cluster.admin_policies)
+        for admin in cluster.admin_policies:
+            target = self._admin if admin.tier is Tier.ADMIN else self._baseline
+            for c in bits(self._peer(admin.subject)):
+                target[c].append(admin)
 
     # -- selector and peer sets ------------------------------------------------
 
@@ -59,6 +72,7 @@ class ClassMatrix:
             mask = 0
             for c in bits(self._classes.by_namespace.get(namespace, 0)):
                 rep = self._reps[c]
+                assert isinstance(rep, Pod)  # only pods belong to a namespace
                 if not rep.host_network and (selector is None or selector.matches(rep.labels)):
                     mask |= 1 << c
             self._selector_cache[key] = mask
@@ -77,7 +91,7 @@ class ClassMatrix:
             self._peer_cache[peer] = mask
         return mask
 
-    def peers(self, rule: Rule) -> int:
+    def peers(self, rule: Rule | AdminRule) -> int:
         """Classes a rule's peers match (no peers: all)."""
         if rule.all_peers:
             return self._all
@@ -86,7 +100,7 @@ class ClassMatrix:
             mask |= self._peer(peer)
         return mask
 
-    def ports(self, rule: Rule, probe: Probe) -> int:
+    def ports(self, rule: Rule | AdminRule, probe: Probe) -> int:
         """Destination classes for which a rule's ports admit the probe."""
         if rule.all_ports:
             return self._all
@@ -106,43 +120,84 @@ class ClassMatrix:
         if mask is None:
             mask = 0
             for c, rep in enumerate(self._reps):
-                if rep.named_port(name, probe.protocol) == probe.port:
+                if isinstance(rep, Pod) and rep.named_port(name, probe.protocol) == probe.port:
                     mask |= 1 << c
             self._named_cache[key] = mask
         return mask
 
     # -- the matrix --------------------------------------------------------------
 
+    def _tier(self, policies: list[AdminPolicy], direction: Direction, probe: Probe, undecided: int,
+              d: int | None) -> tuple[int, int, int]:
+        """Run admin-tier rules over ``undecided`` peers: (allowed, denied-or-decided, passed).
+
+        For egress the masks are destinations (ports resolve per destination); for
+        ingress (``d`` given) they are sources and ports resolve on ``d``.
+        """
+        allow = passed = 0
+        for policy in policies:
+            for rule in policy.rules(direction):
+                if d is None:
+                    matched = self.peers(rule) & self.ports(rule, probe) & undecided
+                elif self.ports(rule, probe) >> d & 1:
+                    matched = self.peers(rule) & undecided
+                else:
+                    continue
+                if not matched:
+                    continue
+                undecided &= ~matched
+                if rule.action is Action.ALLOW:
+                    allow |= matched
+                elif rule.action is Action.PASS:
+                    passed |= matched
+        return allow, undecided, passed
+
+    def _tiered_side(self, c: int, direction: Direction, probe: Probe, np_mask: int | None) -> int:
+        """Admin tier, then NetworkPolicy (``np_mask``, None when not isolated), then Baseline."""
+        d = c if direction is Direction.INGRESS else None
+        allow, undecided, passed = self._tier(self._admin[c], direction, probe, self._all, d)
+        rest = undecided | passed
+        if np_mask is not None:
+            return allow | (rest & np_mask)
+        base_allow, base_undecided, base_passed = self._tier(self._baseline[c], direction, probe, rest, d)
+        return allow | base_allow | base_undecided | base_passed
+
     def allowed(self, probe: Probe) -> list[int]:
         """For each source class, the bitset of destination classes it may reach."""
         egress_cache: dict[tuple[int, ...], int] = {}
         sends: list[int] = []
-        for policies in self._egress:
+        for s, policies in enumerate(self._egress):
+            mask: int | None
             if not policies:
-                sends.append(self._all)
-                continue
-            key = tuple(id(p) for p in policies)
-            mask = egress_cache.get(key)
-            if mask is None:
-                mask = 0
-                for policy in policies:
-                    for rule in policy.egress:
-                        mask |= self.peers(rule) & self.ports(rule, probe)
-                egress_cache[key] = mask
-            sends.append(mask)
+                mask = None if self._tiered else self._all
+            else:
+                key = tuple(id(p) for p in policies)
+                mask = egress_cache.get(key)
+                if mask is None:
+                    mask = 0
+                    for policy in policies:
+                        for rule in policy.egress:
+                            mask |= self.peers(rule) & self.ports(rule, probe)
+                    egress_cache[key] = mask
+            if self._tiered:
+                mask = self._tiered_side(s, Direction.EGRESS, probe, mask)
+            sends.append(mask)  # type: ignore[arg-type]
 
         # destinations grouped by the set of sources they accept from
         accept_groups: dict[int, int] = {}
         for d, policies in enumerate(self._ingress):
+            sources: int | None
             if not policies:
-                sources = self._all
+                sources = None if self._tiered else self._all
             else:
                 sources = 0
                 for policy in policies:
                     for rule in policy.ingress:
                         if self.ports(rule, probe) >> d & 1:
                             sources |= self.peers(rule)
-            accept_groups[sources] = accept_groups.get(sources, 0) | (1 << d)
+            if self._tiered:
+                sources = self._tiered_side(d, Direction.INGRESS, probe, sources)
+            accept_groups[sources] = accept_groups.get(sources, 0) | (1 << d)  # type: ignore[index]
 
         result: list[int] = []
         groups = list(accept_groups.items())

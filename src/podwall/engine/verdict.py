@@ -18,6 +18,13 @@ class Basis(str, Enum):
     NOT_ISOLATED = "not-isolated"  # no policy selects the pod for this direction
     RULE = "rule"  # isolated, and at least one rule admits the flow
     NO_RULE = "no-rule"  # isolated, and no rule admits the flow
+    ADMIN_ALLOW = "admin-allow"  # an Admin-tier rule allowed it before any NetworkPolicy was consulted
+    ADMIN_DENY = "admin-deny"  # an Admin-tier rule denied it
+    BASELINE_ALLOW = "baseline-allow"  # not isolated by NetworkPolicies; a Baseline-tier rule allowed it
+    BASELINE_DENY = "baseline-deny"  # not isolated by NetworkPolicies; a Baseline-tier rule denied it
+
+
+DENYING = frozenset({Basis.NO_RULE, Basis.ADMIN_DENY, Basis.BASELINE_DENY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,17 @@ class RuleMiss:
 
 
 @dataclass(frozen=True, slots=True)
+class TierStep:
+    """An admin-tier rule that matched on the way to the verdict (Pass, Allow or Deny)."""
+
+    policy: str  # "ANP deny-dns priority 10"
+    key: str  # "AdminNetworkPolicy/deny-dns"
+    rule: int  # 0-based index in spec.ingress/spec.egress
+    rule_name: str
+    action: str  # Allow, Deny or Pass
+
+
+@dataclass(frozen=True, slots=True)
 class DirectionVerdict:
     """One side of a flow: the source's egress or the destination's ingress."""
 
@@ -64,6 +82,7 @@ class DirectionVerdict:
     isolated_by: tuple[str, ...] = ()
     allowed_by: tuple[RuleRef, ...] = ()
     misses: tuple[RuleMiss, ...] = ()
+    steps: tuple[TierStep, ...] = ()
 
     @property
     def applies(self) -> bool:
@@ -73,7 +92,7 @@ class DirectionVerdict:
     @property
     def allowed(self) -> bool:
         """Whether this side lets the flow through."""
-        return self.basis is not Basis.NO_RULE
+        return self.basis not in DENYING
 
 
 @dataclass(frozen=True, slots=True)

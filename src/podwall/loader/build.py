@@ -17,7 +17,17 @@ from podwall.loader import names, owners, yamlio
 from podwall.loader.convert import Converted, convert, flatten
 from podwall.loader.files import Source, Unreadable
 from podwall.loader.owners import PodDraft, WorkloadDraft
-from podwall.model import NAMESPACE_NAME_LABEL, Cluster, Namespace, NetworkPolicy, Service
+from podwall.model import (
+    NAMESPACE_NAME_LABEL,
+    AdminPolicy,
+    Cluster,
+    Exposure,
+    Monitor,
+    Namespace,
+    NetworkPolicy,
+    Service,
+    UnevaluatedPolicy,
+)
 
 _OBJECT = "object"
 _DOCUMENT = "document"
@@ -37,6 +47,10 @@ class Builder:
     workloads: list[WorkloadDraft] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
     policies: list[NetworkPolicy] = field(default_factory=list)
+    admin_policies: list[AdminPolicy] = field(default_factory=list)
+    exposures: list[Exposure] = field(default_factory=list)
+    monitors: list[Monitor] = field(default_factory=list)
+    unevaluated: list[UnevaluatedPolicy] = field(default_factory=list)
     _seen: dict[tuple[str, str, str], Location] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -77,6 +91,8 @@ class Builder:
         self.warnings.extend(result.warnings)
         if result.skipped is not None:
             self.skipped[result.skipped] += 1
+            if isinstance(result.value, UnevaluatedPolicy):
+                self.unevaluated.append(result.value)
             return
         key = (result.kind, result.namespace, result.name)
         first = self._seen.get(key)
@@ -97,6 +113,12 @@ class Builder:
             self.services.append(value)
         elif isinstance(value, NetworkPolicy):
             self.policies.append(value)
+        elif isinstance(value, AdminPolicy):
+            self.admin_policies.append(value)
+        elif isinstance(value, tuple):
+            self.exposures.extend(value)
+        elif isinstance(value, Monitor):
+            self.monitors.append(value)
 
     def _problem(self, error: PodwallError, skippable: str | None) -> None:
         """An error, or in lenient mode a warning when only one object/document is lost."""
@@ -127,8 +149,12 @@ class Builder:
             workloads=workloads,
             services=tuple(services),
             policies=tuple(policies),
+            admin_policies=tuple(sorted(self.admin_policies, key=lambda p: (p.tier.value, p.priority, p.name))),
+            exposures=tuple(sorted(self.exposures, key=lambda e: (e.namespace, e.kind, e.name, e.service))),
             skipped=dict(sorted(self.skipped.items())),
             warnings=tuple(self.warnings),
+            monitors=tuple(sorted(self.monitors, key=lambda m: (m.namespace, m.kind, m.name))),
+            unevaluated=tuple(sorted(self.unevaluated, key=lambda u: (u.namespace, u.kind, u.name))),
         )
 
 

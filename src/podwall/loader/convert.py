@@ -17,14 +17,22 @@ from typing import Any
 from podwall.errors import Location, ManifestError
 from podwall.loader import names
 from podwall.loader.fields import Report, display, is_int, join, line_of, quote, type_name
-from podwall.loader.meta import UNNAMED, describe, identity, read_meta
+from podwall.loader.meta import UNNAMED, describe, identity, read_meta, string_entries
+from podwall.loader.monitoring import MONITOR_KINDS, MONITORING_GROUP, convert_monitor
+from podwall.loader.admin import ADMIN_KINDS, convert_admin
+from podwall.loader.exposure import INGRESS_API_GROUPS, ROUTE_API_GROUP, convert_ingress, convert_route
 from podwall.loader.netpol import convert_policy
 from podwall.loader.owners import PodDraft, WorkloadDraft
 from podwall.loader.yamlio import Document, LineDict, LineList
 from podwall.model import (
     NAMESPACE_NAME_LABEL,
+    AdminPolicy,
+    Exposure,
     ContainerPort,
+    Monitor,
+    UnevaluatedPolicy,
     IPAddress,
+    IPBlockPeer,
     Namespace,
     NetworkPolicy,
     Pod,
@@ -76,7 +84,10 @@ _API_VERSION = re.compile(
     r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
 )
 
-NOT_EVALUATED = "not evaluated yet: podwall evaluates only networking.k8s.io/v1 NetworkPolicy; flows shown ignore it"
+NOT_EVALUATED = (
+    "not evaluated yet: podwall evaluates networking.k8s.io/v1 NetworkPolicy and the policy.networking.k8s.io "
+    "admin tiers; flows shown ignore it"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +112,10 @@ class Converted:
     namespace: str
     name: str
     location: Location
-    value: Namespace | PodDraft | WorkloadDraft | Service | NetworkPolicy | None = None
+    value: (
+        Namespace | PodDraft | WorkloadDraft | Service | NetworkPolicy | AdminPolicy | tuple[Exposure, ...]
+        | Monitor | UnevaluatedPolicy | None
+    ) = None
     errors: list[ManifestError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: str | None = None
@@ -185,8 +199,16 @@ def convert(raw: RawObject, default_namespace: str) -> Converted:
     kind, api_version = raw.kind, raw.api_version
     if kind == "NetworkPolicy" and api_version == NETWORK_POLICY_API:
         return _policy(raw, default_namespace)
+    if (kind, api_version) in ADMIN_KINDS:
+        return _admin_policy(raw)
+    if (kind == "Ingress" and _group(api_version) in INGRESS_API_GROUPS) or (
+        kind == "Route" and _group(api_version) == ROUTE_API_GROUP
+    ):
+        return _exposure(raw, default_namespace)
     if kind.endswith("NetworkPolicy"):
         return _foreign_policy(raw, default_namespace)
+    if kind in MONITOR_KINDS and _group(api_version) == MONITORING_GROUP:
+        return _monitor(raw, default_namespace)
     groups = KIND_GROUPS.get(kind)
     if groups is None:
         name, ns = identity(raw.data, namespaced=False, default_namespace="")
@@ -218,6 +240,41 @@ def _policy(raw: RawObject, default_namespace: str) -> Converted:
     report = Report(raw.location, result.label)
     result.value = convert_policy(report, raw.data, raw.location, default_namespace)
     result.errors = report.errors
+    if result.value is not None:
+        result.warnings.extend(_named_ports_on_ipblocks(result.value, result.label))
+    return result
+
+
+def _named_ports_on_ipblocks(policy: NetworkPolicy, label: str) -> Iterator[str]:
+    """A named port cannot be resolved on an external address: say so rather than match nothing quietly."""
+    for rule in policy.ingress + policy.egress:
+        if not rule.peers or not all(isinstance(p, IPBlockPeer) for p in rule.peers):
+            continue
+        for i, spec in enumerate(rule.ports):
+            if isinstance(spec.port, str):
+                field = f"spec.{rule.direction.value.lower()}[{rule.index}].ports[{i}].port"
+                yield (
+                    f"warning: {rule.location}: {label}: {field}: named port {spec.port!r} with only ipBlock peers "
+                    "matches no external address (only pods in the blocks that declare it)"
+                )
+
+
+def _admin_policy(raw: RawObject) -> Converted:
+    name, _ = identity(raw.data, namespaced=False, default_namespace="")
+    result = Converted(raw.kind, "", name, raw.location)
+    report = Report(raw.location, result.label)
+    result.value, result.warnings = convert_admin(report, raw.data, raw.kind, raw.location)
+    result.errors = report.errors
+    return result
+
+
+def _exposure(raw: RawObject, default_namespace: str) -> Converted:
+    name, ns = identity(raw.data, namespaced=True, default_namespace=default_namespace)
+    result = Converted(raw.kind, ns, name, raw.location)
+    report = Report(raw.location, result.label)
+    convert_one = convert_ingress if raw.kind == "Ingress" else convert_route
+    result.value = tuple(convert_one(report, raw.data, raw.location, default_namespace))
+    result.errors = report.errors
     return result
 
 
@@ -228,6 +285,23 @@ def _foreign_policy(raw: RawObject, default_namespace: str) -> Converted:
     name, ns = identity(raw.data, namespaced=namespaced, default_namespace=default_namespace)
     result = Converted(kind, ns, name, raw.location, skipped=kind)
     result.warnings.append(f"warning: {raw.location}: {result.label}: {NOT_EVALUATED}")
+    meta = raw.data.get("metadata")
+    annotations = string_entries(meta.get("annotations")) if isinstance(meta, dict) else {}
+    result.value = UnevaluatedPolicy(raw.kind, raw.api_version, ns, name, raw.location, annotations)
+    return result
+
+
+def _monitor(raw: RawObject, default_namespace: str) -> Converted:
+    """ServiceMonitor/PodMonitor; unreadable ones are skipped with a warning, never an error."""
+    name, ns = identity(raw.data, namespaced=True, default_namespace=default_namespace)
+    result = Converted(raw.kind, ns, name, raw.location)
+    report = Report(raw.location, result.label)
+    monitor = convert_monitor(report, raw.data, raw.kind, default_namespace)
+    if report.errors:
+        result.warnings.extend(f"warning: skipped object: {error}" for error in report.errors)
+        result.skipped = raw.kind
+    else:
+        result.value = monitor
     return result
 
 
@@ -243,7 +317,7 @@ def _namespace(report: Report, raw: RawObject, result: Converted) -> Namespace:
             f"{quote(given)} but the API server sets it to the namespace name; using {quote(meta.name)}"
         )
     labels[NAMESPACE_NAME_LABEL] = meta.name
-    return Namespace(meta.name, labels, raw.location)
+    return Namespace(meta.name, labels, raw.location, annotations=meta.annotations)
 
 
 def _pod(report: Report, raw: RawObject, result: Converted, default_namespace: str) -> PodDraft | None:
@@ -262,6 +336,7 @@ def _pod(report: Report, raw: RawObject, result: Converted, default_namespace: s
         namespace=meta.namespace,
         name=meta.name,
         labels=meta.labels,
+        annotations=meta.annotations,
         ports=ports,
         ips=ips,
         host_network=host_network,
@@ -382,8 +457,10 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
     path = join(path, "template")
     template_meta = report.mapping(template, "metadata", path)
     labels = {}
+    template_annotations: dict[str, str] = {}
     if template_meta is not None:
         labels = report.string_map(template_meta, "labels", join(path, "metadata")) or {}
+        template_annotations = string_entries(template_meta.get("annotations"))
     ports, host_network = _pod_spec(report, report.mapping(template, "spec", path), join(path, "spec"))
     workload = Workload(
         ref=WorkloadRef(kind, meta.namespace, meta.name),
@@ -392,6 +469,8 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
         host_network=host_network,
         replicas=replicas,
         location=raw.location,
+        annotations=meta.annotations,
+        template_annotations=template_annotations,
     )
     return WorkloadDraft(workload, meta.owners)
 
@@ -408,7 +487,7 @@ def _service(report: Report, raw: RawObject, default_namespace: str) -> Service:
             port = _service_port(report, item, path)
             if port is not None:
                 ports.append(port)
-    return Service(meta.namespace, meta.name, selector, tuple(ports), raw.location)
+    return Service(meta.namespace, meta.name, selector, tuple(ports), raw.location, annotations=meta.annotations)
 
 
 def _service_port(report: Report, item: LineDict, path: str) -> ServicePort | None:

@@ -87,8 +87,8 @@ def read_meta(
 ) -> Meta:
     """Validate ``metadata``; problems go to ``report``.
 
-    ``strict`` (NetworkPolicy) also rejects unknown metadata fields and reads
-    annotations, which the model keeps for policies only.
+    ``strict`` (NetworkPolicy) also rejects unknown metadata fields and
+    validates annotations; other kinds keep their string annotations unjudged.
     """
     namespace = default_namespace if namespaced else ""
     meta = report.mapping(obj, "metadata", "")
@@ -118,12 +118,22 @@ def read_meta(
                 report.error("metadata.namespace", line_of(meta, "namespace"), f"invalid namespace {quote(given)}: {problem}")
             namespace = given
     labels = report.string_map(meta, "labels", "metadata") or {}
-    annotations = (report.string_map(meta, "annotations", "metadata", labels=False) or {}) if strict else {}
+    if strict:
+        annotations = report.string_map(meta, "annotations", "metadata", labels=False) or {}
+    else:
+        annotations = string_entries(meta.get("annotations"))
     return Meta(name, namespace, labels, annotations, _owners(report, meta))
 
 
+def string_entries(given: Any) -> dict[str, str]:
+    """The string-to-string entries of a mapping, without judging the rest (annotations of kinds podwall only reads)."""
+    if not isinstance(given, dict):
+        return {}
+    return {k: v for k, v in given.items() if isinstance(k, str) and isinstance(v, str)}
+
+
 def _owners(report: Report, meta: LineDict) -> tuple[OwnerRef, ...]:
-    """``ownerReferences`` entries with a kind and a name; malformed ones are reported."""
+    """``ownerReferences`` entries with a name (kind may be absent); malformed ones are reported."""
     refs = report.sequence(meta, "ownerReferences", "metadata")
     if not refs:
         return ()
@@ -132,10 +142,11 @@ def _owners(report: Report, meta: LineDict) -> tuple[OwnerRef, ...]:
         kind = report.string(ref, "kind", path)
         name = report.string(ref, "name", path)
         controller = report.boolean(ref, "controller", path)
-        for key, value in (("kind", kind), ("name", name)):
-            if value == "" or (value is None and ref.get(key) is None):
-                report.error(path, line_of(ref, key), f"missing required field {quote(key)}")
-        if kind and name:
-            owners.append(OwnerRef(kind, name, bool(controller)))
+        # A reference without a kind still names the pod's controller (real dumps have
+        # them); only the name is needed to group replicas.
+        if name == "" or (name is None and ref.get("name") is None):
+            report.error(path, line_of(ref, "name"), f"missing required field {quote('name')}")
+        if name:
+            owners.append(OwnerRef(kind or "", name, bool(controller)))
     return tuple(owners)
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from podwall.loader.meta import OwnerRef
-from podwall.model import Pod, Workload
+from podwall.model import Pod, Workload, WorkloadRef
 
 Key = tuple[str, str, str]  # namespace, kind, name
 
@@ -201,6 +201,9 @@ def group(
     for draft in pods:
         owner = grouping.pod_owner(draft)
         pod = draft.pod
+        controller = _controller(draft.owners)
+        if controller is not None and controller.kind != "Node":
+            pod = replace(pod, controller=WorkloadRef(controller.kind, pod.namespace, controller.name))
         if owner is not None:
             with_pods.add(owner)
             pod = replace(pod, owner=grouping.by_key[owner].ref)
@@ -231,4 +234,5 @@ def stand_in(workload: Workload) -> Pod:
         owner=workload.ref,
         template=True,
         location=workload.location,
+        annotations=dict(workload.template_annotations),
     )

@@ -1,11 +1,15 @@
 """Typed objects with source locations; no I/O."""
 
+from podwall.model.admin import Action, AdminPolicy, AdminRule, Tier
 from podwall.model.cluster import Cluster
+from podwall.model.foreign import UnevaluatedPolicy
 from podwall.model.labels import LabelSelector, Labels, Operator, Requirement
+from podwall.model.monitoring import Monitor, MonitorEndpoint
 from podwall.model.objects import (
     NAMESPACE_NAME_LABEL,
     WORKLOAD_KINDS,
     ContainerPort,
+    Exposure,
     Namespace,
     Pod,
     Service,
@@ -27,6 +31,11 @@ from podwall.model.policy import (
 )
 
 __all__ = [
+    "Action",
+    "AdminPolicy",
+    "AdminRule",
+    "Exposure",
+    "Tier",
     "NAMESPACE_NAME_LABEL",
     "WORKLOAD_KINDS",
     "Cluster",
@@ -36,6 +45,8 @@ __all__ = [
     "IPBlockPeer",
     "IPNetwork",
     "LabelSelector",
+    "Monitor",
+    "MonitorEndpoint",
     "Labels",
     "Namespace",
     "NetworkPolicy",
@@ -49,6 +60,7 @@ __all__ = [
     "Rule",
     "Service",
     "ServicePort",
+    "UnevaluatedPolicy",
     "Workload",
     "WorkloadRef",
 ]

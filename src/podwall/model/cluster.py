@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from podwall.model.objects import Namespace, Pod, Service, Workload
+from podwall.model.admin import AdminPolicy, Tier
+from podwall.model.foreign import UnevaluatedPolicy
+from podwall.model.monitoring import Monitor
+from podwall.model.objects import Exposure, Namespace, Pod, Service, Workload
 from podwall.model.policy import NetworkPolicy
 
 
@@ -14,7 +17,11 @@ class Cluster:
 
     ``pods`` holds real pods plus one template stand-in for each workload that has
     no pods in the input; ``skipped`` counts objects of kinds podwall does not use,
-    by kind; ``warnings`` are messages the CLI shows on stderr.
+    by kind; ``warnings`` are messages the CLI shows on stderr; ``admin_policies``
+    are sorted by tier, priority and name (the order they are evaluated in);
+    ``exposures`` are Ingress and Route backends; ``monitors`` are
+    ServiceMonitors and PodMonitors; ``unevaluated`` are the policies of other
+    APIs that nothing evaluates yet (also counted in ``skipped`` and warned about).
     """
 
     namespaces: tuple[Namespace, ...] = ()
@@ -22,8 +29,12 @@ class Cluster:
     workloads: tuple[Workload, ...] = ()
     services: tuple[Service, ...] = ()
     policies: tuple[NetworkPolicy, ...] = ()
+    admin_policies: tuple[AdminPolicy, ...] = ()
+    exposures: tuple[Exposure, ...] = ()
     skipped: dict[str, int] = field(default_factory=dict, hash=False)
     warnings: tuple[str, ...] = ()
+    monitors: tuple[Monitor, ...] = ()
+    unevaluated: tuple[UnevaluatedPolicy, ...] = ()
 
     def namespace(self, name: str) -> Namespace | None:
         """The namespace called ``name``, if known."""
@@ -31,3 +42,7 @@ class Cluster:
             if ns.name == name:
                 return ns
         return None
+
+    def admin_tier(self, tier: Tier) -> tuple[AdminPolicy, ...]:
+        """The admin policies of one tier, in evaluation order."""
+        return tuple(p for p in self.admin_policies if p.tier is tier)

@@ -29,6 +29,7 @@ class Namespace:
     labels: dict[str, str] = field(default_factory=dict, hash=False)
     location: Location | None = None
     implicit: bool = False
+    annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,10 @@ class Pod:
 
     ``owner`` is the workload the pod is reported under in workload view (set by
     the loader only when that workload is in the input); ``template`` is True for
-    the stand-in built from a workload with no pods in the input.
+    the stand-in built from a workload with no pods in the input; ``controller``
+    is the pod's controller ownerReference as declared, present in the input or
+    not (``kind`` is empty when the reference names none), which compatible
+    outputs use to name replicas after their ReplicaSet.
     """
 
     namespace: str
@@ -70,6 +74,8 @@ class Pod:
     owner: WorkloadRef | None = None
     template: bool = False
     location: Location | None = None
+    controller: WorkloadRef | None = field(default=None, compare=False)
+    annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -95,7 +101,11 @@ class Pod:
 
 @dataclass(frozen=True, slots=True)
 class Workload:
-    """A workload and its pod template's labels and ports."""
+    """A workload and its pod template's labels and ports.
+
+    ``annotations`` are the workload's own; ``template_annotations`` its pod
+    template's (where ``prometheus.io/scrape`` lives).
+    """
 
     ref: WorkloadRef
     labels: dict[str, str] = field(default_factory=dict, hash=False)
@@ -104,6 +114,8 @@ class Workload:
     replicas: int | None = None
     owner: WorkloadRef | None = None
     location: Location | None = None
+    annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    template_annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,4 +136,21 @@ class Service:
     name: str
     selector: dict[str, str] = field(default_factory=dict, hash=False)
     ports: tuple[ServicePort, ...] = ()
+    location: Location | None = None
+    annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """An Ingress backend or a Route target: the ingress controller sends traffic to a Service.
+
+    ``port`` is, for an Ingress, the Service port (number or name); for a Route,
+    its ``targetPort`` (number or name); ``None`` means every port of the Service.
+    """
+
+    kind: str
+    namespace: str
+    name: str
+    service: str
+    port: int | str | None = None
     location: Location | None = None

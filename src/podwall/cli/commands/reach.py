@@ -1,4 +1,4 @@
-"""``podwall reach``: the connectivity matrix."""
+"""``podwall reach``: the connectivity matrix, or connection lists over every port."""
 
 from __future__ import annotations
 
@@ -8,24 +8,72 @@ from podwall.cli.common import engine_options, input_options, load_input, namesp
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.engine import Probe, reach
+from podwall.engine.connlist import Focus, connlist, parse_focus_conn
+from podwall.model import Direction
 from podwall.render import REACH_FORMATS
+from podwall.render.connlist import connlist_json, connlist_text
+
+CONNLIST_FORMATS = {"connlist": connlist_text, "connlist-json": connlist_json}
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Repeatable options that also take comma-separated lists."""
+    return tuple(item.strip() for value in values for item in value.split(",") if item.strip())
 
 
 @click.command("reach")
 @input_options
 @click.option("--probe", "probes", multiple=True, metavar="PORT[/PROTO]",
               help="Port to probe, e.g. 8080/TCP or 53/UDP. Repeatable. Default: every declared container port.")
-@click.option("--by", type=click.Choice(["pod", "workload"]), default="pod", show_default=True,
-              help="Subjects are pods, or workloads (pods grouped under their Deployment, StatefulSet, ...).")
-@click.option("-o", "--output", type=click.Choice(sorted(REACH_FORMATS)), default="table", show_default=True,
-              help="Output format; json is the stable contract.")
+@click.option("--by", type=click.Choice(["pod", "workload"]), default=None,
+              help="Subjects are pods (default), or workloads (pods grouped under their Deployment, StatefulSet, ...).")
+@click.option("-o", "--output", type=click.Choice(sorted(REACH_FORMATS) + sorted(CONNLIST_FORMATS)), default="table",
+              show_default=True,
+              help="table, json (the stable contract), csv or md: the probe matrix. connlist, connlist-json: "
+                   "allowed connections over every port per workload pair and external range, in "
+                   "np-guard/netpol-analyzer's format.")
+@click.option("--focus-workload", "focus_workloads", multiple=True, metavar="NAME",
+              help="connlist: keep lines with this workload (name or ns/name) at either end. Repeatable or comma-separated.")
+@click.option("--focus-workload-peer", "focus_peers", multiple=True, metavar="NAME",
+              help="connlist: with --focus-workload, the other end must be this workload. Repeatable or comma-separated.")
+@click.option("--focus-direction", type=click.Choice(["ingress", "egress"]), default=None,
+              help="connlist: with --focus-workload, only traffic into (ingress) or out of (egress) it.")
+@click.option("--focus-conn", metavar="PROTO-PORT", default=None,
+              help="connlist: only pairs allowed on this connection, e.g. udp-52; lines then carry no connection part.")
 @click.pass_obj
 def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
-                  probes, by, output) -> int:
+                  probes, by, output, focus_workloads, focus_peers, focus_direction, focus_conn) -> int:
     """Who can talk to whom, on which ports: the connectivity matrix."""
     shown = namespaces_shown(namespace, all_namespaces)
     chosen = [Probe.parse(p) for p in probes] or None
+    focused = focus_workloads or focus_peers or focus_direction or focus_conn
+    if output in CONNLIST_FORMATS:
+        if by == "pod":
+            raise click.UsageError(f"-o {output} lists workloads: use --by workload (or leave --by out)")
+        if probes:
+            raise click.UsageError(f"-o {output} covers every port: --probe does not apply (use --focus-conn)")
+        if (focus_peers or focus_direction) and not focus_workloads:
+            raise click.UsageError("--focus-workload-peer and --focus-direction need --focus-workload")
+        focus = Focus(
+            workloads=_split(focus_workloads),
+            peers=_split(focus_peers),
+            direction=Direction(focus_direction.capitalize()) if focus_direction else None,
+            conn=parse_focus_conn(focus_conn) if focus_conn else None,
+        )
+        cluster = load_input(env, paths, namespace, lenient, verbose)
+        lines = connlist(cluster, engine_options(ipblock_ignores_pods), focus)
+        if shown is not None:
+            lines = tuple(line for line in lines if _in_namespaces(line.source, line.destination, shown))
+        env.out(CONNLIST_FORMATS[output](lines, focus.conn))
+        return ExitStatus.SUCCESS
+    if focused:
+        raise click.UsageError("--focus-* options apply to -o connlist and -o connlist-json")
     cluster = load_input(env, paths, namespace, lenient, verbose)
-    result = reach(cluster, chosen, by=by, namespaces=shown, options=engine_options(ipblock_ignores_pods))
+    result = reach(cluster, chosen, by=by or "pod", namespaces=shown, options=engine_options(ipblock_ignores_pods))
     env.out(REACH_FORMATS[output](result))
     return ExitStatus.SUCCESS
+
+
+def _in_namespaces(source: str, destination: str, namespaces: set[str]) -> bool:
+    """A line is shown under -n when either end is a workload of that namespace."""
+    return any(end.split("/", 1)[0] in namespaces for end in (source, destination) if "[External]" not in end)
