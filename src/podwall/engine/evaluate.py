@@ -11,6 +11,7 @@ from podwall.engine.match import (
     rule_ports_match,
     selects,
 )
+from podwall.engine.exposure import CONTROLLER, INGRESS_CONTROLLER
 from podwall.engine.options import EngineOptions, External, Probe
 from podwall.engine.verdict import Basis, DirectionVerdict, RuleMiss, RuleRef, TierStep, Verdict
 from podwall.model import Action, Cluster, Direction, Labels, Rule, Tier
@@ -69,6 +70,8 @@ def _judge(
     """One side of a flow, tier by tier: Admin, then NetworkPolicy, then Baseline, then allow."""
     if isinstance(subject, External):
         return DirectionVerdict(direction, subject.key, Basis.EXTERNAL)
+    if subject is CONTROLLER:
+        return DirectionVerdict(direction, INGRESS_CONTROLLER, Basis.UNKNOWN_POD)
     if subject.host_network:
         return DirectionVerdict(direction, subject.key, Basis.HOST_NETWORK)
     steps: list[TierStep] = []

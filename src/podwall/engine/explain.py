@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from podwall.engine.classes import partition
 from podwall.engine.evaluate import evaluate, namespace_labels
+from podwall.engine.exposure import CONTROLLER, INGRESS_CONTROLLER
 from podwall.engine.match import Endpoint
 from podwall.engine.options import EngineOptions, External, Probe
 from podwall.engine.verdict import Verdict
@@ -54,7 +55,7 @@ class Explanation:
 
 
 def resolve(cluster: Cluster, text: str) -> Subject:
-    """Turn ``ns/pod``, ``ns/Kind/name`` or an IP address into endpoints."""
+    """Turn ``ns/pod``, ``ns/Kind/name``, an IP address or ``ingress-controller`` into endpoints."""
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
@@ -64,6 +65,8 @@ def resolve(cluster: Cluster, text: str) -> Subject:
         if owners:
             return Subject(text, (owners[0],))
         return Subject(text, (External(address),))
+    if text in (INGRESS_CONTROLLER, "ingress-controller"):
+        return Subject(INGRESS_CONTROLLER, (CONTROLLER,))
     parts = text.split("/")
     if len(parts) == 2 and all(parts):
         ns, name = parts
@@ -93,7 +96,9 @@ def resolve(cluster: Cluster, text: str) -> Subject:
         if not pods:
             raise UsageError(f"unknown subject {text!r}: no {kind} {name!r} in namespace {ns!r}{_known(cluster)}")
         return Subject(canonical, tuple(pods))
-    raise UsageError(f"invalid subject {text!r}: expected NAMESPACE/POD, NAMESPACE/KIND/NAME or an IP address")
+    raise UsageError(
+        f"invalid subject {text!r}: expected NAMESPACE/POD, NAMESPACE/KIND/NAME, an IP address or ingress-controller"
+    )
 
 
 def _known(cluster: Cluster) -> str:

@@ -6,9 +6,11 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from podwall.engine.classes import bits, partition
+from podwall.engine.classes import bits, distinct_ipblocks, partition
 from podwall.engine.matrix import class_matrix
-from podwall.engine.options import EngineOptions, Probe
+from podwall.engine.options import EngineOptions, External, Probe
+from podwall.engine.ranges import AddressRange
+from podwall.engine.ranges import partition as address_partition
 from podwall.errors import UsageError
 from podwall.model import Cluster, Pod
 
@@ -58,6 +60,9 @@ def declared_probes(pods: Sequence[Pod]) -> tuple[Probe, ...]:
     return tuple(sorted({Probe(cp.port, cp.protocol) for pod in pods for cp in pod.ports}))
 
 
+EXTERNAL_PREFIX = "(external)/"
+
+
 def reach(
     cluster: Cluster,
     probes: Sequence[Probe] | None = None,
@@ -65,11 +70,15 @@ def reach(
     by: View | str = View.POD,
     namespaces: Collection[str] | None = None,
     options: EngineOptions = EngineOptions(),
+    external: bool = False,
 ) -> Reachability:
     """Compute who can reach whom on each probe.
 
     ``namespaces`` limits the subjects shown (both ends); the verdicts still use
     every object loaded. Without ``probes``, every declared container port is probed.
+    With ``external``, the address space outside the cluster joins as subjects
+    ``(external)/first-last[,first-last...]``: cut by every ipBlock boundary, then
+    ranges with identical results merged into one subject.
     """
     try:
         view = View(by)
@@ -78,19 +87,26 @@ def reach(
     pods = cluster.pods
     chosen = probes if probes is not None else declared_probes(pods)
     chosen = tuple(sorted(set(chosen)))
-    classes = partition(cluster, pods, options)
+    ranges = address_partition(distinct_ipblocks(cluster)) if external else []
+    endpoints = pods + tuple(External(r.start) for r in ranges)
+    classes = partition(cluster, endpoints, options)
     matrix = class_matrix(cluster, classes, chosen)
 
-    shown = [i for i, pod in enumerate(pods) if namespaces is None or pod.namespace in namespaces]
     subject_classes: dict[str, int] = {}
     class_subjects: dict[int, list[str]] = {}
-    for i in shown:
-        subject = subject_of(pods[i], view)
-        c = classes.class_of[i]
+
+    def add(subject: str, c: int) -> None:
         subject_classes[subject] = subject_classes.get(subject, 0) | (1 << c)
         members = class_subjects.setdefault(c, [])
         if subject not in members:
             members.append(subject)
+
+    for i, pod in enumerate(pods):
+        if namespaces is None or pod.namespace in namespaces:
+            add(subject_of(pod, view), classes.class_of[i])
+    outside = {EXTERNAL_PREFIX + str(r) for r in ranges}
+    for j, r in enumerate(ranges):
+        add(EXTERNAL_PREFIX + str(r), classes.class_of[len(pods) + j])
 
     allowed: set[tuple[str, str, Probe]] = set()
     for probe, per_class in matrix.items():
@@ -100,6 +116,33 @@ def reach(
                 reachable |= per_class[c]
             for c in bits(reachable):
                 for other in class_subjects.get(c, ()):
-                    if other != subject:
+                    if other != subject and not (subject in outside and other in outside):
                         allowed.add((subject, other, probe))
-    return Reachability(view, tuple(sorted(subject_classes)), chosen, frozenset(allowed))
+    subjects = set(subject_classes)
+    if outside:
+        subjects, allowed = _merge_external(ranges, subjects, allowed)
+    return Reachability(view, tuple(sorted(subjects)), chosen, frozenset(allowed))
+
+
+def _merge_external(
+    ranges: list[AddressRange], subjects: set[str], allowed: set[tuple[str, str, Probe]]
+) -> tuple[set[str], set[tuple[str, str, Probe]]]:
+    """One external subject per set of ranges that every pod treats alike."""
+    signature: dict[str, set[tuple[str, str, Probe]]] = {EXTERNAL_PREFIX + str(r): set() for r in ranges}
+    for src, dst, probe in allowed:
+        if src in signature:
+            signature[src].add(("out", dst, probe))
+        if dst in signature:
+            signature[dst].add(("in", src, probe))
+    groups: dict[frozenset, list[str]] = {}
+    for r in ranges:
+        name = EXTERNAL_PREFIX + str(r)
+        groups.setdefault(frozenset(signature[name]), []).append(str(r))
+    rename: dict[str, str] = {}
+    for members in groups.values():
+        merged = EXTERNAL_PREFIX + ",".join(members)
+        for member in members:
+            rename[EXTERNAL_PREFIX + member] = merged
+    subjects = {rename.get(s, s) for s in subjects}
+    allowed = {(rename.get(a, a), rename.get(b, b), p) for a, b, p in allowed}
+    return subjects, allowed

@@ -14,6 +14,7 @@ class Basis(str, Enum):
 
     SELF = "self"  # a pod to itself (loopback): always allowed
     EXTERNAL = "external"  # this end is outside the cluster: nothing to judge
+    UNKNOWN_POD = "unknown-pod"  # the ingress controller: a pod not in the input, its own side not judged
     HOST_NETWORK = "host-network"  # host-network pods are never selected by policies
     NOT_ISOLATED = "not-isolated"  # no policy selects the pod for this direction
     RULE = "rule"  # isolated, and at least one rule admits the flow
@@ -86,8 +87,8 @@ class DirectionVerdict:
 
     @property
     def applies(self) -> bool:
-        """False when this end is external, so the direction is not judged at all."""
-        return self.basis is not Basis.EXTERNAL
+        """False when this end is external (or unknown), so the direction is not judged at all."""
+        return self.basis not in (Basis.EXTERNAL, Basis.UNKNOWN_POD)
 
     @property
     def allowed(self) -> bool:

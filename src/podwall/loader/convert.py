@@ -487,7 +487,10 @@ def _service(report: Report, raw: RawObject, default_namespace: str) -> Service:
             port = _service_port(report, item, path)
             if port is not None:
                 ports.append(port)
-    return Service(meta.namespace, meta.name, selector, tuple(ports), raw.location, annotations=meta.annotations)
+    return Service(
+        meta.namespace, meta.name, selector, tuple(ports), raw.location,
+        annotations=meta.annotations, labels=meta.labels,
+    )
 
 
 def _service_port(report: Report, item: LineDict, path: str) -> ServicePort | None:

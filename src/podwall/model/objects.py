@@ -138,6 +138,7 @@ class Service:
     ports: tuple[ServicePort, ...] = ()
     location: Location | None = None
     annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    labels: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

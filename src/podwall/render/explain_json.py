@@ -20,6 +20,10 @@ def _side(side: DirectionVerdict) -> dict[str, object]:
         "basis": side.basis.value,
         "isolated_by": list(side.isolated_by),
         "allowed_by": [_rule(r) for r in side.allowed_by],
+        "tiers": [
+            {"policy": t.key, "label": t.policy, "rule": t.rule, "rule_name": t.rule_name, "action": t.action}
+            for t in side.steps
+        ],
         "not_admitting": [
             {**_rule(m.rule), "peers_match": m.peers_match, "ports_match": m.ports_match, "admits": m.admits, "rule_ports": m.admits_ports, "rule_peers": m.admits_peers}
             for m in side.misses

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from podwall.engine import Basis, DirectionVerdict, Explanation, RuleMiss, RuleRef
+from podwall.engine.verdict import TierStep
 
 
 def _policy(ref: RuleRef | str) -> str:
@@ -19,14 +20,34 @@ def _miss(miss: RuleMiss) -> str:
     return f"{_rule(miss.rule)} admits only {miss.admits}"
 
 
+def _step(step: TierStep) -> str:
+    rule = f"rule {step.rule + 1}" + (f" {step.rule_name!r}" if step.rule_name else "")
+    return f"[{step.policy}] {step.action} ({rule})"
+
+
 def _side(side: DirectionVerdict, subject: str, other: str, probe: str) -> str:
+    """One side in words; admin-tier steps come first as a chain: ``[ANP x priority 10] Pass -> ...``."""
+    text = _decision(side, subject, other, probe)
+    if not side.steps:
+        return text
+    chain = " -> ".join(_step(s) for s in side.steps)
+    if side.basis in (Basis.ADMIN_ALLOW, Basis.ADMIN_DENY, Basis.BASELINE_ALLOW, Basis.BASELINE_DENY):
+        return f"{chain} -> {'Allowed' if side.allowed else 'Denied'}"
+    return f"{chain} -> {text}"
+
+
+def _decision(side: DirectionVerdict, subject: str, other: str, probe: str) -> str:
     word = side.direction.value.lower()
     if side.basis is Basis.SELF:
         return "a pod may always reach itself (loopback)"
     if side.basis is Basis.EXTERNAL:
         return f"{subject} is outside the cluster; only the pod side is judged"
+    if side.basis is Basis.UNKNOWN_POD:
+        return f"{subject} is not a pod in the input; only the other side is judged"
     if side.basis is Basis.HOST_NETWORK:
         return f"{subject} uses the host network, which no NetworkPolicy selects; allowed"
+    if side.basis is Basis.NOT_ISOLATED and side.steps:
+        return f"no NetworkPolicy or baseline rule decides for {subject}; allowed"
     if side.basis is Basis.NOT_ISOLATED:
         return f"{subject} is not isolated for {word} (no policy with {side.direction.value} selects it); allowed"
     policies = ", ".join(_policy(p) for p in side.isolated_by)

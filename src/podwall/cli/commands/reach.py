@@ -32,6 +32,9 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
               help="table, json (the stable contract), csv or md: the probe matrix. connlist, connlist-json: "
                    "allowed connections over every port per workload pair and external range, in "
                    "np-guard/netpol-analyzer's format.")
+@click.option("--external", is_flag=True,
+              help="Add the addresses outside the cluster as subjects: ranges cut by every ipBlock, merged where "
+                   "every pod treats them alike, named (external)/first-last[,...].")
 @click.option("--focus-workload", "focus_workloads", multiple=True, metavar="NAME",
               help="connlist: keep lines with this workload (name or ns/name) at either end. Repeatable or comma-separated.")
 @click.option("--focus-workload-peer", "focus_peers", multiple=True, metavar="NAME",
@@ -42,7 +45,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
               help="connlist: only pairs allowed on this connection, e.g. udp-52; lines then carry no connection part.")
 @click.pass_obj
 def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
-                  probes, by, output, focus_workloads, focus_peers, focus_direction, focus_conn) -> int:
+                  probes, by, output, external, focus_workloads, focus_peers, focus_direction, focus_conn) -> int:
     """Who can talk to whom, on which ports: the connectivity matrix."""
     shown = namespaces_shown(namespace, all_namespaces)
     chosen = [Probe.parse(p) for p in probes] or None
@@ -52,6 +55,8 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
             raise click.UsageError(f"-o {output} lists workloads: use --by workload (or leave --by out)")
         if probes:
             raise click.UsageError(f"-o {output} covers every port: --probe does not apply (use --focus-conn)")
+        if external:
+            raise click.UsageError(f"-o {output} always lists external ranges: --external does not apply")
         if (focus_peers or focus_direction) and not focus_workloads:
             raise click.UsageError("--focus-workload-peer and --focus-direction need --focus-workload")
         focus = Focus(
@@ -69,7 +74,9 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
     if focused:
         raise click.UsageError("--focus-* options apply to -o connlist and -o connlist-json")
     cluster = load_input(env, paths, namespace, lenient, verbose)
-    result = reach(cluster, chosen, by=by or "pod", namespaces=shown, options=engine_options(ipblock_ignores_pods))
+    result = reach(
+        cluster, chosen, by=by or "pod", namespaces=shown, options=engine_options(ipblock_ignores_pods), external=external
+    )
     env.out(REACH_FORMATS[output](result))
     return ExitStatus.SUCCESS
 
