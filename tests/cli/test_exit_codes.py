@@ -68,8 +68,22 @@ def test_explain_denied_exits_1() -> None:
          "podwall: a Service cannot be a source"),
         (["explain", "-f", TUTORIAL, "production/Deployment/frontend", "kube-system/svc/kube-dns", "80"],
          "podwall: Service kube-system/Service/kube-dns has no port 80/TCP (its ports: 53/UDP, 53/TCP)"),
+        (["reach", "-f", TUTORIAL, "--focus-workload", "x"],
+         "podwall: --focus-* options apply to -o connlist and -o connlist-json"),
+        (["reach", "-f", TUTORIAL, "-o", "connlist", "--by", "pod"],
+         "podwall: -o connlist lists workloads: use --by workload (or leave --by out)"),
+        (["reach", "-f", TUTORIAL, "-o", "connlist", "--probe", "80"],
+         "podwall: -o connlist covers every port: --probe does not apply (use --focus-conn)"),
+        (["reach", "-f", TUTORIAL, "-o", "connlist-json", "--focus-direction", "egress"],
+         "podwall: --focus-workload-peer and --focus-direction need --focus-workload"),
+        (["reach", "-f", TUTORIAL, "-o", "connlist", "--focus-conn", "tcp"],
+         "podwall: invalid --focus-conn 'tcp': expected PROTOCOL-PORT, e.g. udp-52"),
+        (["reach", "-f", TUTORIAL, "-o", "connlist", "--external"],
+         "podwall: -o connlist always lists external ranges: --external does not apply"),
     ],
-    ids=["unknown-pod", "unknown-kind", "bad-probe", "bad-protocol", "port-zero", "service-source", "service-port"],
+    ids=["unknown-pod", "unknown-kind", "bad-probe", "bad-protocol", "port-zero", "service-source", "service-port",
+         "focus-without-connlist", "connlist-by-pod", "connlist-probe", "direction-without-workload", "bad-focus-conn",
+         "connlist-external"],
 )
 def test_usage_errors_are_one_line_exit_2(args: list[str], message: str) -> None:
     r = run(*args)

@@ -18,6 +18,8 @@ FRONTEND = "production/Deployment/frontend"
 BACKEND = "production/Deployment/backend"
 DATABASE = "production/Deployment/database"
 
+TIERS = str(ROOT / "examples" / "admin-tiers")
+
 CASES = {
     # case directory: (arguments, expected exit code, expected file name)
     "reach-tutorial-workload-table": (["reach", "-f", TUTORIAL, "--by", "workload"], 0, "expected.txt"),
@@ -46,6 +48,29 @@ CASES = {
         ["explain", "-f", TUTORIAL, "monitoring/deploy/prometheus", BACKEND, "9090"],
         0,
         "expected.txt",
+    ),
+    "connlist-admin-tiers": (["reach", "-f", TIERS, "-o", "connlist"], 0, "expected.txt"),
+    "connlist-admin-tiers-json": (["reach", "-f", TIERS, "-o", "connlist-json"], 0, "expected.json"),
+    "connlist-admin-tiers-focus": (
+        ["reach", "-f", TIERS, "-o", "connlist", "--focus-workload", "shop/web", "--focus-direction", "ingress"],
+        0,
+        "expected.txt",
+    ),
+    "connlist-admin-tiers-focus-conn": (["reach", "-f", TIERS, "-o", "connlist", "--focus-conn", "tcp-5432"], 0, "expected.txt"),
+    "reach-admin-tiers-external": (
+        ["reach", "-f", TIERS, "--by", "workload", "--external", "--probe", "80", "--probe", "5432"],
+        0,
+        "expected.txt",
+    ),
+    "explain-admin-pass-to-np": (
+        ["explain", "-f", TIERS, "monitoring/deploy/prometheus", "shop/deploy/web", "9090"], 0, "expected.txt"
+    ),
+    "explain-cnp-admin-deny": (["explain", "-f", TIERS, "sandbox/deploy/toolbox", "shop/deploy/db", "5432"], 1, "expected.txt"),
+    "explain-anp-deny-networks": (["explain", "-f", TIERS, "shop/deploy/web", "169.254.169.254", "80"], 1, "expected.txt"),
+    "explain-banp-deny": (
+        ["explain", "-f", TIERS, "shop/deploy/web", "monitoring/deploy/prometheus", "9090", "-o", "json"],
+        1,
+        "expected.json",
     ),
     "explain-dns-via-service": (
         ["explain", "-f", TUTORIAL, FRONTEND, "kube-system/svc/kube-dns", "53/UDP"],

@@ -40,8 +40,13 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         )
     except click.exceptions.Exit as stop:
         return stop.exit_code
+    except click.UsageError as error:
+        # One line, like every other input error: what is wrong, and where help is.
+        command = error.ctx.command_path if error.ctx is not None else "podwall"
+        env.err(f"podwall: {error.format_message()} (see '{command} --help')")
+        return ExitStatus.ERROR
     except click.ClickException as error:
-        error.show(file=env.stderr)
+        env.err(f"podwall: {error.format_message()}")
         return ExitStatus.ERROR
     except click.exceptions.Abort:
         env.err("podwall: interrupted")

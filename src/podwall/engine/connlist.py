@@ -22,6 +22,7 @@ from podwall.engine.exposure import CONTROLLER, INGRESS_CONTROLLER, backends
 from podwall.engine.matrix import ClassMatrix
 from podwall.engine.options import EngineOptions, External, Probe
 from podwall.engine.ranges import AddressRange
+from podwall.errors import UsageError
 from podwall.engine.ranges import partition as address_partition
 from podwall.model import Cluster, Direction, IPBlockPeer, Pod, Protocol
 
@@ -194,4 +195,7 @@ def _names(node: str, wanted: tuple[str, ...]) -> bool:
 def parse_focus_conn(text: str) -> Probe:
     """``udp-52`` or ``TCP-8080`` -> a probe."""
     proto, _, port = text.partition("-")
-    return Probe.parse(f"{port}/{proto}")
+    try:
+        return Probe.parse(f"{port}/{proto}")
+    except UsageError:
+        raise UsageError(f"invalid --focus-conn {text!r}: expected PROTOCOL-PORT, e.g. udp-52") from None
