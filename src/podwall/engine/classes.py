@@ -7,11 +7,13 @@ The matrix works on classes and bitsets (Python ints, bit i = class i).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from podwall.engine.match import Endpoint, ipblock_matches
+from podwall.engine.match import Endpoint
 from podwall.engine.options import EngineOptions, External
+from podwall.engine.ranges import block_intervals
 from podwall.model import Cluster, IPBlockPeer, Pod
 
 
@@ -42,24 +44,60 @@ def distinct_ipblocks(cluster: Cluster) -> tuple[IPBlockPeer, ...]:
     return tuple(seen)
 
 
+def _block_hits(
+    blocks: tuple[IPBlockPeer, ...], endpoints: tuple[Endpoint, ...], options: EngineOptions
+) -> list[tuple[int, ...]]:
+    """For each endpoint, the indices of the blocks its addresses fall in.
+
+    Addresses are sorted once; each block's intervals (cidr minus excepts) are
+    found by bisection, so the cost is blocks x log(endpoints) plus the matches,
+    not blocks x endpoints.
+    """
+    hits: list[list[int]] = [[] for _ in endpoints]
+    if not blocks:
+        return [()] * len(endpoints)
+    addresses: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
+    for i, endpoint in enumerate(endpoints):
+        if isinstance(endpoint, External):
+            addresses[endpoint.address.version].append((int(endpoint.address), i))
+        elif options.ipblock_matches_pods or endpoint.host_network:
+            for ip in endpoint.ips:
+                addresses[ip.version].append((int(ip), i))
+    keys: dict[int, list[int]] = {}
+    for version, pairs in addresses.items():
+        pairs.sort()
+        keys[version] = [a for a, _ in pairs]
+    for b, block in enumerate(blocks):
+        pairs, sorted_keys = addresses[block.cidr.version], keys[block.cidr.version]
+        seen: set[int] = set()
+        for lo, hi in block_intervals(block):
+            start = bisect_left(sorted_keys, lo)
+            stop = bisect_right(sorted_keys, hi)
+            for _, i in pairs[start:stop]:
+                if i not in seen:
+                    seen.add(i)
+                    hits[i].append(b)
+    return [tuple(h) for h in hits]
+
+
 def partition(cluster: Cluster, pods: tuple[Endpoint, ...], options: EngineOptions) -> PodClasses:
-    """Group pods into classes; one pass over pods, one ipBlock test per pod and block.
+    """Group pods into classes in one pass over pods.
 
     An external address is always a class of its own and belongs to no namespace.
     """
     blocks = distinct_ipblocks(cluster)
+    block_hits = _block_hits(blocks, pods, options)
     index: dict[tuple, int] = {}
-    reps: list[Pod] = []
+    reps: list[Endpoint] = []
     class_of: list[int] = []
     by_ns: dict[str, int] = {}
     masks: dict[IPBlockPeer, int] = {b: 0 for b in blocks}
-    for pod in pods:
+    for n, pod in enumerate(pods):
         key: tuple
+        hits = block_hits[n]
         if isinstance(pod, External):
-            hits = tuple(i for i, b in enumerate(blocks) if ipblock_matches(b, pod, options))
-            key = ("", len(class_of))  # never shared: two ranges may start at one address
+            key = ("", n)  # never shared: two ranges may start at one address
         else:
-            hits = tuple(i for i, b in enumerate(blocks) if pod.ips and ipblock_matches(b, pod, options))
             key = (pod.namespace, frozenset(pod.labels.items()), pod.ports, pod.host_network, hits)
         idx = index.get(key)
         if idx is None:

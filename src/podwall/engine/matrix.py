@@ -44,6 +44,9 @@ class ClassMatrix:
         self._selector_cache: dict[tuple[str, LabelSelector | None], int] = {}
         self._peer_cache: dict[object, int] = {}
         self._named_cache: dict[tuple[str, Protocol, int], int] = {}
+        self._ports_cache: dict[tuple[int, Probe], int] = {}
+        self._rule_peer_cache: dict[int, int] = {}
+        self._ns_cache: dict[LabelSelector, list[str]] = {}
         self._ingress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
         self._egress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
         for policy in cluster.policies:
@@ -85,25 +88,44 @@ class ClassMatrix:
                 mask = self._classes.ipblock_masks.get(peer, 0)
             else:
                 mask = 0
-                for ns in self._classes.by_namespace:
-                    if namespace_matches(peer, ns, self._ns_labels):
-                        mask |= self._select(ns, peer.pod_selector)
+                for ns in self._namespaces(peer):
+                    mask |= self._select(ns, peer.pod_selector)
             self._peer_cache[peer] = mask
         return mask
+
+    def _namespaces(self, peer: PodPeer) -> list[str]:
+        """Namespaces (with pods) a peer's namespace half picks; cached per namespace selector."""
+        if peer.namespace_selector is None:
+            return [peer.namespace] if peer.namespace in self._classes.by_namespace else []
+        found = self._ns_cache.get(peer.namespace_selector)
+        if found is None:
+            found = [ns for ns in self._classes.by_namespace if namespace_matches(peer, ns, self._ns_labels)]
+            self._ns_cache[peer.namespace_selector] = found
+        return found
 
     def peers(self, rule: Rule | AdminRule) -> int:
         """Classes a rule's peers match (no peers: all)."""
         if rule.all_peers:
             return self._all
-        mask = 0
-        for peer in rule.peers:
-            mask |= self._peer(peer)
+        mask = self._rule_peer_cache.get(id(rule))
+        if mask is None:
+            mask = 0
+            for peer in rule.peers:
+                mask |= self._peer(peer)
+            self._rule_peer_cache[id(rule)] = mask
         return mask
 
     def ports(self, rule: Rule | AdminRule, probe: Probe) -> int:
-        """Destination classes for which a rule's ports admit the probe."""
+        """Destination classes for which a rule's ports admit the probe (cached per rule and probe)."""
         if rule.all_ports:
             return self._all
+        key = (id(rule), probe)
+        mask = self._ports_cache.get(key)
+        if mask is None:
+            mask = self._ports_cache[key] = self._rule_ports(rule, probe)
+        return mask
+
+    def _rule_ports(self, rule: Rule | AdminRule, probe: Probe) -> int:
         mask = 0
         for spec in rule.ports:
             if spec.protocol is not probe.protocol:
@@ -199,15 +221,23 @@ class ClassMatrix:
                 sources = self._tiered_side(d, Direction.INGRESS, probe, sources)
             accept_groups[sources] = accept_groups.get(sources, 0) | (1 << d)  # type: ignore[index]
 
-        result: list[int] = []
-        groups = list(accept_groups.items())
-        for s, send in enumerate(sends):
-            reachable = 0
-            for sources, dests in groups:
-                if sources >> s & 1:
-                    reachable |= dests
-            result.append(send & reachable)
-        return result
+        # Destination groups partition the classes, so each source's reachable set is
+        # assembled from per-group contributions; a group accepting most sources is
+        # added to everyone and taken back from the few it refuses (exact, because no
+        # other group holds those destinations). Work: sum of min(|accepted|, |refused|).
+        count = len(self._reps)
+        base = 0
+        add = [0] * count
+        remove = [0] * count
+        for sources, dests in accept_groups.items():
+            if sources.bit_count() * 2 <= count:
+                for s in bits(sources):
+                    add[s] |= dests
+            else:
+                base |= dests
+                for s in bits(self._all & ~sources):
+                    remove[s] |= dests
+        return [send & ((base & ~remove[s]) | add[s]) for s, send in enumerate(sends)]
 
 
 def _numeric_admits(spec: PortSpec, port: int) -> bool:

@@ -38,7 +38,7 @@ class AddressRange:
         return f"{self.start}-{self.end}"
 
 
-def _pieces(block: IPBlockPeer) -> list[tuple[int, int]]:
+def block_intervals(block: IPBlockPeer) -> list[tuple[int, int]]:
     """The address intervals an ipBlock covers: its cidr minus its excepts."""
     start, end = int(block.cidr.network_address), int(block.cidr.broadcast_address)
     holes = sorted((int(e.network_address), int(e.broadcast_address)) for e in block.excepts)
@@ -60,7 +60,7 @@ def partition(blocks: Iterable[IPBlockPeer], *, versions: Iterable[int] = (4,)) 
     """
     by_version: dict[int, list[list[tuple[int, int]]]] = {v: [] for v in versions}
     for block in blocks:
-        by_version.setdefault(block.cidr.version, []).append(_pieces(block))
+        by_version.setdefault(block.cidr.version, []).append(block_intervals(block))
     ranges: list[AddressRange] = []
     for version, covers in sorted(by_version.items()):
         low, high = _SPACE[version]
