@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from podwall.engine.classes import bits, distinct_ipblocks, partition
 from podwall.engine.matrix import class_matrix
 from podwall.engine.options import EngineOptions, External, Probe
-from podwall.engine.ranges import AddressRange
 from podwall.engine.ranges import partition as address_partition
 from podwall.errors import UsageError
 from podwall.model import Cluster, Pod
@@ -36,23 +35,49 @@ class Flow:
     probe: Probe
 
 
-@dataclass(frozen=True, slots=True)
 class Reachability:
-    """The matrix: every flow between distinct subjects not listed in ``allowed`` is denied."""
+    """The matrix: every flow between distinct subjects not allowed here is denied.
 
-    view: View
-    subjects: tuple[str, ...]
-    probes: tuple[Probe, ...]
-    allowed: frozenset[tuple[str, str, Probe]]
+    Flows are expanded from the class matrix one source at a time, so a pod-level
+    result for a large cluster can be streamed (``flows()``) without holding every
+    pair in memory; ``allowed`` materialises the whole set on first use.
+    """
+
+    __slots__ = ("view", "subjects", "probes", "_expand", "_allowed")
+
+    def __init__(
+        self,
+        view: View,
+        subjects: tuple[str, ...],
+        probes: tuple[Probe, ...],
+        expand: Callable[[str], set[tuple[str, Probe]]],
+    ) -> None:
+        self.view = view
+        self.subjects = subjects
+        self.probes = probes
+        self._expand = expand
+        self._allowed: frozenset[tuple[str, str, Probe]] | None = None
+
+    @property
+    def allowed(self) -> frozenset[tuple[str, str, Probe]]:
+        """Every allowed (source, destination, probe) between distinct subjects."""
+        if self._allowed is None:
+            self._allowed = frozenset((f.source, f.destination, f.probe) for f in self.flows())
+        return self._allowed
+
+    def reachable_from(self, source: str) -> set[tuple[str, Probe]]:
+        """The (destination, probe) pairs ``source`` may reach, itself excluded."""
+        return self._expand(source)
 
     def allows(self, source: str, destination: str, probe: Probe) -> bool:
         """Whether ``source`` may reach ``destination`` on ``probe`` (self always may)."""
-        return source == destination or (source, destination, probe) in self.allowed
+        return source == destination or (destination, probe) in self._expand(source)
 
     def flows(self) -> Iterator[Flow]:
-        """Allowed flows sorted by source, destination, probe."""
-        for src, dst, probe in sorted(self.allowed, key=lambda f: (f[0], f[1], f[2])):
-            yield Flow(src, dst, probe)
+        """Allowed flows sorted by source, destination, probe, one source at a time."""
+        for src in self.subjects:
+            for dst, probe in sorted(self._expand(src)):
+                yield Flow(src, dst, probe)
 
 
 def declared_probes(pods: Sequence[Pod]) -> tuple[Probe, ...]:
@@ -104,45 +129,58 @@ def reach(
     for i, pod in enumerate(pods):
         if namespaces is None or pod.namespace in namespaces:
             add(subject_of(pod, view), classes.class_of[i])
-    outside = {EXTERNAL_PREFIX + str(r) for r in ranges}
+    outside = [EXTERNAL_PREFIX + str(r) for r in ranges]
     for j, r in enumerate(ranges):
         add(EXTERNAL_PREFIX + str(r), classes.class_of[len(pods) + j])
 
-    allowed: set[tuple[str, str, Probe]] = set()
-    for probe, per_class in matrix.items():
-        for subject, own in subject_classes.items():
+    def expand(subject: str) -> set[tuple[str, Probe]]:
+        found: set[tuple[str, Probe]] = set()
+        own = subject_classes.get(subject, 0)
+        for probe, per_class in matrix.items():
             reachable = 0
             for c in bits(own):
                 reachable |= per_class[c]
             for c in bits(reachable):
                 for other in class_subjects.get(c, ()):
                     if other != subject and not (subject in outside and other in outside):
-                        allowed.add((subject, other, probe))
-    subjects = set(subject_classes)
-    if outside:
-        subjects, allowed = _merge_external(ranges, subjects, allowed)
-    return Reachability(view, tuple(sorted(subjects)), chosen, frozenset(allowed))
+                        found.add((other, probe))
+        return found
+
+    subjects = tuple(sorted(subject_classes))
+    if not outside:
+        return Reachability(view, subjects, chosen, expand)
+    return _merge_external(view, chosen, subjects, outside, expand)
 
 
 def _merge_external(
-    ranges: list[AddressRange], subjects: set[str], allowed: set[tuple[str, str, Probe]]
-) -> tuple[set[str], set[tuple[str, str, Probe]]]:
+    view: View,
+    probes: tuple[Probe, ...],
+    subjects: tuple[str, ...],
+    outside: list[str],
+    expand: Callable[[str], set[tuple[str, Probe]]],
+) -> Reachability:
     """One external subject per set of ranges that every pod treats alike."""
-    signature: dict[str, set[tuple[str, str, Probe]]] = {EXTERNAL_PREFIX + str(r): set() for r in ranges}
-    for src, dst, probe in allowed:
-        if src in signature:
-            signature[src].add(("out", dst, probe))
-        if dst in signature:
-            signature[dst].add(("in", src, probe))
-    groups: dict[frozenset, list[str]] = {}
-    for r in ranges:
-        name = EXTERNAL_PREFIX + str(r)
-        groups.setdefault(frozenset(signature[name]), []).append(str(r))
+    sends = {name: expand(name) for name in outside}
+    receives: dict[str, set[tuple[str, Probe]]] = {name: set() for name in outside}
+    for subject in subjects:
+        if subject in sends:
+            continue
+        for other, probe in expand(subject):
+            if other in receives:
+                receives[other].add((subject, probe))
+    groups: dict[tuple[frozenset, frozenset], list[str]] = {}
+    for name in outside:
+        groups.setdefault((frozenset(sends[name]), frozenset(receives[name])), []).append(name)
     rename: dict[str, str] = {}
     for members in groups.values():
-        merged = EXTERNAL_PREFIX + ",".join(members)
+        merged = EXTERNAL_PREFIX + ",".join(m.removeprefix(EXTERNAL_PREFIX) for m in members)
         for member in members:
-            rename[EXTERNAL_PREFIX + member] = merged
-    subjects = {rename.get(s, s) for s in subjects}
-    allowed = {(rename.get(a, a), rename.get(b, b), p) for a, b, p in allowed}
-    return subjects, allowed
+            rename[member] = merged
+    first = {merged: name for name, merged in reversed(list(rename.items()))}
+
+    def merged_expand(subject: str) -> set[tuple[str, Probe]]:
+        raw = expand(first.get(subject, subject))
+        return {(rename.get(other, other), probe) for other, probe in raw}
+
+    renamed = tuple(sorted({rename.get(s, s) for s in subjects}))
+    return Reachability(view, renamed, probes, merged_expand)
