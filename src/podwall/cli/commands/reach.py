@@ -12,6 +12,7 @@ from podwall.engine.connlist import Focus, connlist, parse_focus_conn
 from podwall.model import Direction
 from podwall.render import REACH_FORMATS
 from podwall.render.connlist import connlist_json, connlist_text
+from podwall.render.reach_json import reach_json_chunks
 
 CONNLIST_FORMATS = {"connlist": connlist_text, "connlist-json": connlist_json}
 
@@ -77,7 +78,11 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
     result = reach(
         cluster, chosen, by=by or "pod", namespaces=shown, options=engine_options(ipblock_ignores_pods), external=external
     )
-    env.out(REACH_FORMATS[output](result))
+    if output == "json":
+        for chunk in reach_json_chunks(result):  # streamed: pod-level output of large clusters
+            env.out(chunk)
+    else:
+        env.out(REACH_FORMATS[output](result))
     return ExitStatus.SUCCESS
 
 
