@@ -72,6 +72,8 @@ CASES = {
         1,
         "expected.json",
     ),
+    "reach-tutorial-summary": (["reach", "-f", TUTORIAL, "--summary"], 0, "expected.txt"),
+    "reach-tutorial-summary-json": (["reach", "-f", TUTORIAL, "--summary", "--by", "workload", "-o", "json"], 0, "expected.json"),
     "explain-dns-via-service": (
         ["explain", "-f", TUTORIAL, FRONTEND, "kube-system/svc/kube-dns", "53/UDP"],
         0,

@@ -9,7 +9,7 @@ classes x distinct-rule-sets, never pods x pods.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from podwall.engine.classes import PodClasses, bits
 from podwall.engine.evaluate import namespace_labels
@@ -245,7 +245,17 @@ def _numeric_admits(spec: PortSpec, port: int) -> bool:
     return spec.port <= port <= end  # type: ignore[operator]
 
 
-def class_matrix(cluster: Cluster, classes: PodClasses, probes: Sequence[Probe]) -> dict[Probe, list[int]]:
-    """The allowed bitsets for every probe."""
+Progress = Callable[[int, int], None]
+
+
+def class_matrix(
+    cluster: Cluster, classes: PodClasses, probes: Sequence[Probe], progress: Progress | None = None
+) -> dict[Probe, list[int]]:
+    """The allowed bitsets for every probe; ``progress(done, total)`` after each probe."""
     matrix = ClassMatrix(cluster, classes)
-    return {probe: matrix.allowed(probe) for probe in probes}
+    result: dict[Probe, list[int]] = {}
+    for done, probe in enumerate(probes, start=1):
+        result[probe] = matrix.allowed(probe)
+        if progress is not None:
+            progress(done, len(probes))
+    return result

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from podwall.engine.classes import bits, distinct_ipblocks, partition
-from podwall.engine.matrix import class_matrix
+from podwall.engine.matrix import Progress, class_matrix
 from podwall.engine.options import EngineOptions, External, Probe
 from podwall.engine.ranges import partition as address_partition
 from podwall.errors import UsageError
@@ -96,6 +96,7 @@ def reach(
     namespaces: Collection[str] | None = None,
     options: EngineOptions = EngineOptions(),
     external: bool = False,
+    progress: Progress | None = None,
 ) -> Reachability:
     """Compute who can reach whom on each probe.
 
@@ -103,7 +104,8 @@ def reach(
     every object loaded. Without ``probes``, every declared container port is probed.
     With ``external``, the address space outside the cluster joins as subjects
     ``(external)/first-last[,first-last...]``: cut by every ipBlock boundary, then
-    ranges with identical results merged into one subject.
+    ranges with identical results merged into one subject. ``progress(done, total)``
+    is called as the probes are evaluated (the CLI draws a bar from it).
     """
     try:
         view = View(by)
@@ -115,7 +117,7 @@ def reach(
     ranges = address_partition(distinct_ipblocks(cluster)) if external else []
     endpoints = pods + tuple(External(r.start) for r in ranges)
     classes = partition(cluster, endpoints, options)
-    matrix = class_matrix(cluster, classes, chosen)
+    matrix = class_matrix(cluster, classes, chosen, progress)
 
     subject_classes: dict[str, int] = {}
     class_subjects: dict[int, list[str]] = {}

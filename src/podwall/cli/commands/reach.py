@@ -7,12 +7,15 @@ import click
 from podwall.cli.common import engine_options, input_options, load_input, namespaces_shown
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
+from podwall.cli.progress import ProgressBar
 from podwall.engine import Probe, reach
+from podwall.engine.summary import summarize
 from podwall.engine.connlist import Focus, connlist, parse_focus_conn
 from podwall.model import Direction
 from podwall.render import REACH_FORMATS
 from podwall.render.connlist import connlist_json, connlist_text
 from podwall.render.reach_json import reach_json_chunks
+from podwall.render.summary import SUMMARY_FORMATS
 
 CONNLIST_FORMATS = {"connlist": connlist_text, "connlist-json": connlist_json}
 
@@ -36,6 +39,9 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--external", is_flag=True,
               help="Add the addresses outside the cluster as subjects: ranges cut by every ipBlock, merged where "
                    "every pod treats them alike, named (external)/first-last[,...].")
+@click.option("--summary", is_flag=True,
+              help="Aggregate by namespace: for each pair of namespaces, how many subject pairs may connect "
+                   "(on any probe), instead of listing subjects (large clusters).")
 @click.option("--focus-workload", "focus_workloads", multiple=True, metavar="NAME",
               help="connlist: keep lines with this workload (name or ns/name) at either end. Repeatable or comma-separated.")
 @click.option("--focus-workload-peer", "focus_peers", multiple=True, metavar="NAME",
@@ -46,7 +52,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
               help="connlist: only pairs allowed on this connection, e.g. udp-52; lines then carry no connection part.")
 @click.pass_obj
 def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
-                  probes, by, output, external, focus_workloads, focus_peers, focus_direction, focus_conn) -> int:
+                  probes, by, output, external, summary, focus_workloads, focus_peers, focus_direction, focus_conn) -> int:
     """Who can talk to whom, on which ports: the connectivity matrix."""
     shown = namespaces_shown(namespace, all_namespaces)
     chosen = [Probe.parse(p) for p in probes] or None
@@ -58,6 +64,8 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
             raise click.UsageError(f"-o {output} covers every port: --probe does not apply (use --focus-conn)")
         if external:
             raise click.UsageError(f"-o {output} always lists external ranges: --external does not apply")
+        if summary:
+            raise click.UsageError(f"-o {output} lists workload pairs: --summary does not apply")
         if (focus_peers or focus_direction) and not focus_workloads:
             raise click.UsageError("--focus-workload-peer and --focus-direction need --focus-workload")
         focus = Focus(
@@ -74,10 +82,22 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
         return ExitStatus.SUCCESS
     if focused:
         raise click.UsageError("--focus-* options apply to -o connlist and -o connlist-json")
+    if summary and output not in SUMMARY_FORMATS:
+        raise click.UsageError(f"--summary prints table, json or md, not {output}")
     cluster = load_input(env, paths, namespace, lenient, verbose)
-    result = reach(
-        cluster, chosen, by=by or "pod", namespaces=shown, options=engine_options(ipblock_ignores_pods), external=external
-    )
+    with ProgressBar(env, "probing") as bar:
+        result = reach(
+            cluster,
+            chosen,
+            by=by or "pod",
+            namespaces=shown,
+            options=engine_options(ipblock_ignores_pods),
+            external=external,
+            progress=bar,
+        )
+    if summary:
+        env.out(SUMMARY_FORMATS[output](summarize(result)))
+        return ExitStatus.SUCCESS
     if output == "json":
         for chunk in reach_json_chunks(result):  # streamed: pod-level output of large clusters
             env.out(chunk)
