@@ -1,5 +1,11 @@
 """A deliberately naive NetworkPolicy evaluator, written straight from SEMANTICS.md.
 
+It also evaluates the cluster-scoped admin tiers (AdminNetworkPolicy,
+BaselineAdminNetworkPolicy, ClusterNetworkPolicy), per direction on the pod
+whose side it is: Admin tier (first matching rule of the first policy, by
+priority then name, decides; Pass leaves the tier), then NetworkPolicy (final
+when some policy isolates the pod), then Baseline tier, then allow.
+
 It is the oracle the engine is tested against, so it must stay *obviously* correct:
 one pod pair at a time, every policy and every rule re-examined for every question,
 no caching, no equivalence classes. It imports only ``podwall.model`` (never
@@ -21,6 +27,9 @@ from typing import Any, NamedTuple
 
 from podwall.model import (
     NAMESPACE_NAME_LABEL,
+    Action,
+    AdminPolicy,
+    AdminRule,
     Cluster,
     Direction,
     IPAddress,
@@ -33,6 +42,7 @@ from podwall.model import (
     PortSpec,
     Protocol,
     Rule,
+    Tier,
 )
 
 
@@ -180,7 +190,124 @@ def rule_admits(
     return peers_ok and ports_ok
 
 
+# --- Admin tiers (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) ---
+
+
+class AdminMatch(NamedTuple):
+    """An admin rule that matched (and so decided its tier, or passed), with its policy."""
+
+    policy: AdminPolicy
+    rule: AdminRule
+
+    @property
+    def action(self) -> Action:
+        return self.rule.action
+
+
+def admin_policies(cluster: Cluster, tier: Tier) -> list[AdminPolicy]:
+    """The policies of one tier in evaluation order: lowest priority first, ties by name.
+
+    Sorted here rather than trusting the order the Cluster keeps them in.
+    """
+    return sorted((p for p in cluster.admin_policies if p.tier is tier), key=lambda p: (p.priority, p.name))
+
+
+def admin_subject_selects(cluster: Cluster, policy: AdminPolicy, pod: Pod) -> bool:
+    """``spec.subject`` (namespaces, or pods in namespaces) picks the pod; never a host-network pod."""
+    if pod.host_network:
+        return False
+    return peer_matches(cluster, policy.subject, pod, True)
+
+
+def admin_rule_matches(
+    cluster: Cluster, rule: AdminRule, other: Any, dst: Any, probe: Any, ipblock_matches_pods: bool
+) -> bool:
+    """Some peer matches the other end (no peers: nothing, e.g. only nodes/domainNames) AND the ports admit."""
+    peers_ok = any(peer_matches(cluster, peer, other, ipblock_matches_pods) for peer in rule.peers)
+    ports_ok = not rule.ports or any(port_matches(spec, probe, dst) for spec in rule.ports)
+    return peers_ok and ports_ok
+
+
+def admin_tier_match(
+    cluster: Cluster,
+    tier: Tier,
+    pod: Pod,
+    direction: Direction,
+    other: Any,
+    dst: Any,
+    probe: Any,
+    ipblock_matches_pods: bool,
+) -> AdminMatch | None:
+    """The first rule, in policy order then written order, that matches: it decides the tier."""
+    for policy in admin_policies(cluster, tier):
+        if not admin_subject_selects(cluster, policy, pod):
+            continue
+        rules = policy.ingress if direction is Direction.INGRESS else policy.egress
+        for rule in rules:
+            if admin_rule_matches(cluster, rule, other, dst, probe, ipblock_matches_pods):
+                return AdminMatch(policy, rule)
+    return None
+
+
 # --- "Isolation and the verdict" ---------------------------------------------------
+
+
+class SideReason(NamedTuple):
+    """How one side was decided.
+
+    ``basis`` is spelled like the values of ``podwall.engine.Basis``: admin-allow,
+    admin-deny, rule, no-rule, baseline-allow, baseline-deny, not-isolated, host-network;
+    ``matches`` are the admin rules that matched on the way (a Pass, then at most one more).
+    """
+
+    basis: str
+    matches: tuple[AdminMatch, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return self.basis not in ("admin-deny", "no-rule", "baseline-deny")
+
+
+def direction_reason(
+    cluster: Cluster,
+    pod: Pod,
+    direction: Direction,
+    other: Any,
+    dst: Any,
+    probe: Any,
+    ipblock_matches_pods: bool,
+) -> SideReason:
+    """One side, tier by tier: Admin, NetworkPolicy, Baseline, then allow."""
+    if pod.host_network:
+        return SideReason("host-network")  # never a subject of any policy
+    matches: tuple[AdminMatch, ...] = ()
+    # 1. Admin tier: Allow and Deny are final, Pass goes on to NetworkPolicies.
+    first = admin_tier_match(cluster, Tier.ADMIN, pod, direction, other, dst, probe, ipblock_matches_pods)
+    if first is not None:
+        matches += (first,)
+        if first.action is Action.ALLOW:
+            return SideReason("admin-allow", matches)
+        if first.action is Action.DENY:
+            return SideReason("admin-deny", matches)
+    # 2. NetworkPolicy tier: final when some policy isolates the pod.
+    isolating = policies_isolating(cluster, pod, direction)
+    if isolating:
+        admitted = any(
+            rule_admits(cluster, rule, other, dst, probe, ipblock_matches_pods)
+            for policy in isolating
+            for rule in policy.rules(direction)
+        )
+        return SideReason("rule" if admitted else "no-rule", matches)
+    # 3. Baseline tier: Allow or Deny; Pass (or no match) leaves it to the default.
+    last = admin_tier_match(cluster, Tier.BASELINE, pod, direction, other, dst, probe, ipblock_matches_pods)
+    if last is not None:
+        matches += (last,)
+        if last.action is Action.ALLOW:
+            return SideReason("baseline-allow", matches)
+        if last.action is Action.DENY:
+            return SideReason("baseline-deny", matches)
+    # 4. Default: allowed.
+    return SideReason("not-isolated", matches)
 
 
 def direction_allows(
@@ -192,15 +319,8 @@ def direction_allows(
     probe: Any,
     ipblock_matches_pods: bool,
 ) -> bool:
-    """One side of the verdict: not isolated, or some rule of some isolating policy admits."""
-    isolating = policies_isolating(cluster, pod, direction)
-    if not isolating:
-        return True
-    return any(
-        rule_admits(cluster, rule, other, dst, probe, ipblock_matches_pods)
-        for policy in isolating
-        for rule in policy.rules(direction)
-    )
+    """One side of the verdict (see :func:`direction_reason`)."""
+    return direction_reason(cluster, pod, direction, other, dst, probe, ipblock_matches_pods).allowed
 
 
 def reference_allowed(

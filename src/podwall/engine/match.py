@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from podwall.engine.exposure import CONTROLLER
 from podwall.engine.options import EngineOptions, External, Probe
 from podwall.model import AdminPolicy, AdminRule, IPBlockPeer, Labels, NetworkPolicy, Peer, Pod, PodPeer, PortSpec, Rule
 
@@ -57,6 +58,12 @@ def peer_matches(
         return ipblock_matches(peer, endpoint, options)
     if isinstance(endpoint, External) or endpoint.host_network:
         return False
+    if endpoint is CONTROLLER:  # unknown namespace and labels: only "any pod anywhere" matches
+        return (
+            peer.namespace_selector is not None
+            and peer.namespace_selector.is_empty
+            and (peer.pod_selector is None or peer.pod_selector.is_empty)
+        )
     if not namespace_matches(peer, endpoint.namespace, namespace_labels):
         return False
     return peer.pod_selector is None or peer.pod_selector.matches(endpoint.labels)

@@ -48,13 +48,13 @@ _CNP_PROTOCOLS = {"tcp": Protocol.TCP, "udp": Protocol.UDP, "sctp": Protocol.SCT
 
 def convert_admin(report: Report, obj: LineDict, kind: str, location: Location) -> tuple[AdminPolicy | None, list[str]]:
     """The policy (``None`` if ``report`` has errors) and warnings about what is not evaluated."""
-    warnings: list[str] = []
+    warnings: list[tuple[int | None, str]] = []
     report.unknown_fields(obj, ("apiVersion", "kind", "metadata", "spec", "status"), "")
     meta = read_meta(report, obj, namespaced=False, default_namespace="", strict=True)
     spec = report.mapping(obj, "spec", "")
     if spec is None:
         report.require(obj, "spec", "")
-        return None, warnings
+        return None, []
     cnp = kind == "ClusterNetworkPolicy"
     baseline = kind == "BaselineAdminNetworkPolicy"
     allowed = ["subject", "ingress", "egress"] + ([] if baseline else ["priority"]) + (["tier"] if cnp else [])
@@ -85,11 +85,11 @@ def convert_admin(report: Report, obj: LineDict, kind: str, location: Location) 
     ingress = _rules(report, spec, Direction.INGRESS, kind, location, warnings)
     egress = _rules(report, spec, Direction.EGRESS, kind, location, warnings)
     if report.errors or subject is None:
-        return None, warnings
+        return None, []
     label = f"{kind} {meta.name}"
     return (
         AdminPolicy(kind, meta.name, tier, priority, subject, ingress, egress, location),
-        [f"warning: {location}: {label}: {w}" for w in warnings],
+        [f"warning: {replace(location, line=line or location.line)}: {label}: {text}" for line, text in warnings],
     )
 
 
@@ -127,7 +127,7 @@ def _selector_peer(report: Report, given: LineDict, path: str, extra: tuple[str,
 
 
 def _rules(
-    report: Report, spec: LineDict, direction: Direction, kind: str, location: Location, warnings: list[str]
+    report: Report, spec: LineDict, direction: Direction, kind: str, location: Location, warnings: list[tuple[int | None, str]]
 ) -> tuple[AdminRule, ...]:
     key = "ingress" if direction is Direction.INGRESS else "egress"
     peers_key = "from" if direction is Direction.INGRESS else "to"
@@ -165,7 +165,7 @@ def _rules(
     return tuple(result)
 
 
-def _peer(report: Report, peer: LineDict, path: str, direction: Direction, warnings: list[str]) -> list[Peer]:
+def _peer(report: Report, peer: LineDict, path: str, direction: Direction, warnings: list[tuple[int | None, str]]) -> list[Peer]:
     if direction is Direction.INGRESS:
         found = _selector_peer(report, peer, path)
         return [found] if found is not None else []
@@ -180,7 +180,7 @@ def _peer(report: Report, peer: LineDict, path: str, direction: Direction, warni
         return []
     form = present[0]
     if form in ("nodes", "domainNames"):
-        warnings.append(f"{join(path, form)}: {form} peers are not evaluated yet; this peer matches nothing here")
+        warnings.append((line_of(peer, form), f"{join(path, form)}: {form} peers are not evaluated yet; this peer matches nothing here"))
         return []
     networks = report.sequence(peer, "networks", path) or LineList()
     blocks: list[Peer] = []

@@ -15,9 +15,15 @@ ROUTE_API_GROUP = "route.openshift.io"
 
 
 def convert_ingress(report: Report, obj: LineDict, location: Location, default_namespace: str) -> list[Exposure]:
-    """One Exposure per Service backend (default backend and every rule path)."""
+    """One Exposure per Service backend (default backend and every rule path).
+
+    networking.k8s.io/v1 writes ``service: {name, port: {number | name}}``; the older
+    v1beta1 versions write ``serviceName`` and ``servicePort`` (and ``backend`` for
+    the default backend). Both are read; the port must name exactly one Service port.
+    """
     meta = read_meta(report, obj, namespaced=True, default_namespace=default_namespace)
     spec = report.mapping(obj, "spec", "") or LineDict()
+    legacy = str(obj.get("apiVersion", "")).endswith("v1beta1")
     found: list[Exposure] = []
 
     def backend(parent: LineDict, key: str, path: str) -> None:
@@ -25,6 +31,20 @@ def convert_ingress(report: Report, obj: LineDict, location: Location, default_n
         if given is None:
             return
         path = join(path, key)
+        if legacy:
+            name = report.string(given, "serviceName", path)
+            if not name:
+                if given.get("resource") is None:
+                    report.require(given, "serviceName", path)
+                return
+            port_value = given.get("servicePort")
+            if port_value is None:
+                report.require(given, "servicePort", path)
+                return
+            port = _port_value(report, port_value, join(path, "servicePort"), line_of(given, "servicePort"))
+            if port is not None:
+                found.append(Exposure("Ingress", meta.namespace, meta.name, name, port, location))
+            return
         service = report.mapping(given, "service", path)
         if service is None:
             return  # a resource backend (e.g. a storage bucket) sends nothing to pods
@@ -33,17 +53,11 @@ def convert_ingress(report: Report, obj: LineDict, location: Location, default_n
         if not name:
             report.require(service, "name", service_path)
             return
-        port: int | str | None = None
-        given_port = report.mapping(service, "port", service_path)
-        if given_port is not None:
-            number, text = given_port.get("number"), given_port.get("name")
-            if number is not None:
-                port = _port_value(report, number, join(service_path, "port.number"), line_of(given_port, "number"))
-            elif isinstance(text, str) and text:
-                port = text
-        found.append(Exposure("Ingress", meta.namespace, meta.name, name, port, location))
+        port = _service_port(report, service, service_path)
+        if port is not None:
+            found.append(Exposure("Ingress", meta.namespace, meta.name, name, port, location))
 
-    backend(spec, "defaultBackend", "spec")
+    backend(spec, "backend" if legacy else "defaultBackend", "spec")
     rules = report.sequence(spec, "rules", "spec")
     for _, rule, rule_path in report.mappings(rules or LineList(), "spec.rules"):
         http = report.mapping(rule, "http", rule_path)
@@ -53,6 +67,28 @@ def convert_ingress(report: Report, obj: LineDict, location: Location, default_n
         for _, item, item_path in report.mappings(paths or LineList(), join(rule_path, "http.paths")):
             backend(item, "backend", item_path)
     return found
+
+
+def _service_port(report: Report, service: LineDict, path: str) -> int | str | None:
+    """``port: {number: N}`` or ``port: {name: S}``: exactly one, of the right type."""
+    given = report.mapping(service, "port", path)
+    if given is None:
+        report.require(service, "port", path)
+        return None
+    path = join(path, "port")
+    number, name = given.get("number"), given.get("name")
+    if (number is None) == (name is None):
+        report.error(path, line_of(service, "port"), "must specify exactly one of number, name")
+        return None
+    if number is not None:
+        if not is_int(number):
+            report.error(join(path, "number"), line_of(given, "number"), f"must be an integer, not {type_name(number)}")
+            return None
+        return number if report.port_number(number, join(path, "number"), line_of(given, "number")) else None
+    if not isinstance(name, str) or not name:
+        report.error(join(path, "name"), line_of(given, "name"), f"must be a non-empty string, not {type_name(name)}")
+        return None
+    return name
 
 
 def convert_route(report: Report, obj: LineDict, location: Location, default_namespace: str) -> list[Exposure]:
