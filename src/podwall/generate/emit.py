@@ -1,0 +1,139 @@
+"""Generated policies as Kubernetes manifests: YAML with a comment per document, or JSON.
+
+Output is deterministic: keys in the order ``kubectl`` users read them
+(apiVersion, kind, metadata, spec{podSelector, policyTypes, ingress, egress}),
+policy types Ingress before Egress, rules and peers in the order the recipe built
+them. JSON has no comments, so there each comment becomes the annotation
+``podwall/description``.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+
+from podwall.errors import UsageError
+from podwall.generate.names import quote
+from podwall.generate.policies import Generated
+from podwall.generate.selectors import selector_manifest
+from podwall.model import Direction, IPBlockPeer, PodPeer, PortSpec, Rule
+
+API_VERSION = "networking.k8s.io/v1"
+DESCRIPTION = "podwall/description"
+FORMATS = ("yaml", "json")
+_COMMENT_WIDTH = 100
+
+
+def manifest(generated: Generated, *, description: bool = False) -> dict[str, Any]:
+    """The NetworkPolicy object; with ``description`` the comment goes into an annotation."""
+    pol = generated.policy
+    metadata: dict[str, Any] = {"name": pol.name, "namespace": pol.namespace}
+    if generated.labels:
+        metadata["labels"] = dict(generated.labels)
+    annotations = dict(pol.annotations)
+    if description:
+        annotations[DESCRIPTION] = generated.comment
+    if annotations:
+        metadata["annotations"] = annotations
+    spec: dict[str, Any] = {
+        "podSelector": selector_manifest(pol.pod_selector),
+        "policyTypes": [d.value for d in (Direction.INGRESS, Direction.EGRESS) if d in pol.policy_types],
+    }
+    if pol.ingress:
+        spec["ingress"] = [_rule(r) for r in pol.ingress]
+    if pol.egress:
+        spec["egress"] = [_rule(r) for r in pol.egress]
+    return {"apiVersion": API_VERSION, "kind": "NetworkPolicy", "metadata": metadata, "spec": spec}
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    if rule.peers:
+        result["from" if rule.direction is Direction.INGRESS else "to"] = [_peer(p) for p in rule.peers]
+    if rule.ports:
+        result["ports"] = [_port(p) for p in rule.ports]
+    return result
+
+
+def _peer(peer: PodPeer | IPBlockPeer) -> dict[str, Any]:
+    if isinstance(peer, IPBlockPeer):
+        block: dict[str, Any] = {"cidr": str(peer.cidr)}
+        if peer.excepts:
+            block["except"] = [str(e) for e in peer.excepts]
+        return {"ipBlock": block}
+    result: dict[str, Any] = {}
+    if peer.namespace_selector is not None:
+        result["namespaceSelector"] = selector_manifest(peer.namespace_selector)
+    if peer.pod_selector is not None:
+        result["podSelector"] = selector_manifest(peer.pod_selector)
+    return result
+
+
+def _port(spec: PortSpec) -> dict[str, Any]:
+    result: dict[str, Any] = {"protocol": spec.protocol.value}
+    if spec.port is not None:
+        result["port"] = spec.port
+    if spec.end_port is not None:
+        result["endPort"] = spec.end_port
+    return result
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style with list items indented under their key, as in the Kubernetes docs."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def comment_lines(text: str) -> str:
+    """A comment wrapped at 100 columns, each line starting with ``# ``."""
+    lines = textwrap.wrap(text, _COMMENT_WIDTH - 2, break_long_words=False, break_on_hyphens=False)
+    return "".join(f"# {line}\n" for line in lines)
+
+
+def yaml_document(generated: Generated) -> str:
+    """One policy: its comment, then the object."""
+    body = yaml.dump(manifest(generated), Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=4096)
+    return comment_lines(generated.comment) + body
+
+
+def to_yaml(policies: Sequence[Generated]) -> str:
+    """Every policy as one multi-document YAML stream (``---`` between documents)."""
+    return "---\n".join(yaml_document(g) for g in policies)
+
+
+def to_json(policies: Sequence[Generated]) -> str:
+    """One policy as an object, several as a ``v1`` List (``kubectl apply`` takes both)."""
+    objects = [manifest(g, description=True) for g in policies]
+    data: Any = objects[0] if len(objects) == 1 else {"apiVersion": "v1", "kind": "List", "items": objects}
+    return json.dumps(data, indent=2) + "\n"
+
+
+def render(policies: Sequence[Generated], output: str) -> str:
+    """The whole output in ``yaml`` or ``json``."""
+    if output == "yaml":
+        return to_yaml(policies)
+    if output == "json":
+        return to_json(policies)
+    raise UsageError(f"invalid output format {quote(output)}: must be yaml or json")
+
+
+def files(policies: Sequence[Generated], output: str) -> list[tuple[str, str]]:
+    """One ``(file name, text)`` per policy for ``kubectl apply -f DIR``.
+
+    Names are ``NAMESPACE.NAME.yaml``: stable across runs (no sequence numbers, so
+    re-generating changes only what changed) and unambiguous, since a namespace
+    name has no dot.
+    """
+    if output not in FORMATS:
+        raise UsageError(f"invalid output format {quote(output)}: must be yaml or json")
+    result = []
+    for g in policies:
+        text = render([g], output)
+        result.append((f"{g.policy.namespace}.{g.policy.name}.{output}", text))
+    return result
+
