@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE := examples/tutorial
 
-.PHONY: demo test venv lint-imports clean
+.PHONY: demo test venv lint-imports clean lab-demo
 
 $(BIN)/podwall: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ demo: venv
 	@echo
 	@echo "== podwall explain -f $(EXAMPLE) production/Deployment/backend production/Deployment/database 5432/TCP"
 	@$(BIN)/podwall explain -f $(EXAMPLE) production/Deployment/backend production/Deployment/database 5432/TCP
+
+lab-demo: venv
+	@PODWALL=$(BIN)/podwall sh examples/lab/demo.sh
 
 test: venv
 	$(BIN)/lint-imports

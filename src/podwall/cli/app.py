@@ -9,6 +9,7 @@ import click
 from podwall import __version__
 from podwall.cli.commands.explain import explain_command
 from podwall.cli.commands.generate import generate_command
+from podwall.cli.commands.lab import lab_command
 from podwall.cli.commands.reach import reach_command
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
@@ -28,6 +29,7 @@ def cli() -> None:
 cli.add_command(reach_command)
 cli.add_command(explain_command)
 cli.add_command(generate_command)
+cli.add_command(lab_command)
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:

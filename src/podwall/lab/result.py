@@ -1,0 +1,119 @@
+"""What a lab run observed, next to what the engine predicted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+
+from podwall.engine import Flow, Probe, Verdict, View
+
+
+class Outcome(str, Enum):
+    """What one probe saw."""
+
+    ALLOWED = "allowed"  # the request got its answer
+    DENIED = "denied"  # no answer within the timeout, or the source's own firewall refused to send
+    ERROR = "error"  # unreachable for another reason (refused, unreachable, wrong answer): never counted as denied
+    NOT_TESTABLE = "not-testable"  # e.g. SCTP: this kernel cannot carry it, so nothing is claimed
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One probe: ``source`` -> ``destination`` on ``probe``, observed and predicted.
+
+    ``source``/``destination`` are subject keys, or an address for the internet.
+    ``verdict`` keeps the engine's reasons when kernel and engine disagree.
+    """
+
+    source: str
+    destination: str
+    probe: Probe
+    observed: Outcome
+    predicted: bool
+    detail: str = ""
+    verdict: Verdict | None = None
+
+    @property
+    def compared(self) -> bool:
+        """Whether this probe is a comparison (ALLOWED or DENIED), not an error or untestable."""
+        return self.observed in (Outcome.ALLOWED, Outcome.DENIED)
+
+    @property
+    def agrees(self) -> bool:
+        """Kernel and engine say the same (only meaningful when ``compared``)."""
+        return self.compared and (self.observed is Outcome.ALLOWED) == self.predicted
+
+
+@dataclass(frozen=True, slots=True)
+class LabResult:
+    """Every observation of one run (or one policy set of a reused lab)."""
+
+    run_id: str
+    view: View
+    subjects: tuple[str, ...]
+    externals: tuple[str, ...]
+    probes: tuple[Probe, ...]
+    observations: tuple[Observation, ...]
+    addresses: tuple[tuple[str, str], ...] = ()  # subject -> its lab addresses, comma-separated
+    notes: tuple[str, ...] = ()
+    timings: tuple[tuple[str, float], ...] = ()  # phase -> seconds: build, apply, probe, teardown
+
+    @property
+    def compared(self) -> int:
+        """How many probes were compared with the engine."""
+        return sum(1 for o in self.observations if o.compared)
+
+    @property
+    def disagreements(self) -> tuple[Observation, ...]:
+        """Probes where the kernel and the engine differ."""
+        return tuple(o for o in self.observations if o.compared and not o.agrees)
+
+    @property
+    def errors(self) -> tuple[Observation, ...]:
+        """Probes that could not tell allowed from denied."""
+        return tuple(o for o in self.observations if o.observed is Outcome.ERROR)
+
+    @property
+    def untestable(self) -> tuple[Observation, ...]:
+        """Probes the lab cannot make here (SCTP, an address family the source lacks)."""
+        return tuple(o for o in self.observations if o.observed is Outcome.NOT_TESTABLE)
+
+    @property
+    def ok(self) -> bool:
+        """Kernel and engine agree on every probe and no probe failed."""
+        return not self.disagreements and not self.errors
+
+    def observed_matrix(self) -> ObservedMatrix:
+        """The subject-to-subject flows the kernel let through, shaped like ``reach``'s result."""
+        subjects = set(self.subjects)
+        allowed = frozenset(
+            (o.source, o.destination, o.probe)
+            for o in self.observations
+            if o.observed is Outcome.ALLOWED and o.source != o.destination
+            and o.source in subjects and o.destination in subjects
+        )
+        return ObservedMatrix(self.view, self.subjects, self.probes, allowed)
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedMatrix:
+    """What the kernel let through, readable wherever a ``Reachability`` is read (renderers)."""
+
+    view: View
+    subjects: tuple[str, ...]
+    probes: tuple[Probe, ...]
+    allowed: frozenset[tuple[str, str, Probe]]
+
+    def allows(self, source: str, destination: str, probe: Probe) -> bool:
+        """Whether the kernel let ``source`` reach ``destination`` on ``probe`` (self always)."""
+        return source == destination or (source, destination, probe) in self.allowed
+
+    def reachable_from(self, source: str) -> set[tuple[str, Probe]]:
+        """The (destination, probe) pairs ``source`` reached, itself excluded."""
+        return {(d, p) for s, d, p in self.allowed if s == source}
+
+    def flows(self) -> Iterator[Flow]:
+        """Allowed flows sorted by source, destination, probe."""
+        for source, destination, probe in sorted(self.allowed):
+            yield Flow(source, destination, probe)
