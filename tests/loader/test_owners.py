@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import yaml
@@ -210,8 +209,8 @@ def test_controller_reference_wins_over_the_first() -> None:
     assert owner_of(cluster) == {"web-5d8f7-abcde": "prod/ReplicaSet/web-5d8f7"}
 
 
-def test_grouping_is_linear() -> None:
-    """10,000 pods under 1,000 Deployments, inferred from labels and names, in well under a second."""
+def test_grouping_ten_thousand_pods_by_labels_and_names() -> None:
+    """10,000 pods under 1,000 Deployments, inferred from labels and names (timing: benchmarks/)."""
     workloads = [
         WorkloadDraft(Workload(WorkloadRef("Deployment", "prod", f"app{i}"), {"app": f"app{i}"}))
         for i in range(1000)
@@ -220,8 +219,6 @@ def test_grouping_is_linear() -> None:
         PodDraft(Pod("prod", f"app{i % 1000}-h{i % 1000}-{i}", {"app": f"app{i % 1000}", "pod-template-hash": f"h{i % 1000}"}))
         for i in range(10_000)
     ]
-    start = time.perf_counter()
     grouped, _ = group(pods, workloads)
-    assert time.perf_counter() - start < 1.0
     assert len(grouped) == 10_000
     assert all(p.owner is not None and p.owner.name == p.labels["app"] for p in grouped)

@@ -10,6 +10,7 @@ from podwall import __version__
 from podwall.cli.commands.explain import explain_command
 from podwall.cli.commands.generate import generate_command
 from podwall.cli.commands.lab import lab_command
+from podwall.cli.commands.lint import lint_command
 from podwall.cli.commands.reach import reach_command
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
@@ -30,6 +31,7 @@ cli.add_command(reach_command)
 cli.add_command(explain_command)
 cli.add_command(generate_command)
 cli.add_command(lab_command)
+cli.add_command(lint_command)
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:

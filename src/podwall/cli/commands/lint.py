@@ -1,0 +1,81 @@
+"""``podwall lint``: find the mistakes that break or expose clusters, each with a fix."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from podwall.cli.common import engine_options, input_options, load_input, namespaces_shown
+from podwall.cli.env import Environment
+from podwall.cli.exit import ExitStatus
+from podwall.errors import Location, UsageError
+from podwall.lint import CONFIG_FILE, LintConfig, lint, parse_config
+from podwall.render import LINT_FORMATS, lint_text
+
+
+def find_config(start: Path) -> Path | None:
+    """``.podwall.yaml`` in ``start`` or the nearest parent directory that has one."""
+    for directory in (start, *start.parents):
+        candidate = directory / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_config(given: str | None) -> LintConfig:
+    """The configuration named by ``--config``, else the one found from the current directory, else defaults."""
+    path = Path(given) if given else find_config(Path.cwd())
+    if path is None:
+        return LintConfig()
+    shown = os.path.relpath(path) if not given else given
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError("no such configuration file", Location(shown)) from None
+    except OSError as error:
+        raise UsageError(f"cannot read: {(error.strerror or str(error)).lower()}", Location(shown)) from None
+    return parse_config(text, shown)
+
+
+def use_color(env: Environment, choice: str) -> bool:
+    """``always``, ``never``, or (auto) when stdout is a terminal and NO_COLOR is unset."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(env.stdout, "isatty", lambda: False)())
+
+
+@click.command("lint")
+@input_options
+@click.option("-o", "--output", type=click.Choice(sorted(LINT_FORMATS)), default="text", show_default=True,
+              help="text for people, json (a stable contract) or sarif (GitHub code scanning).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Exit 1 when a finding is at or above this severity (default: warning, or the config's).")
+@click.option("--disable", "disabled", multiple=True, metavar="RULES",
+              help="Rules not to run, by code or name, comma-separated. Repeatable.")
+@click.option("--enable", "enabled", multiple=True, metavar="RULES",
+              help="Rules to run although the configuration or their default turns them off. Repeatable.")
+@click.option("--config", "config_path", metavar="PATH",
+              help=f"Configuration file (default: {CONFIG_FILE} in the current directory or the nearest parent).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text output (auto: when stdout is a terminal and NO_COLOR is unset).")
+@click.pass_obj
+def lint_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
+                 output, fail_on, disabled, enabled, config_path, color) -> int:
+    """What is wrong or risky: each finding with its rule, location and fix.
+
+    Exit code 1 when a finding is at or above --fail-on, 0 otherwise, 2 for usage or input errors.
+    Silence a rule on one object with the annotation podwall.io/ignore: "PW201,PW203".
+    """
+    shown = namespaces_shown(namespace, all_namespaces)
+    config = read_config(config_path).override(disable=disabled, enable=enabled, fail_on=fail_on)
+    cluster = load_input(env, paths, namespace, lenient, verbose)
+    report = lint(cluster, config, engine_options(ipblock_ignores_pods), namespaces=shown)
+    if output == "text":
+        env.out(lint_text(report, color=use_color(env, color)))
+    else:
+        env.out(LINT_FORMATS[output](report))
+    return ExitStatus.DENIED_OR_FINDINGS if report.failed else ExitStatus.SUCCESS

@@ -1,0 +1,499 @@
+"""What the rules share: the input, pod classes, selections, and each side of a flow, computed once.
+
+Why classes: at 10,000 pods, rules must not loop over pod pairs. Pods with the
+same namespace, labels, ports, host-network flag and ipBlock hits are
+indistinguishable to every policy (as in the engine), so selections are bitsets
+over classes (bit i = class i) and each side of a flow is decided per class,
+cached by the set of policies that isolate the class.
+
+The fast path decides NetworkPolicy semantics with the engine's matching
+primitives (tests/lint/test_context.py holds it equal to the engine on random
+clusters); when the input has admin-tier policies (AdminNetworkPolicy and
+friends) each side is asked of ``podwall.engine.evaluate`` instead, cached per
+group of pods the same policies pick, so lint never disagrees with the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from podwall.engine import EngineOptions, Probe, Verdict, evaluate
+from podwall.engine.match import admin_selects, ipblock_matches, namespace_matches, rule_ports_match
+from podwall.errors import Location
+from podwall.model import (
+    NAMESPACE_NAME_LABEL,
+    Cluster,
+    ContainerPort,
+    Direction,
+    IPBlockPeer,
+    LabelSelector,
+    Labels,
+    Monitor,
+    Namespace,
+    NetworkPolicy,
+    Pod,
+    PodPeer,
+    PortSpec,
+    Protocol,
+    Rule,
+    Service,
+    UnevaluatedPolicy,
+    Workload,
+    WorkloadRef,
+)
+
+Target = NetworkPolicy | Workload | Pod | Namespace | Service | Monitor | UnevaluatedPolicy
+
+IGNORE_ANNOTATION = "podwall.io/ignore"
+DNS_PORTS = (Probe(53, Protocol.UDP), Probe(53, Protocol.TCP))
+DNS_LABELS = (("k8s-app", "kube-dns"), ("k8s-app", "coredns"), ("app.kubernetes.io/name", "coredns"))
+PROMETHEUS_LABEL_KEYS = ("app", "app.kubernetes.io/name", "k8s-app")
+
+#: Assumed when the input has no DNS server: CoreDNS as kubeadm and most distributions deploy it.
+ASSUMED_DNS = Pod(
+    namespace="kube-system",
+    name="coredns",
+    labels={"k8s-app": "kube-dns"},
+    ports=(ContainerPort(53, Protocol.UDP, "dns"), ContainerPort(53, Protocol.TCP, "dns-tcp")),
+    owner=WorkloadRef("Deployment", "kube-system", "coredns"),
+    template=True,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PodClass:
+    """Pods that every policy treats alike; ``rep`` stands for them all.
+
+    ``assumed`` marks a stand-in for something the input lacks (the cluster
+    DNS, Prometheus): it takes part in verdicts but never counts as a match.
+    """
+
+    index: int
+    rep: Pod
+    pods: tuple[Pod, ...]
+    assumed: bool = False
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """The workloads (or bare pods) of the class, sorted."""
+        return tuple(sorted({p.workload_key for p in self.pods}))
+
+
+def bits(mask: int) -> Iterator[int]:
+    """Indices of the set bits of ``mask``, lowest first."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+class Context:
+    """The loaded input, indexed for the rules; built once per lint run."""
+
+    def __init__(self, cluster: Cluster, options: EngineOptions = EngineOptions()) -> None:
+        self.cluster = cluster
+        self.options = options
+        self.policies = cluster.policies
+        self.namespaces: dict[str, Namespace] = {ns.name: ns for ns in cluster.namespaces}
+        self.ns_labels: dict[str, Labels] = {ns.name: ns.labels for ns in cluster.namespaces}
+        self.workloads: dict[str, Workload] = {str(w.ref): w for w in cluster.workloads}
+        self.services = cluster.services
+        self.has_admin = bool(getattr(cluster, "admin_policies", ()))
+        self.ignores: dict[str, frozenset[str]] = {}
+        self.memo: dict[str, Any] = {}  # analyses several rules share (DNS, one-sided flows)
+        self.dns_assumed = False
+        self.prometheus_assumed = False
+        assumed = self._assumed()
+        for pod in assumed:
+            self.ns_labels.setdefault(pod.namespace, {NAMESPACE_NAME_LABEL: pod.namespace})
+        self._partition(cluster.pods, assumed)
+        self._selector_cache: dict[tuple[str, LabelSelector | None], int] = {}
+        self._peer_cache: dict[object, int] = {}
+        self._side_cache: dict[tuple[Any, ...], bool] = {}
+        self._verdicts: dict[tuple[int, int, Probe], Verdict] = {}
+        self._admin_cache: dict[int, tuple[int, ...]] = {}
+        self.selected: dict[int, int] = {}
+        self.ingress_of: list[list[NetworkPolicy]] = [[] for _ in self.classes]
+        self.egress_of: list[list[NetworkPolicy]] = [[] for _ in self.classes]
+        for policy in self.policies:
+            mask = self.select(policy.namespace, policy.pod_selector)
+            self.selected[id(policy)] = mask
+            for c in bits(mask):
+                if policy.isolates(Direction.INGRESS):
+                    self.ingress_of[c].append(policy)
+                if policy.isolates(Direction.EGRESS):
+                    self.egress_of[c].append(policy)
+        self._ingress_key = [tuple(id(p) for p in ps) for ps in self.ingress_of]
+        self._egress_key = [tuple(id(p) for p in ps) for ps in self.egress_of]
+        self._first_located = self._first_locations()
+
+    # -- classes -------------------------------------------------------------------------------
+
+    def _assumed(self) -> list[Pod]:
+        """Stand-ins for the cluster DNS and Prometheus when the input has none."""
+        pods = self.cluster.pods
+        result = []
+        if not any(is_dns_server(p) for p in pods):
+            self.dns_assumed = True
+            result.append(ASSUMED_DNS)
+        wants_scrape = bool(self.cluster.monitors) or any(p.annotations.get("prometheus.io/scrape") == "true" for p in pods)
+        if wants_scrape and not any(is_prometheus(p) for p in pods):
+            self.prometheus_assumed = True
+            namespace = self.cluster.monitors[0].namespace if self.cluster.monitors else "monitoring"
+            result.append(
+                Pod(
+                    namespace=namespace,
+                    name="prometheus",
+                    labels={"app.kubernetes.io/name": "prometheus"},
+                    owner=WorkloadRef("StatefulSet", namespace, "prometheus"),
+                    template=True,
+                )
+            )
+        return result
+
+    def _partition(self, pods: Iterable[Pod], assumed: list[Pod]) -> None:
+        blocks: dict[IPBlockPeer, None] = {}
+        for policy in self.policies:
+            for rule in policy.ingress + policy.egress:
+                for peer in rule.peers:
+                    if isinstance(peer, IPBlockPeer):
+                        blocks.setdefault(peer, None)
+        self.ipblocks = tuple(blocks)
+        index: dict[tuple[Any, ...], int] = {}
+        members: list[list[Pod]] = []
+        flags: list[bool] = []
+        for pod, is_assumed in [(p, False) for p in pods] + [(p, True) for p in assumed]:
+            hits = tuple(i for i, b in enumerate(self.ipblocks) if pod.ips and ipblock_matches(b, pod, self.options))
+            key = (pod.namespace, frozenset(pod.labels.items()), pod.ports, pod.host_network, hits, is_assumed)
+            c = index.get(key)
+            if c is None:
+                c = index[key] = len(members)
+                members.append([])
+                flags.append(is_assumed)
+            members[c].append(pod)
+        self.classes = tuple(PodClass(i, m[0], tuple(m), flags[i]) for i, m in enumerate(members))
+        self._class_by_pod = {id(pod): cls.index for cls in self.classes for pod in cls.pods}
+        self.by_namespace: dict[str, int] = {}
+        self.real = 0
+        for cls in self.classes:
+            self.by_namespace[cls.rep.namespace] = self.by_namespace.get(cls.rep.namespace, 0) | (1 << cls.index)
+            if not cls.assumed:
+                self.real |= 1 << cls.index
+        self.all = (1 << len(self.classes)) - 1
+
+    def class_of(self, pod: Pod) -> int:
+        """The class of a pod of the input."""
+        return self._class_by_pod[id(pod)]
+
+    def namespace_classes(self, namespace: str) -> int:
+        """Real classes of a namespace."""
+        return self.by_namespace.get(namespace, 0) & self.real
+
+    def subjects(self, mask: int) -> list[str]:
+        """The sorted workloads (or bare pods) of the real classes in ``mask``."""
+        found: set[str] = set()
+        for c in bits(mask & self.real):
+            found.update(self.classes[c].subjects)
+        return sorted(found)
+
+    def pod_count(self, mask: int) -> int:
+        """Pods in ``mask``: a workload's template counts as its replicas."""
+        total = 0
+        for c in bits(mask & self.real):
+            for pod in self.classes[c].pods:
+                if pod.template and pod.owner is not None:
+                    workload = self.workloads.get(str(pod.owner))
+                    total += max(workload.replicas or 1, 1) if workload is not None else 1
+                else:
+                    total += 1
+        return total
+
+    # -- selections ----------------------------------------------------------------------------
+
+    def select(self, namespace: str, selector: LabelSelector | None) -> int:
+        """Classes of ``namespace`` a pod selector picks (None: all); never host-network pods."""
+        key = (namespace, selector)
+        mask = self._selector_cache.get(key)
+        if mask is None:
+            mask = 0
+            for c in bits(self.by_namespace.get(namespace, 0)):
+                rep = self.classes[c].rep
+                if not rep.host_network and (selector is None or selector.matches(rep.labels)):
+                    mask |= 1 << c
+            self._selector_cache[key] = mask
+        return mask
+
+    def selected_by(self, policy: NetworkPolicy) -> int:
+        """Classes a policy selects."""
+        return self.selected[id(policy)]
+
+    def namespaces_matching(self, selector: LabelSelector) -> list[str]:
+        """Known namespaces (declared, implied, assumed) whose labels match, sorted."""
+        return sorted(ns for ns, labels in self.ns_labels.items() if selector.matches(labels))
+
+    def peer_mask(self, peer: PodPeer | IPBlockPeer) -> int:
+        """Classes one peer matches."""
+        mask = self._peer_cache.get(peer)
+        if mask is None:
+            mask = 0
+            if isinstance(peer, IPBlockPeer):
+                for c in bits(self.all):
+                    if ipblock_matches(peer, self.classes[c].rep, self.options):
+                        mask |= 1 << c
+            else:
+                for ns in self.by_namespace:
+                    if namespace_matches(peer, ns, self.ns_labels):
+                        mask |= self.select(ns, peer.pod_selector)
+            self._peer_cache[peer] = mask
+        return mask
+
+    def selector_peers(self) -> Iterator[tuple[NetworkPolicy, Rule, int, PodPeer]]:
+        """Every selector peer of every rule: (policy, rule, position in from/to, peer)."""
+        for policy in self.policies:
+            for rule in policy.ingress + policy.egress:
+                for j, peer in enumerate(rule.peers):
+                    if isinstance(peer, PodPeer):
+                        yield policy, rule, j, peer
+
+    def rule_mask(self, rule: Rule) -> int:
+        """Classes a rule's peers match (no peers: all)."""
+        if rule.all_peers:
+            return self.all
+        mask = 0
+        for peer in rule.peers:
+            mask |= self.peer_mask(peer)
+        return mask
+
+    # -- flows -----------------------------------------------------------------------------------
+
+    def verdict(self, c: int, d: int, probe: Probe) -> Verdict:
+        """The engine's verdict for class ``c`` to class ``d`` on ``probe`` (cached)."""
+        key = (c, d, probe)
+        found = self._verdicts.get(key)
+        if found is None:
+            found = evaluate(self.cluster, self.classes[c].rep, self.classes[d].rep, probe, self.options, labels=self.ns_labels)
+            self._verdicts[key] = found
+        return found
+
+    def admin_subjects(self, c: int) -> tuple[int, ...]:
+        """Indices of the admin-tier policies whose subject picks class ``c`` (cached)."""
+        found = self._admin_cache.get(c)
+        if found is None:
+            rep = self.classes[c].rep
+            found = tuple(
+                i for i, policy in enumerate(getattr(self.cluster, "admin_policies", ()))
+                if admin_selects(policy, rep, self.ns_labels)
+            )
+            self._admin_cache[c] = found
+        return found
+
+    def admin_admitted(self, d: int) -> int:
+        """Classes that an admin-tier Allow ingress rule of a policy picking class ``d`` names."""
+        mask = 0
+        admin = getattr(self.cluster, "admin_policies", ())
+        for i in self.admin_subjects(d):
+            for rule in admin[i].ingress:
+                if rule.action.value == "Allow":
+                    for peer in rule.peers:
+                        mask |= self.peer_mask(peer)
+        return mask
+
+    def egress_allows(self, c: int, d: int, probe: Probe) -> bool:
+        """Whether class ``c``'s egress lets it send to class ``d`` on ``probe``."""
+        if self.has_admin:
+            # the egress side depends on the source only through the policies that pick it
+            key = ("ae", self._egress_key[c], self.admin_subjects(c), self.classes[c].rep.host_network, d, probe)
+            found = self._side_cache.get(key)
+            if found is None:
+                found = self._side_cache[key] = self.verdict(c, d, probe).egress.allowed
+            return found
+        return self.np_egress_allows(c, d, probe)
+
+    def np_egress_allows(self, c: int, d: int, probe: Probe) -> bool:
+        """The egress side by NetworkPolicies alone (exactly the engine's answer without admin tiers)."""
+        policies = self.egress_of[c]
+        if not policies:
+            return True
+        key = ("e", self._egress_key[c], d, probe)
+        found = self._side_cache.get(key)
+        if found is None:
+            rep = self.classes[d].rep
+            found = any(
+                self.rule_mask(rule) >> d & 1 and rule_ports_match(rule, probe, rep)
+                for policy in policies
+                for rule in policy.egress
+            )
+            self._side_cache[key] = found
+        return found
+
+    def ingress_allows(self, d: int, c: int, probe: Probe) -> bool:
+        """Whether class ``d``'s ingress accepts class ``c`` on ``probe``."""
+        if self.has_admin:
+            return self.verdict(c, d, probe).ingress.allowed
+        return self.np_ingress_allows(d, c, probe)
+
+    def np_ingress_allows(self, d: int, c: int, probe: Probe) -> bool:
+        """The ingress side by NetworkPolicies alone (exactly the engine's answer without admin tiers)."""
+        policies = self.ingress_of[d]
+        if not policies:
+            return True
+        key = ("i", self._ingress_key[d], d, c, probe)
+        found = self._side_cache.get(key)
+        if found is None:
+            rep = self.classes[d].rep
+            found = any(
+                self.rule_mask(rule) >> c & 1 and rule_ports_match(rule, probe, rep)
+                for policy in policies
+                for rule in policy.ingress
+            )
+            self._side_cache[key] = found
+        return found
+
+    def allows(self, c: int, d: int, probe: Probe) -> bool:
+        """Whether class ``c`` may reach class ``d`` on ``probe`` (both sides; a lone pod to itself always)."""
+        if c == d and len(self.classes[c].pods) == 1:
+            return True
+        return self.egress_allows(c, d, probe) and self.ingress_allows(d, c, probe)
+
+    def egress_group(self, c: int) -> tuple[int, ...]:
+        """Classes with the same group have the same egress verdicts (the same isolating policies)."""
+        return self._egress_key[c]
+
+    def accepts_external(self, d: int, probe: Probe) -> bool:
+        """Whether some address outside the cluster may reach class ``d`` on ``probe``."""
+        policies = self.ingress_of[d]
+        if not policies:
+            return True
+        rep = self.classes[d].rep
+        return any(
+            (rule.all_peers or any(isinstance(p, IPBlockPeer) for p in rule.peers)) and rule_ports_match(rule, probe, rep)
+            for policy in policies
+            for rule in policy.ingress
+        )
+
+    def isolated_by(self, c: int, direction: Direction) -> list[str]:
+        """Names of the policies isolating class ``c`` in ``direction``."""
+        policies = self.ingress_of[c] if direction is Direction.INGRESS else self.egress_of[c]
+        return [p.name for p in policies]
+
+    def probes(self, ports: tuple[PortSpec, ...], d: int) -> list[Probe]:
+        """The concrete ports a rule's ``ports`` admit on class ``d``'s pods.
+
+        Named ports resolve on the pod; ranges and protocol-only entries become
+        the declared ports they cover; a number the pod does not declare counts
+        only when the pod declares no ports at all (nothing to go by).
+        """
+        declared = self.classes[d].rep.ports
+        if not ports:
+            return sorted({Probe(cp.port, cp.protocol) for cp in declared})
+        found: set[Probe] = set()
+        for spec in ports:
+            if isinstance(spec.port, str):
+                number = self.classes[d].rep.named_port(spec.port, spec.protocol)
+                if number is not None:
+                    found.add(Probe(number, spec.protocol))
+            elif spec.port is None:
+                found.update(Probe(cp.port, cp.protocol) for cp in declared if cp.protocol is spec.protocol)
+            else:
+                end = spec.end_port if spec.end_port is not None else spec.port
+                hits = {Probe(cp.port, cp.protocol) for cp in declared if cp.protocol is spec.protocol and spec.port <= cp.port <= end}
+                if hits:
+                    found.update(hits)
+                elif not declared:
+                    found.add(Probe(spec.port, spec.protocol))
+        return sorted(found)
+
+    # -- naming, locating, suppressing -----------------------------------------------------------
+
+    def target_of(self, subject: str) -> Target | None:
+        """The object a subject key (``ns/Kind/name`` or ``ns/Pod/name``) names."""
+        workload = self.workloads.get(subject)
+        if workload is not None:
+            return workload
+        for cls in self.classes:
+            for pod in cls.pods:
+                if pod.workload_key == subject and not cls.assumed:
+                    return pod
+        return None
+
+    def describe(self, target: Target) -> tuple[str, Location | None]:
+        """The object's name in findings and where it starts; remembers its ignore annotation."""
+        location = getattr(target, "location", None)
+        annotations: dict[str, str] = {}
+        if isinstance(target, NetworkPolicy):
+            name = f"{target.namespace}/NetworkPolicy/{target.name}"
+            annotations = dict(target.annotations)
+        elif isinstance(target, Workload):
+            name = str(target.ref)
+            annotations = {**target.template_annotations, **target.annotations}
+        elif isinstance(target, Pod):
+            name = target.workload_key
+            annotations = dict(target.annotations)
+        elif isinstance(target, Namespace):
+            name = f"Namespace/{target.name}"
+            annotations = dict(target.annotations)
+            if location is None:
+                location = self._first_located.get(target.name)
+        elif isinstance(target, UnevaluatedPolicy):
+            name = f"{target.namespace}/{target.kind}/{target.name}" if target.namespace else f"{target.kind}/{target.name}"
+            annotations = dict(target.annotations)
+        else:  # Service, Monitor
+            kind = "Service" if isinstance(target, Service) else target.kind
+            name = f"{target.namespace}/{kind}/{target.name}"
+            annotations = dict(target.annotations)
+        value = annotations.get(IGNORE_ANNOTATION)
+        if value is not None:
+            self.ignores[name] = frozenset(_ignore_items(value))
+        return name, location
+
+    def resolve(self, port: int | str, protocol: Protocol, d: int) -> Probe | None:
+        """A port number, or a container port name looked up on class ``d``'s pods."""
+        if isinstance(port, str):
+            number = self.classes[d].rep.named_port(port, protocol)
+            return Probe(number, protocol) if number is not None else None
+        return Probe(port, protocol)
+
+    def namespace(self, name: str) -> Namespace:
+        """The namespace called ``name`` (a bare stand-in when the input implies it only)."""
+        found = self.namespaces.get(name)
+        return found if found is not None else Namespace(name, {NAMESPACE_NAME_LABEL: name}, implicit=True)
+
+    def namespace_ignores(self, name: str) -> frozenset[str]:
+        """Codes a namespace's ``podwall.io/ignore`` annotation suppresses for everything in it."""
+        ns = self.namespaces.get(name)
+        if ns is None:
+            return frozenset()
+        value = ns.annotations.get(IGNORE_ANNOTATION)
+        return frozenset(_ignore_items(value)) if value is not None else frozenset()
+
+    def _first_locations(self) -> dict[str, Location]:
+        """Per namespace, the earliest located object in it (where an implied namespace "is")."""
+        found: dict[str, Location] = {}
+        objects: list[tuple[str, Location | None]] = [(p.namespace, p.location) for p in self.cluster.pods]
+        objects += [(p.namespace, p.location) for p in self.policies]
+        objects += [(s.namespace, s.location) for s in self.services]
+        for ns, location in objects:
+            if location is None:
+                continue
+            best = found.get(ns)
+            if best is None or (location.path, location.line or 0) < (best.path, best.line or 0):
+                found[ns] = location
+        return found
+
+
+def _ignore_items(value: str) -> list[str]:
+    return [item.strip() for item in value.replace(";", ",").replace(" ", ",").split(",") if item.strip()]
+
+
+def is_dns_server(pod: Pod) -> bool:
+    """A pod that serves DNS: declares port 53, or carries the labels CoreDNS/kube-dns carry."""
+    return any(cp.port == 53 for cp in pod.ports) or any(pod.labels.get(k) == v for k, v in DNS_LABELS)
+
+
+def is_prometheus(pod: Pod) -> bool:
+    """A Prometheus server pod, by the labels its charts and the Operator give it."""
+    return any(pod.labels.get(k) == "prometheus" for k in PROMETHEUS_LABEL_KEYS) or (
+        "prometheus" in pod.labels and pod.labels.get("app.kubernetes.io/managed-by") == "prometheus-operator"
+    )

@@ -1,0 +1,78 @@
+"""Run the enabled rules over a loaded input and return the findings, sorted and filtered."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+
+from podwall.engine import EngineOptions
+from podwall.lint.config import LintConfig
+from podwall.lint.context import Context
+from podwall.lint.finding import Finding, Severity
+from podwall.lint.registry import Rule, all_rules
+from podwall.model import Cluster
+
+
+@dataclass(frozen=True, slots=True)
+class LintReport:
+    """The outcome of one lint run.
+
+    ``rules`` are the rules that ran (their severities as configured);
+    ``suppressed`` counts findings dropped by ``podwall.io/ignore`` annotations.
+    """
+
+    findings: tuple[Finding, ...]
+    rules: tuple[type[Rule], ...]
+    severities: dict[str, Severity]
+    fail_on: Severity = Severity.WARNING
+    suppressed: int = 0
+
+    @property
+    def failed(self) -> bool:
+        """Whether some finding is at or above ``fail_on`` (exit code 1)."""
+        return any(f.severity.at_least(self.fail_on) for f in self.findings)
+
+    def count(self, severity: Severity) -> int:
+        """How many findings have this severity."""
+        return sum(1 for f in self.findings if f.severity is severity)
+
+
+def lint(
+    cluster: Cluster,
+    config: LintConfig = LintConfig(),
+    options: EngineOptions = EngineOptions(),
+    *,
+    namespaces: Collection[str] | None = None,
+) -> LintReport:
+    """Lint a loaded input.
+
+    ``namespaces`` keeps only findings about those namespaces' objects (and
+    drops cluster-scoped ones); every rule still sees the whole input.
+    """
+    ctx = Context(cluster, options)
+    rules = tuple(r for r in all_rules() if config.enabled(r))
+    severities = {r.code: config.severity_of(r) for r in rules}
+    found: dict[tuple[str, str, str], Finding] = {}
+    for rule in rules:
+        level = severities[rule.code]
+        for finding in rule().check(ctx):
+            if finding.severity is not level:
+                finding = replace(finding, severity=level)
+            found.setdefault((finding.rule, finding.object, finding.message), finding)
+    kept: list[Finding] = []
+    suppressed = 0
+    for finding in found.values():
+        if namespaces is not None and finding.namespace not in namespaces:
+            continue
+        if _suppressed(ctx, finding):
+            suppressed += 1
+            continue
+        kept.append(finding)
+    kept.sort(key=Finding.sort_key)
+    return LintReport(tuple(kept), rules, severities, config.fail_on, suppressed)
+
+
+def _suppressed(ctx: Context, finding: Finding) -> bool:
+    """``podwall.io/ignore`` on the object, or on its namespace, names the rule (or says ``all``)."""
+    codes = ctx.ignores.get(finding.object, frozenset()) | ctx.namespace_ignores(finding.namespace)
+    return bool(codes & {finding.rule, finding.name, "all", "*"})
