@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from podwall._runtime import collector_paused
 from podwall.engine.classes import bits, partition
 from podwall.engine.connset import PORT_MAX, PORT_MIN, PROTOCOLS, ConnSet
 from podwall.engine.evaluate import evaluate, namespace_labels
@@ -90,6 +91,11 @@ def connlist(
     cluster: Cluster, options: EngineOptions = EngineOptions(), focus: Focus | None = None
 ) -> tuple[ConnLine, ...]:
     """Every (source, destination) node pair with some allowed connection, sorted, through ``focus``."""
+    with collector_paused():
+        return _connlist(cluster, options, focus)
+
+
+def _connlist(cluster: Cluster, options: EngineOptions, focus: Focus | None) -> tuple[ConnLine, ...]:
     sources = address_partition(_ipblocks(cluster, Direction.INGRESS))
     destinations = address_partition(_ipblocks(cluster, Direction.EGRESS))
     ranges = sorted(set(sources) | set(destinations))

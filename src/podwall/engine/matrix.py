@@ -43,7 +43,6 @@ class ClassMatrix:
         self._ns_labels = namespace_labels(cluster)
         self._selector_cache: dict[tuple[str, LabelSelector | None], int] = {}
         self._peer_cache: dict[object, int] = {}
-        self._named_cache: dict[tuple[str, Protocol, int], int] = {}
         self._ports_cache: dict[tuple[int, Probe], int] = {}
         self._rule_peer_cache: dict[int, int] = {}
         self._ns_cache: dict[LabelSelector, list[str]] = {}
@@ -56,6 +55,20 @@ class ClassMatrix:
                     self._ingress[c].append(policy)
                 if policy.isolates(Direction.EGRESS):
                     self._egress[c].append(policy)
+        self._egress_groups = _group_classes(self._egress)
+        self._ingress_groups = _group_classes(self._ingress)
+        # Named ports: (name, protocol) -> port -> classes whose pods declare it so (first declaration wins).
+        self._named_table: dict[tuple[str, Protocol], dict[int, int]] = {}
+        for c, rep in enumerate(self._reps):
+            if not isinstance(rep, Pod):
+                continue
+            seen: set[tuple[str, Protocol]] = set()
+            for cp in rep.ports:
+                key = (cp.name, cp.protocol)
+                if cp.name and key not in seen:
+                    seen.add(key)
+                    by_port = self._named_table.setdefault(key, {})
+                    by_port[cp.port] = by_port.get(cp.port, 0) | (1 << c)
         # Admin tiers: per class, the policies whose subject selects it, in evaluation order.
         self._admin: list[list[AdminPolicy]] = [[] for _ in self._reps]
         self._baseline: list[list[AdminPolicy]] = [[] for _ in self._reps]
@@ -137,15 +150,8 @@ class ClassMatrix:
         return mask
 
     def _named(self, name: str, probe: Probe) -> int:
-        key = (name, probe.protocol, probe.port)
-        mask = self._named_cache.get(key)
-        if mask is None:
-            mask = 0
-            for c, rep in enumerate(self._reps):
-                if isinstance(rep, Pod) and rep.named_port(name, probe.protocol) == probe.port:
-                    mask |= 1 << c
-            self._named_cache[key] = mask
-        return mask
+        """Classes whose pods resolve the named port to the probe's port (SEMANTICS.md, Ports)."""
+        return self._named_table.get((name, probe.protocol), {}).get(probe.port, 0)
 
     # -- the matrix --------------------------------------------------------------
 
@@ -186,41 +192,10 @@ class ClassMatrix:
 
     def allowed(self, probe: Probe) -> list[int]:
         """For each source class, the bitset of destination classes it may reach."""
-        egress_cache: dict[tuple[int, ...], int] = {}
-        sends: list[int] = []
-        for s, policies in enumerate(self._egress):
-            mask: int | None
-            if not policies:
-                mask = None if self._tiered else self._all
-            else:
-                key = tuple(id(p) for p in policies)
-                mask = egress_cache.get(key)
-                if mask is None:
-                    mask = 0
-                    for policy in policies:
-                        for rule in policy.egress:
-                            mask |= self.peers(rule) & self.ports(rule, probe)
-                    egress_cache[key] = mask
-            if self._tiered:
-                mask = self._tiered_side(s, Direction.EGRESS, probe, mask)
-            sends.append(mask)  # type: ignore[arg-type]
-
-        # destinations grouped by the set of sources they accept from
-        accept_groups: dict[int, int] = {}
-        for d, policies in enumerate(self._ingress):
-            sources: int | None
-            if not policies:
-                sources = None if self._tiered else self._all
-            else:
-                sources = 0
-                for policy in policies:
-                    for rule in policy.ingress:
-                        if self.ports(rule, probe) >> d & 1:
-                            sources |= self.peers(rule)
-            if self._tiered:
-                sources = self._tiered_side(d, Direction.INGRESS, probe, sources)
-            accept_groups[sources] = accept_groups.get(sources, 0) | (1 << d)  # type: ignore[index]
-
+        if self._tiered:
+            sends, accept_groups = self._sides_tiered(probe)
+        else:
+            sends, accept_groups = self._sides(probe)
         # Destination groups partition the classes, so each source's reachable set is
         # assembled from per-group contributions; a group accepting most sources is
         # added to everyone and taken back from the few it refuses (exact, because no
@@ -238,6 +213,84 @@ class ClassMatrix:
                 for s in bits(self._all & ~sources):
                     remove[s] |= dests
         return [send & ((base & ~remove[s]) | add[s]) for s, send in enumerate(sends)]
+
+    def _sides(self, probe: Probe) -> tuple[list[int], dict[int, int]]:
+        """NetworkPolicy only: per source class what it may send to; destinations grouped by what they accept.
+
+        Classes selected by the same policies are handled together: egress once per
+        group; ingress once per group, split only where a named port resolves to the
+        probe on some of the group's classes and not on others.
+        """
+        sends = [0] * len(self._reps)
+        for policies, members in self._egress_groups:
+            mask = self._all
+            if policies:
+                mask = 0
+                for policy in policies:
+                    for rule in policy.egress:
+                        mask |= self.peers(rule) & self.ports(rule, probe)
+            for c in bits(members):
+                sends[c] = mask
+        accept_groups: dict[int, int] = {}
+        for policies, members in self._ingress_groups:
+            parts = {self._all: members} if not policies else {0: members}
+            for policy in policies:
+                for rule in policy.ingress:
+                    eligible = self.ports(rule, probe) & members
+                    if not eligible:
+                        continue
+                    peers = self.peers(rule)
+                    split: dict[int, int] = {}
+                    for sources, dests in parts.items():
+                        inside = dests & eligible
+                        if dests & ~inside:
+                            split[sources] = split.get(sources, 0) | (dests & ~inside)
+                        if inside:
+                            widened = sources | peers
+                            split[widened] = split.get(widened, 0) | inside
+                    parts = split
+            for sources, dests in parts.items():
+                accept_groups[sources] = accept_groups.get(sources, 0) | dests
+        return sends, accept_groups
+
+    def _sides_tiered(self, probe: Probe) -> tuple[list[int], dict[int, int]]:
+        """With admin tiers: the same two sides, class by class through Admin, NetworkPolicy, Baseline."""
+        egress_cache: dict[tuple[int, ...], int] = {}
+        sends: list[int] = []
+        for s, policies in enumerate(self._egress):
+            mask: int | None = None
+            if policies:
+                key = tuple(id(p) for p in policies)
+                mask = egress_cache.get(key)
+                if mask is None:
+                    mask = 0
+                    for policy in policies:
+                        for rule in policy.egress:
+                            mask |= self.peers(rule) & self.ports(rule, probe)
+                    egress_cache[key] = mask
+            sends.append(self._tiered_side(s, Direction.EGRESS, probe, mask))
+        accept_groups: dict[int, int] = {}
+        for d, policies in enumerate(self._ingress):
+            sources: int | None = None
+            if policies:
+                sources = 0
+                for policy in policies:
+                    for rule in policy.ingress:
+                        if self.ports(rule, probe) >> d & 1:
+                            sources |= self.peers(rule)
+            sources = self._tiered_side(d, Direction.INGRESS, probe, sources)
+            accept_groups[sources] = accept_groups.get(sources, 0) | (1 << d)
+        return sends, accept_groups
+
+
+def _group_classes(per_class: list[list[NetworkPolicy]]) -> list[tuple[list[NetworkPolicy], int]]:
+    """Classes selected by the same policies, as (policies, class bitset)."""
+    groups: dict[tuple[int, ...], tuple[list[NetworkPolicy], int]] = {}
+    for c, policies in enumerate(per_class):
+        key = tuple(id(p) for p in policies)
+        found = groups.get(key)
+        groups[key] = (policies, (found[1] if found else 0) | (1 << c))
+    return list(groups.values())
 
 
 def _numeric_admits(spec: PortSpec, port: int) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from podwall._runtime import collector_paused
 from podwall.engine.classes import bits, distinct_ipblocks, partition
 from podwall.engine.matrix import Progress, class_matrix
 from podwall.engine.options import EngineOptions, External, Probe
@@ -116,8 +117,9 @@ def reach(
     chosen = tuple(sorted(set(chosen)))
     ranges = address_partition(distinct_ipblocks(cluster)) if external else []
     endpoints = pods + tuple(External(r.start) for r in ranges)
-    classes = partition(cluster, endpoints, options)
-    matrix = class_matrix(cluster, classes, chosen, progress)
+    with collector_paused():
+        classes = partition(cluster, endpoints, options)
+        matrix = class_matrix(cluster, classes, chosen, progress)
 
     subject_classes: dict[str, int] = {}
     class_subjects: dict[int, list[str]] = {}

@@ -6,11 +6,10 @@ location, never as a traceback; the loader never prints.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import TextIO
 
+from podwall._runtime import collector_paused
 from podwall.errors import UsageError
 from podwall.loader.build import Builder
 from podwall.loader.files import from_text, read_all
@@ -41,7 +40,7 @@ def load(
     if isinstance(paths, str):
         raise UsageError("paths must be a sequence of paths, not one string")
     builder = Builder(default_namespace, lenient)
-    with _collector_paused():
+    with collector_paused():
         for item in read_all(paths, stdin):
             builder.add(item)
         return builder.cluster()
@@ -56,23 +55,8 @@ def load_text(
 ) -> Cluster:
     """Load manifests from a string; ``path`` names it in messages (``.json`` marks JSON)."""
     builder = Builder(default_namespace, lenient)
-    with _collector_paused():
+    with collector_paused():
         builder.add(from_text(text, path))
         return builder.cluster()
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while loading.
-
-    Parsing allocates millions of small acyclic objects, which trigger the
-    collector over and over for nothing: about a third of the time of loading
-    10,000 pods. The previous state is always restored.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
