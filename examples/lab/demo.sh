@@ -24,3 +24,5 @@ step "3. + allow-frontend-to-backend (the ingress half only): frontend -> backen
 step "4. + frontend-egress-to-backend (the egress half): frontend -> backend 8080 works" \
     -f "$STORY/1-default-deny-all.yaml" -f "$STORY/2-allow-dns.yaml" -f "$STORY/3-allow-frontend-to-backend.yaml" \
     -f "$STORY/4-frontend-egress-to-backend.yaml"
+step "5. the tutorial's own policies, next to what the app intends (tutorial-intents.yaml): frontend -> backend 8080 is intended, not allowed" \
+    -f "$HERE/../tutorial/policies.yaml" --intents "$HERE/tutorial-intents.yaml"

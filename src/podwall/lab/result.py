@@ -1,4 +1,4 @@
-"""What a lab run observed, next to what the engine predicted."""
+"""What a lab run observed, next to what the engine predicted (and, given intents, what was intended)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ class Observation:
     """One probe: ``source`` -> ``destination`` on ``probe``, observed and predicted.
 
     ``source``/``destination`` are subject keys, or an address for the internet.
-    ``verdict`` keeps the engine's reasons when kernel and engine disagree.
+    ``verdict`` keeps the engine's reasons when kernel and engine disagree, or
+    when the engine's verdict is not what the intents ask for.
     """
 
     source: str
@@ -45,9 +46,20 @@ class Observation:
         return self.compared and (self.observed is Outcome.ALLOWED) == self.predicted
 
 
+#: One probe of a lab, as plain data: (source, destination, probe), as in an ``Observation``.
+ProbeKey = tuple[str, str, Probe]
+
+
 @dataclass(frozen=True, slots=True)
 class LabResult:
-    """Every observation of one run (or one policy set of a reused lab)."""
+    """Every observation of one run (or one policy set of a reused lab).
+
+    ``intended`` is None unless the run was given intents (the lab itself never
+    reads them: whoever maps intents onto its probes fills these fields in):
+    then it holds the probes some intent allows, and ``judged`` every probe the
+    intents say something about (the intended ones, and those a default deny of
+    the intents covers). About any other probe the intents say nothing.
+    """
 
     run_id: str
     view: View
@@ -58,6 +70,9 @@ class LabResult:
     addresses: tuple[tuple[str, str], ...] = ()  # subject -> its lab addresses, comma-separated
     notes: tuple[str, ...] = ()
     timings: tuple[tuple[str, float], ...] = ()  # phase -> seconds: build, apply, probe, teardown
+    intents: tuple[str, ...] = ()  # where the intents came from (FILE:LINE), when there are any
+    intended: frozenset[ProbeKey] | None = None  # probes some intent allows; None: no intents
+    judged: frozenset[ProbeKey] = frozenset()  # probes the intents say something about (intended included)
 
     @property
     def compared(self) -> int:
@@ -83,6 +98,30 @@ class LabResult:
     def ok(self) -> bool:
         """Kernel and engine agree on every probe and no probe failed."""
         return not self.disagreements and not self.errors
+
+    @property
+    def has_intents(self) -> bool:
+        """Whether intents were given (the three-column comparison applies)."""
+        return self.intended is not None
+
+    def intent(self, o: Observation) -> bool | None:
+        """True: intended; False: the intents deny it; None: no intents, or they say nothing about it."""
+        if self.intended is None:
+            return None
+        key = (o.source, o.destination, o.probe)
+        if key in self.intended:
+            return True
+        return False if key in self.judged else None
+
+    @property
+    def judged_by_intents(self) -> tuple[Observation, ...]:
+        """Probes the intents say something about."""
+        return tuple(o for o in self.observations if self.intent(o) is not None)
+
+    @property
+    def not_as_intended(self) -> tuple[Observation, ...]:
+        """Probes where the engine's verdict is not what the intents ask for (whatever the kernel saw)."""
+        return tuple(o for o in self.observations if (wanted := self.intent(o)) is not None and wanted != o.predicted)
 
     def observed_matrix(self) -> ObservedMatrix:
         """The subject-to-subject flows the kernel let through, shaped like ``reach``'s result."""

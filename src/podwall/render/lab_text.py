@@ -1,4 +1,9 @@
-"""A lab run as text: the observed matrix (table) or one line per probe (list), then the comparison."""
+"""A lab run as text: the observed matrix (table) or one line per probe (list), then the comparison.
+
+Given intents, the table adds a three-column section (intended, predicted by the
+engine, observed in the kernel), the list three columns on every line, and the
+comparison a "not as intended" part; without intents both read as before.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,11 @@ _WORD = {Outcome.ALLOWED: "ALLOWED", Outcome.DENIED: "DENIED", Outcome.ERROR: "E
 
 def _engine(predicted: bool) -> str:
     return "ALLOWED" if predicted else "DENIED"
+
+
+def _intended(result: LabResult, o: Observation) -> str:
+    wanted = result.intent(o)
+    return "-" if wanted is None else _engine(wanted)
 
 
 def _flow(o: Observation) -> str:
@@ -70,12 +80,74 @@ def _comparison(result: LabResult) -> list[str]:
     if result.errors:
         lines.append(f"ERRORS: {len(result.errors)} probes could not tell allowed from denied (not counted as denied):")
         lines.extend(f"  {_flow(o)}: {o.detail}" for o in result.errors)
+    if result.has_intents:
+        lines.extend(_not_as_intended(result))
     untestable: dict[str, int] = {}
     for o in result.untestable:
         untestable[o.detail] = untestable.get(o.detail, 0) + 1
     for why, count in sorted(untestable.items()):
         lines.append(f"Not tested: {count} probe{'s' if count != 1 else ''}: {why}.")
     lines.extend(f"Note: {note}." for note in result.notes)
+    return lines
+
+
+def _not_as_intended(result: LabResult) -> list[str]:
+    """Where the engine's verdict is not what the intents ask for, each with the engine's reasons."""
+    judged = len(result.judged_by_intents)
+    differ = result.not_as_intended
+    if not judged:
+        return ["The intents say nothing about the probes of this lab."]
+    if not differ:
+        return [f"As intended: the engine's verdict is what the intents ask for on all {judged} probes they speak about."]
+    lines = [f"NOT AS INTENDED: the engine's verdict differs from the intents on {len(differ)} of {judged} probes "
+             "they speak about:"]
+    for o in differ:
+        lines.append(f"  {_flow(o)}: intended {_intended(result, o)}, engine {_engine(o.predicted)}, "
+                     f"kernel {_WORD[o.observed]}")
+        if o.verdict is not None:
+            text = explain_text(Explanation(o.source, o.destination, o.probe, o.verdict))
+            lines.extend("    " + line for line in text.rstrip("\n").splitlines())
+    return lines
+
+
+def _columns(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+
+
+def _marks(result: LabResult, o: Observation) -> str:
+    marks = []
+    if o.compared and not o.agrees:
+        marks.append("DISAGREES")
+    if o.observed is Outcome.ERROR:
+        marks.append("not compared")
+    wanted = result.intent(o)
+    if wanted is not None and wanted != o.predicted:
+        marks.append("NOT AS INTENDED")
+    return "<< " + ", ".join(marks) if marks else ""
+
+
+def _three_columns(result: LabResult) -> list[str]:
+    """The probes the intents speak about that one of intents, engine and kernel allows, in three columns."""
+    judged = result.judged_by_intents
+    shown: list[Observation] = []
+    rest: list[Observation] = []
+    for o in judged:
+        allows = result.intent(o) or o.predicted or o.observed in (Outcome.ALLOWED, Outcome.ERROR)
+        (shown if allows else rest).append(o)
+    sources = ", ".join(result.intents)
+    lines = ["", f"Intended, predicted and observed: the probes the intents speak about that one of the three allows "
+                 f"(intents: {sources})", ""]
+    if shown:
+        rows = [["FROM", "TO", "PROBE", "INTENDED", "PREDICTED", "OBSERVED", ""]]
+        rows += [[o.source, o.destination, str(o.probe), _intended(result, o), _engine(o.predicted), _WORD[o.observed],
+                  _marks(result, o)] for o in shown]
+        lines += _columns(rows)
+    if rest:
+        observed = " or N/A" if any(o.observed is Outcome.NOT_TESTABLE for o in rest) else ""
+        lines.append(f"{'and ' if shown else ''}{len(rest)} probe{'s' if len(rest) != 1 else ''} the intents speak "
+                     f"about: not intended, predicted DENIED, observed DENIED{observed}.")
+    lines.append("INTENDED: what the intents ask for; PREDICTED: podwall's engine; OBSERVED: the kernel, with real packets.")
     return lines
 
 
@@ -118,12 +190,30 @@ def _matrix(result: LabResult) -> list[str]:
 
 def lab_table(result: LabResult) -> str:
     """The matrix the kernel let through (as ``reach`` prints it), the internet, then the comparison."""
-    lines = _matrix(result) + _internet(result) + _comparison(result) + [_footer(result)]
+    intents = _three_columns(result) if result.has_intents else []
+    lines = _matrix(result) + _internet(result) + intents + _comparison(result) + [_footer(result)]
     return "\n".join(lines) + "\n"
 
 
+def _intents_list(result: LabResult) -> list[str]:
+    """With intents: one line per probe in three columns, intended, predicted and observed."""
+    rows = [["INTENDED", "PREDICTED", "OBSERVED", "PROBE", ""]]
+    for o in result.observations:
+        mark = _marks(result, o)
+        detail = f"({o.detail})" if o.detail else ""
+        rows.append([_intended(result, o), _engine(o.predicted), _WORD[o.observed], _flow(o),
+                     "  ".join(part for part in (mark, detail) if part)])
+    return _columns(rows)
+
+
 def lab_list(result: LabResult) -> str:
-    """One line per probe: what the kernel did, what the engine predicted, what the prober saw."""
+    """One line per probe: what the kernel did, what the engine predicted, what the prober saw.
+
+    With intents: what was intended, what the engine predicted, what the kernel did, then the probe.
+    """
+    if result.has_intents:
+        lines = _intents_list(result) + _comparison(result) + [_footer(result)]
+        return "\n".join(lines) + "\n"
     rows = [(o, _WORD[o.observed], _flow(o)) for o in result.observations]
     width = max((len(flow) for _, _, flow in rows), default=0)
     lines = []
