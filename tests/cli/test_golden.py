@@ -74,6 +74,9 @@ CASES = {
     ),
     "reach-tutorial-summary": (["reach", "-f", TUTORIAL, "--summary"], 0, "expected.txt"),
     "reach-tutorial-summary-json": (["reach", "-f", TUTORIAL, "--summary", "--by", "workload", "-o", "json"], 0, "expected.json"),
+    "explain-service-port-to-target-port": (
+        ["explain", "-f", TUTORIAL, FRONTEND, "production/svc/backend", "80"], 1, "expected.txt"
+    ),
     "explain-dns-via-service": (
         ["explain", "-f", TUTORIAL, FRONTEND, "kube-system/svc/kube-dns", "53/UDP"],
         0,

@@ -64,13 +64,14 @@ def explain_text(result: Explanation) -> str:
     """``ALLOWED``/``DENIED`` headline and one line per side."""
     verdict = result.verdict
     probe = str(result.probe)
+    judged = str(result.verdict.probe)  # a Service port is judged at the pods' targetPort
     head = "ALLOWED" if verdict.allowed else "DENIED"
     lines = [f"{head}: {result.source} -> {result.destination} on {probe}"]
     if verdict.egress.basis is Basis.SELF:
         lines.append("  a pod may always reach itself (loopback)")
     else:
-        egress = _side(verdict.egress, result.source, result.destination, probe)
-        ingress = _side(verdict.ingress, result.destination, result.source, probe)
+        egress = _side(verdict.egress, result.source, result.destination, judged)
+        ingress = _side(verdict.ingress, result.destination, result.source, judged)
         lines.append(f"  Egress side: {egress}.")
         lines.append(f"  Ingress side: {ingress}.")
     lines.extend(f"  Note: {note}." for note in result.notes)
