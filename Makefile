@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE := examples/tutorial
 
-.PHONY: demo test venv lint-imports clean lab-demo
+.PHONY: demo test venv lint-imports clean lab-demo bench
 
 $(BIN)/podwall: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ lab-demo: venv
 test: venv
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+
+# The full benchmark (minutes): podwall vs the YAML parse floor, the reference evaluator and
+# network-config-analyzer (installed into benchmarks/.nca-venv, never into $(VENV)); writes
+# benchmarks/RESULTS.md and results.png; then engine growth at a fixed policy count (LINEARITY.md). BENCH_ARGS=--quick for a short run.
+bench: venv
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.linearity
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -11,6 +11,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from podwall._runtime import collector_paused
 from podwall.engine.match import Endpoint
 from podwall.engine.options import EngineOptions, External
 from podwall.engine.ranges import block_intervals
@@ -85,6 +86,11 @@ def partition(cluster: Cluster, pods: tuple[Endpoint, ...], options: EngineOptio
 
     An external address is always a class of its own and belongs to no namespace.
     """
+    with collector_paused():
+        return _partition(cluster, pods, options)
+
+
+def _partition(cluster: Cluster, pods: tuple[Endpoint, ...], options: EngineOptions) -> PodClasses:
     blocks = distinct_ipblocks(cluster)
     block_hits = _block_hits(blocks, pods, options)
     index: dict[tuple, int] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from podwall._runtime import collector_paused
 from podwall.engine.classes import PodClasses, bits
 from podwall.engine.evaluate import namespace_labels
 from podwall.engine.match import namespace_matches
@@ -305,10 +306,11 @@ def class_matrix(
     cluster: Cluster, classes: PodClasses, probes: Sequence[Probe], progress: Progress | None = None
 ) -> dict[Probe, list[int]]:
     """The allowed bitsets for every probe; ``progress(done, total)`` after each probe."""
-    matrix = ClassMatrix(cluster, classes)
     result: dict[Probe, list[int]] = {}
-    for done, probe in enumerate(probes, start=1):
-        result[probe] = matrix.allowed(probe)
-        if progress is not None:
-            progress(done, len(probes))
+    with collector_paused():
+        matrix = ClassMatrix(cluster, classes)
+        for done, probe in enumerate(probes, start=1):
+            result[probe] = matrix.allowed(probe)
+            if progress is not None:
+                progress(done, len(probes))
     return result
