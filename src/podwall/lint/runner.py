@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
 from podwall.engine import EngineOptions
@@ -43,17 +43,21 @@ def lint(
     options: EngineOptions = EngineOptions(),
     *,
     namespaces: Collection[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> LintReport:
     """Lint a loaded input.
 
     ``namespaces`` keeps only findings about those namespaces' objects (and
     drops cluster-scoped ones); every rule still sees the whole input.
+    ``progress(done, total)`` is called after each rule (the CLI draws a bar).
     """
     ctx = Context(cluster, options)
     rules = tuple(r for r in all_rules() if config.enabled(r))
     severities = {r.code: config.severity_of(r) for r in rules}
     found: dict[tuple[str, str, str], Finding] = {}
-    for rule in rules:
+    for done, rule in enumerate(rules, start=1):
+        if progress is not None and done > 1:
+            progress(done - 1, len(rules))
         level = severities[rule.code]
         for finding in rule().check(ctx):
             if finding.severity is not level:

@@ -9,6 +9,7 @@ import click
 
 from podwall.cli.common import engine_options, input_options, load_input, namespaces_shown
 from podwall.cli.env import Environment
+from podwall.cli.progress import ProgressBar
 from podwall.cli.exit import ExitStatus
 from podwall.errors import Location, UsageError
 from podwall.lint import CONFIG_FILE, LintConfig, lint, parse_config
@@ -73,7 +74,8 @@ def lint_command(env: Environment, paths, namespace, all_namespaces, lenient, ve
     shown = namespaces_shown(namespace, all_namespaces)
     config = read_config(config_path).override(disable=disabled, enable=enabled, fail_on=fail_on)
     cluster = load_input(env, paths, namespace, lenient, verbose)
-    report = lint(cluster, config, engine_options(ipblock_ignores_pods), namespaces=shown)
+    with ProgressBar(env, "linting") as bar:
+        report = lint(cluster, config, engine_options(ipblock_ignores_pods), namespaces=shown, progress=bar)
     if output == "text":
         env.out(lint_text(report, color=use_color(env, color)))
     else:
