@@ -7,6 +7,7 @@ The matrix works on classes and bitsets (Python ints, bit i = class i).
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -117,9 +118,21 @@ def _partition(cluster: Cluster, pods: tuple[Endpoint, ...], options: EngineOpti
     return PodClasses(tuple(reps), tuple(class_of), by_ns, blocks, masks)
 
 
+_ONE = re.compile("1")
+
+
 def bits(mask: int) -> Iterator[int]:
-    """Indices of the set bits of ``mask``, lowest first."""
-    while mask:
-        low = mask & -mask
-        yield low.bit_length() - 1
-        mask ^= low
+    """Indices of the set bits of ``mask``, lowest first.
+
+    Few bits are peeled off one by one; many are found by scanning the binary
+    text once, so the cost stays linear in the width instead of bits x width.
+    """
+    if mask.bit_count() <= 8:
+        while mask:
+            low = mask & -mask
+            yield low.bit_length() - 1
+            mask ^= low
+        return
+    digits = bin(mask)[:1:-1]  # reversed: index i is bit i
+    for match in _ONE.finditer(digits):
+        yield match.start()

@@ -213,7 +213,18 @@ class ClassMatrix:
                 base |= dests
                 for s in bits(self._all & ~sources):
                     remove[s] |= dests
-        return [send & ((base & ~remove[s]) | add[s]) for s, send in enumerate(sends)]
+        # Sources with nothing added or removed share one result per distinct send set.
+        shared: dict[int, int] = {}
+        result: list[int] = []
+        for s, send in enumerate(sends):
+            if remove[s] or add[s]:
+                result.append(send & ((base & ~remove[s]) | add[s]))
+            else:
+                found = shared.get(id(send))
+                if found is None:
+                    found = shared[id(send)] = send & base
+                result.append(found)
+        return result
 
     def _sides(self, probe: Probe) -> tuple[list[int], dict[int, int]]:
         """NetworkPolicy only: per source class what it may send to; destinations grouped by what they accept.
@@ -229,7 +240,9 @@ class ClassMatrix:
                 mask = 0
                 for policy in policies:
                     for rule in policy.egress:
-                        mask |= self.peers(rule) & self.ports(rule, probe)
+                        ports = self.ports(rule, probe)
+                        if ports:
+                            mask |= self.peers(rule) if ports == self._all else self.peers(rule) & ports
             for c in bits(members):
                 sends[c] = mask
         accept_groups: dict[int, int] = {}

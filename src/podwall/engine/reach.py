@@ -140,9 +140,10 @@ def reach(
     def expand(subject: str) -> set[tuple[str, Probe]]:
         found: set[tuple[str, Probe]] = set()
         own = subject_classes.get(subject, 0)
+        own_classes = list(bits(own))
         for probe, per_class in matrix.items():
-            reachable = 0
-            for c in bits(own):
+            reachable = per_class[own_classes[0]] if own_classes else 0
+            for c in own_classes[1:]:
                 reachable |= per_class[c]
             for c in bits(reachable):
                 for other in class_subjects.get(c, ()):
