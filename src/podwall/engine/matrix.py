@@ -50,7 +50,7 @@ class ClassMatrix:
         self._ingress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
         self._egress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
         for policy in cluster.policies:
-            selected = self._select(policy.namespace, policy.pod_selector, policies=True)
+            selected = self._select(policy.namespace, policy.pod_selector)
             for c in bits(selected):
                 if policy.isolates(Direction.INGRESS):
                     self._ingress[c].append(policy)
@@ -81,7 +81,7 @@ class ClassMatrix:
 
     # -- selector and peer sets ------------------------------------------------
 
-    def _select(self, namespace: str, selector: LabelSelector | None, *, policies: bool = False) -> int:
+    def _select(self, namespace: str, selector: LabelSelector | None) -> int:
         """Non-host-network classes of a namespace matching a pod selector (None: all)."""
         key = (namespace, selector)
         mask = self._selector_cache.get(key)

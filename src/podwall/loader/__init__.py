@@ -6,7 +6,7 @@ location, never as a traceback; the loader never prints.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TextIO
 
 from podwall._runtime import collector_paused

@@ -124,7 +124,7 @@ def _rules(
     for i, rule, path in report.mappings(rules, f"spec.{key}"):
         report.unknown_fields(rule, (peers_key, "ports"), path, hints)
         peers: list[Peer] = []
-        for j, peer, peer_path in report.mappings(report.sequence(rule, peers_key, path) or LineList(), join(path, peers_key)):
+        for _, peer, peer_path in report.mappings(report.sequence(rule, peers_key, path) or LineList(), join(path, peers_key)):
             converted = _peer(report, peer, peer_path, namespace)
             if converted is not None:
                 peers.append(converted)
