@@ -57,6 +57,16 @@ CASES = {
         "expected.txt",
     ),
     "connlist-admin-tiers-focus-conn": (["reach", "-f", TIERS, "-o", "connlist", "--focus-conn", "tcp-5432"], 0, "expected.txt"),
+    "connlist-exposure-admin-tiers": (["reach", "-f", TIERS, "-o", "connlist", "--exposure"], 0, "expected.txt"),
+    "connlist-exposure-admin-tiers-json": (
+        ["reach", "-f", TIERS, "-o", "connlist-json", "--exposure"], 0, "expected.json"
+    ),
+    "connlist-exposure-tutorial-focus-conn": (
+        ["reach", "-f", TUTORIAL, "-o", "connlist", "--exposure", "--focus-workload", "production/frontend",
+         "--focus-conn", "udp-53"],
+        0,
+        "expected.txt",
+    ),
     "reach-admin-tiers-external": (
         ["reach", "-f", TIERS, "--by", "workload", "--external", "--probe", "80", "--probe", "5432"],
         0,

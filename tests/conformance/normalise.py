@@ -4,12 +4,16 @@ Lines become (source, destination, connections) records; connection strings beco
 sets of port intervals per protocol; external ranges are merged into one interval
 set per (workload, direction, connections), so two tools that cut the address
 space differently still compare equal when they allow the same addresses.
+Exposure outputs are split on their section headers first (connection list,
+egress exposure, ingress exposure, unprotected workloads) and each section is
+normalised on its own.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import re
 
 PROTOCOLS = ("SCTP", "TCP", "UDP")
 ALL = frozenset((p, ((1, 65535),)) for p in PROTOCOLS)
@@ -96,3 +100,84 @@ def from_text(text: str) -> list[tuple[str, str, str | None]]:
 def from_json(text: str) -> list[tuple[str, str, str | None]]:
     """Rows of a JSON array of ``{"src", "dst"[, "conn"]}``."""
     return [(r["src"], r["dst"], r.get("conn")) for r in json.loads(text or "[]")]
+
+
+# -- exposure outputs (``--exposure``): sections first, then the steps above inside each -----------
+
+EXPOSURE_RESULT = "Exposure Analysis Result"
+EXPOSURE_SECTIONS = {
+    "Egress Exposure:": "egress",
+    "Ingress Exposure:": "ingress",
+    "Workloads not protected by network policies:": "unprotected",
+}
+_EXPOSURE_LINE = re.compile(r"^(?P<workload>\S+)\s+(?P<arrow>=>|<=)\s+(?P<rest>.+)$")
+_UNPROTECTED = re.compile(r"^(?P<workload>\S+) is not protected on (?P<direction>Ingress|Egress)$")
+
+
+def _exposure_row(line: str) -> tuple[str, str, str | None]:
+    """``w \\t=> \\tpeer : conn`` -> (w, peer, conn); ``w \\t<= \\tpeer`` -> (peer, w, None): source first."""
+    found = _EXPOSURE_LINE.match(line)
+    if found is None:
+        raise ValueError(f"not an exposure line: {line!r}")
+    peer, sep, conn = found["rest"].rpartition(" : ")
+    if not sep:  # a focus-connection line: no connection part
+        peer, conn = found["rest"], None
+    peer = peer.strip()
+    if found["arrow"] == "=>":
+        return found["workload"], peer, conn
+    return peer, found["workload"], conn
+
+
+def exposure_from_text(text: str) -> dict:
+    """Sections of an exposure output: ``connlist`` rows, the ``result`` header line, ``egress`` and
+    ``ingress`` rows (source first, like connlist rows) and ``unprotected`` (workload, direction) pairs."""
+    before, sep, after = text.partition(EXPOSURE_RESULT)
+    if not sep:
+        raise ValueError("no 'Exposure Analysis Result' header")
+    header, _, body = (EXPOSURE_RESULT + after).partition("\n")
+    sections: dict = {"connlist": from_text(before), "result": header.strip(), "egress": [], "ingress": [],
+                      "unprotected": []}
+    current = None
+    for line in body.splitlines():
+        line = line.rstrip()
+        if not line:
+            continue
+        if line in EXPOSURE_SECTIONS:
+            current = EXPOSURE_SECTIONS[line]
+        elif current == "unprotected":
+            found = _UNPROTECTED.match(line)
+            if found is None:
+                raise ValueError(f"not an unprotected-workload line: {line!r}")
+            sections["unprotected"].append((found["workload"], found["direction"]))
+        elif current is not None:
+            sections[current].append(_exposure_row(line))
+        else:
+            raise ValueError(f"exposure line before a section header: {line!r}")
+    return sections
+
+
+def exposure_from_json(text: str) -> dict:
+    """The same sections from the JSON object (``null`` lists are empty; JSON has no unprotected list)."""
+    document = json.loads(text)
+    focused = "exposure_conn_focus_results" in document
+    connections = document["connlist_conn_focus_results" if focused else "connlist_results"] or []
+    exposure = document["exposure_conn_focus_results" if focused else "exposure_results"]
+    rows = {direction: [(r["src"], r["dst"], r.get("conn")) for r in exposure[f"{direction}_exposure"] or []]
+            for direction in ("egress", "ingress")}
+    return {
+        "connlist": [(r["src"], r["dst"], r.get("conn")) for r in connections],
+        "result": "conn-focus" if focused else "all",
+        **rows,
+        "unprotected": None,
+    }
+
+
+def exposure_records(sections: dict) -> dict:
+    """Each section normalised on its own: rows as records (external ranges merged), pairs as a set."""
+    return {
+        "connlist": records(sections["connlist"]),
+        "result": sections["result"],
+        "egress": records(sections["egress"]),
+        "ingress": records(sections["ingress"]),
+        "unprotected": None if sections["unprotected"] is None else frozenset(sections["unprotected"]),
+    }

@@ -3,8 +3,8 @@
 Every expected file of the corpus is a case: podwall runs through its CLI with the
 options in the scenario's ``cases.json`` and the outputs are compared after the
 README's normalisations (``normalise.py``). Cases podwall does not match are
-visible xfails with their reason, never skips: features not built (exposure,
-multi-network, pod-level maps), and places where podwall keeps its own answer
+visible xfails with their reason, never skips: features not built (multi-network,
+pod-level maps), and places where podwall keeps its own answer
 because SEMANTICS.md says otherwise (each names the rule). The corpus lives
 beside the repository in CI; a fresh clone without it skips with that reason.
 """
@@ -32,7 +32,6 @@ HOST_NETWORK = (
     "selected (their traffic is node traffic), upstream treats them as ordinary pods "
     "(test_only_host_network_differs proves it is the only difference)"
 )
-NOT_BUILT_EXPOSURE = "exposure analysis (--exposure) is not built in podwall yet"
 NOT_BUILT_NETWORKS = "multi-network analysis (UDN/NAD sections) is not built in podwall yet"
 NOT_BUILT_PODMAP = "the pod-level all-pairs map of upstream's eval package is not a podwall output"
 
@@ -70,12 +69,9 @@ def _cases() -> list[pytest.param]:
             if entry["format"] == "errors-json":
                 continue  # bad_netpols: test_bad_netpols
             name = Path(entry["file"]).name
-            options = entry["options"]
             reason = KNOWN.get(name)
             if entry["format"] == "pod-map-txt":
                 reason = NOT_BUILT_PODMAP
-            elif options.get("exposure"):
-                reason = NOT_BUILT_EXPOSURE
             elif scenario["scenario"] in ("udn_test_2", "nad_test_3"):
                 reason = NOT_BUILT_NETWORKS
             marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
@@ -95,6 +91,8 @@ def _args(scenario: str, entry: dict) -> list[str]:
         args += ["--focus-direction", options["focus_direction"]]
     if options["focus_conn"]:
         args += ["--focus-conn", options["focus_conn"]]
+    if options.get("exposure"):
+        args.append("--exposure")
     return args
 
 
@@ -103,12 +101,20 @@ def _rows(text: str, fmt: str) -> frozenset:
     return normalise.records(rows)
 
 
+def _exposure(text: str, fmt: str) -> dict:
+    sections = normalise.exposure_from_json(text) if fmt == "json" else normalise.exposure_from_text(text)
+    return normalise.exposure_records(sections)
+
+
 @pytest.mark.parametrize(("scenario", "entry"), _cases())
 def test_expected_output(scenario: str, entry: dict) -> None:
     expected = (CORPUS / scenario / entry["file"]).read_text()
     result = run(*_args(scenario, entry))
     assert result.exit_code == 0, result.stderr
-    assert _rows(result.stdout, entry["format"]) == _rows(expected, entry["format"])
+    if entry["options"].get("exposure"):
+        assert _exposure(result.stdout, entry["format"]) == _exposure(expected, entry["format"])
+    else:
+        assert _rows(result.stdout, entry["format"]) == _rows(expected, entry["format"])
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,15 @@ from podwall.cli.progress import ProgressBar
 from podwall.engine import Probe, reach
 from podwall.engine.summary import summarize
 from podwall.engine.connlist import Focus, connlist, parse_focus_conn
+from podwall.engine.exposure_analysis import ExposureReport, exposure_analysis
 from podwall.model import Direction
 from podwall.render import REACH_FORMATS
-from podwall.render.connlist import connlist_json, connlist_text
+from podwall.render.connlist import connlist_json, connlist_text, exposure_json, exposure_text
 from podwall.render.reach_json import reach_json_chunks
 from podwall.render.summary import SUMMARY_FORMATS
 
 CONNLIST_FORMATS = {"connlist": connlist_text, "connlist-json": connlist_json}
+EXPOSURE_FORMATS = {"connlist": exposure_text, "connlist-json": exposure_json}
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -50,9 +52,15 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
               help="connlist: with --focus-workload, only traffic into (ingress) or out of (egress) it.")
 @click.option("--focus-conn", metavar="PROTO-PORT", default=None,
               help="connlist: only pairs allowed on this connection, e.g. udp-52; lines then carry no connection part.")
+@click.option("--exposure", is_flag=True,
+              help="connlist: then what each workload is exposed to beyond the input's pods: representative peers "
+                   "(entire-cluster, ns/[all pods], [namespace with {k=v}]/[pod with {k=v}]), external ranges, and "
+                   "the workloads no policy protects (netpol-analyzer's --exposure). --focus-workload-peer does not "
+                   "filter exposure lines.")
 @click.pass_obj
 def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
-                  probes, by, output, external, summary, focus_workloads, focus_peers, focus_direction, focus_conn) -> int:
+                  probes, by, output, external, summary, focus_workloads, focus_peers, focus_direction, focus_conn,
+                  exposure) -> int:
     """Who can talk to whom, on which ports: the connectivity matrix."""
     shown = namespaces_shown(namespace, all_namespaces)
     chosen = [Probe.parse(p) for p in probes] or None
@@ -75,11 +83,20 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
             conn=parse_focus_conn(focus_conn) if focus_conn else None,
         )
         cluster = load_input(env, paths, namespace, lenient, verbose)
-        lines = connlist(cluster, engine_options(ipblock_ignores_pods), focus)
+        every = connlist(cluster, engine_options(ipblock_ignores_pods))
+        lines = tuple(line for line in every if focus.keeps(line))
         if shown is not None:
             lines = tuple(line for line in lines if _in_namespaces(line.source, line.destination, shown))
-        env.out(CONNLIST_FORMATS[output](lines, focus.conn))
+        if not exposure:
+            env.out(CONNLIST_FORMATS[output](lines, focus.conn))
+            return ExitStatus.SUCCESS
+        report = exposure_analysis(cluster, every, focus)
+        if shown is not None:
+            report = _exposure_in(report, shown)
+        env.out(EXPOSURE_FORMATS[output](lines, report, focus.conn))
         return ExitStatus.SUCCESS
+    if exposure:
+        raise click.UsageError("--exposure applies to -o connlist and -o connlist-json")
     if focused:
         raise click.UsageError("--focus-* options apply to -o connlist and -o connlist-json")
     if summary and output not in SUMMARY_FORMATS:
@@ -104,6 +121,18 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
     else:
         env.out(REACH_FORMATS[output](result))
     return ExitStatus.SUCCESS
+
+
+def _exposure_in(report: ExposureReport, namespaces: set[str]) -> ExposureReport:
+    """Under -n, the exposure of that namespace's workloads only."""
+    def ours(workload: str) -> bool:
+        return workload.split("/", 1)[0] in namespaces
+
+    return ExposureReport(
+        egress=tuple(x for x in report.egress if ours(x.workload)),
+        ingress=tuple(x for x in report.ingress if ours(x.workload)),
+        unprotected=tuple(u for u in report.unprotected if ours(u[0])),
+    )
 
 
 def _in_namespaces(source: str, destination: str, namespaces: set[str]) -> bool:
