@@ -9,34 +9,12 @@ import json
 import re
 
 from podwall.errors import UsageError
+from podwall.model.names import dns_label_problem, dns_subdomain_problem
 
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _NOT_NAME = re.compile(r"[^a-z0-9.-]+")
 
 #: Longest slug podwall derives from a selector or a CIDR, so that derived names stay readable.
 SLUG_MAX = 30
-
-
-def dns_label_problem(text: str) -> str | None:
-    """Why ``text`` is not an RFC 1123 label (namespace names), or None."""
-    if len(text) > 63:
-        return "must be no more than 63 characters"
-    if not _DNS_LABEL.fullmatch(text):
-        return "must be a lowercase RFC 1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit"
-    return None
-
-
-def dns_subdomain_problem(text: str) -> str | None:
-    """Why ``text`` is not an RFC 1123 subdomain (NetworkPolicy names), or None."""
-    if len(text) > 253:
-        return "must be no more than 253 characters"
-    if not _DNS_SUBDOMAIN.fullmatch(text):
-        return (
-            "must be a lowercase RFC 1123 subdomain: lowercase letters, digits, '-' and '.', "
-            "starting and ending with a letter or digit"
-        )
-    return None
 
 
 def check_namespace(text: str, what: str = "namespace") -> str:

@@ -6,23 +6,15 @@ import re
 
 from podwall.errors import UsageError
 from podwall.generate.names import quote
-from podwall.model import PortSpec, Protocol
+from podwall.model import PortSpec, Protocol, names
 
-_IANA_SVC_NAME = re.compile(r"[-a-z0-9]+")
 _RANGE = re.compile(r"(\d+)-(\d+)")
 
 
 def port_name_problem(name: str) -> str | None:
     """Why ``name`` is not a container port name (IANA_SVC_NAME), or None."""
-    if len(name) > 15:
-        return "a port name must be no more than 15 characters"
-    if not _IANA_SVC_NAME.fullmatch(name):
-        return "a port name must contain only lowercase letters, digits and '-'"
-    if not re.search(r"[a-z]", name):
-        return "a port name must contain at least one letter"
-    if name.startswith("-") or name.endswith("-") or "--" in name:
-        return "a port name must not begin or end with '-' nor contain '--'"
-    return None
+    problem = names.port_name_problem(name)
+    return f"a port name {problem}" if problem else None
 
 
 def _number(text: str, spec: str) -> int:

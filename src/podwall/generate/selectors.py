@@ -17,41 +17,15 @@ import re
 from collections.abc import Mapping
 
 from podwall.errors import UsageError
-from podwall.generate.names import dns_subdomain_problem, quote, slug
+from podwall.generate.names import quote, slug
 from podwall.model import LabelSelector, Operator, Requirement
+from podwall.model.names import label_key_problem, label_value_problem
 
-_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
-_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 _TOKEN = re.compile(r"\s*(==|!=|=|!|\(|\)|,|>|<|[^\s=!(),<>]+)")
 _WORD_OPERATORS = {"in": Operator.IN, "notin": Operator.NOT_IN}
 
 #: Label keys that name an application, most telling first (used to name policies).
 NAME_KEYS = ("app.kubernetes.io/name", "app", "k8s-app", "name", "app.kubernetes.io/component", "component")
-
-
-def label_key_problem(key: str) -> str | None:
-    """Why ``key`` is not a label key (optional DNS-subdomain prefix and ``/``, name <= 63), or None."""
-    prefix, slash, name = key.rpartition("/")
-    if slash:
-        problem = dns_subdomain_problem(prefix) if prefix else "must be non-empty"
-        if problem is not None:
-            return f"prefix part {problem}"
-    if not name:
-        return "name part must be non-empty"
-    if len(name) > 63:
-        return "name part must be no more than 63 characters"
-    if not _NAME.fullmatch(name):
-        return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
-    return None
-
-
-def label_value_problem(value: str) -> str | None:
-    """Why ``value`` is not a label value (empty, or <= 63 of alphanumerics ``-_.``), or None."""
-    if len(value) > 63:
-        return "must be no more than 63 characters"
-    if not _VALUE.fullmatch(value):
-        return "must be empty or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
-    return None
 
 
 class _Parser:

@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from podwall.errors import InputError, InputErrors, Location, ManifestError, PodwallError, UsageError
-from podwall.loader import names, owners, yamlio
+from podwall.loader import owners, yamlio
+from podwall.model import names
 from podwall.loader.convert import Converted, convert, flatten
 from podwall.loader.files import Source, Unreadable
 from podwall.loader.owners import PodDraft, WorkloadDraft

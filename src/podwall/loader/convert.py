@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from podwall.errors import Location, ManifestError
-from podwall.loader import names
+from podwall.model import names
 from podwall.loader.fields import Report, display, is_int, join, line_of, quote, type_name
 from podwall.loader.meta import UNNAMED, describe, identity, read_meta, string_entries
 from podwall.loader.monitoring import MONITOR_KINDS, MONITORING_GROUP, convert_monitor

@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from podwall.errors import Location, ManifestError
-from podwall.loader import names
+from podwall.model import names
 from podwall.loader.yamlio import LineDict, LineList
 
 _MAX_SHOWN = 80

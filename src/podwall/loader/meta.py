@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from podwall.loader import names
+from podwall.model import names
 from podwall.loader.fields import Report, display, line_of, quote
 from podwall.loader.yamlio import LineDict
 

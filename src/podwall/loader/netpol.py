@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from podwall.errors import Location
-from podwall.loader import names
+from podwall.model import names
 from podwall.loader.fields import Report, is_int, join, line_of, quote, type_name
 from podwall.loader.meta import Meta, read_meta
 from podwall.loader.yamlio import LineDict, LineList
