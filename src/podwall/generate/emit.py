@@ -19,8 +19,9 @@ import yaml
 from podwall.errors import UsageError
 from podwall.generate.names import quote
 from podwall.generate.policies import Generated
-from podwall.generate.selectors import selector_manifest
-from podwall.model import Direction, IPBlockPeer, PodPeer, PortSpec, Rule
+from podwall.model.manifest import selector_manifest
+from podwall.model import Direction
+from podwall.model.manifest import rule_manifest
 
 API_VERSION = "networking.k8s.io/v1"
 DESCRIPTION = "podwall/description"
@@ -44,42 +45,10 @@ def manifest(generated: Generated, *, description: bool = False) -> dict[str, An
         "policyTypes": [d.value for d in (Direction.INGRESS, Direction.EGRESS) if d in pol.policy_types],
     }
     if pol.ingress:
-        spec["ingress"] = [_rule(r) for r in pol.ingress]
+        spec["ingress"] = [rule_manifest(r) for r in pol.ingress]
     if pol.egress:
-        spec["egress"] = [_rule(r) for r in pol.egress]
+        spec["egress"] = [rule_manifest(r) for r in pol.egress]
     return {"apiVersion": API_VERSION, "kind": "NetworkPolicy", "metadata": metadata, "spec": spec}
-
-
-def _rule(rule: Rule) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    if rule.peers:
-        result["from" if rule.direction is Direction.INGRESS else "to"] = [_peer(p) for p in rule.peers]
-    if rule.ports:
-        result["ports"] = [_port(p) for p in rule.ports]
-    return result
-
-
-def _peer(peer: PodPeer | IPBlockPeer) -> dict[str, Any]:
-    if isinstance(peer, IPBlockPeer):
-        block: dict[str, Any] = {"cidr": str(peer.cidr)}
-        if peer.excepts:
-            block["except"] = [str(e) for e in peer.excepts]
-        return {"ipBlock": block}
-    result: dict[str, Any] = {}
-    if peer.namespace_selector is not None:
-        result["namespaceSelector"] = selector_manifest(peer.namespace_selector)
-    if peer.pod_selector is not None:
-        result["podSelector"] = selector_manifest(peer.pod_selector)
-    return result
-
-
-def _port(spec: PortSpec) -> dict[str, Any]:
-    result: dict[str, Any] = {"protocol": spec.protocol.value}
-    if spec.port is not None:
-        result["port"] = spec.port
-    if spec.end_port is not None:
-        result["endPort"] = spec.end_port
-    return result
 
 
 class _Dumper(yaml.SafeDumper):

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from podwall.errors import UsageError
 from podwall.generate.names import quote, slug
 from podwall.model import LabelSelector, Operator, Requirement
+from podwall.model.manifest import selector_manifest  # noqa: F401 (re-exported: part of the selector helpers)
 from podwall.model.names import label_key_problem, label_value_problem
 
 _TOKEN = re.compile(r"\s*(==|!=|=|!|\(|\)|,|>|<|[^\s=!(),<>]+)")
@@ -161,22 +162,6 @@ def selector_text(selector: LabelSelector) -> str:
 def pods_text(selector: LabelSelector) -> str:
     """``every pod`` or ``pods app=web``, for comments."""
     return "every pod" if selector.is_empty else f"pods {selector_text(selector)}"
-
-
-def selector_manifest(selector: LabelSelector) -> dict[str, object]:
-    """The ``metav1.LabelSelector`` mapping: matchLabels sorted, then matchExpressions as given."""
-    result: dict[str, object] = {}
-    if selector.match_labels:
-        result["matchLabels"] = dict(selector.match_labels)
-    if selector.match_expressions:
-        expressions = []
-        for r in selector.match_expressions:
-            term: dict[str, object] = {"key": r.key, "operator": r.operator.value}
-            if r.operator in (Operator.IN, Operator.NOT_IN):
-                term["values"] = list(r.values)
-            expressions.append(term)
-        result["matchExpressions"] = expressions
-    return result
 
 
 def sample_labels(selector: LabelSelector) -> dict[str, str] | None:

@@ -7,7 +7,15 @@ from typing import Any
 
 import yaml
 
-from podwall.model import NAMESPACE_NAME_LABEL, IPBlockPeer, LabelSelector, Operator, Peer, PortSpec, Rule
+from podwall.model import NAMESPACE_NAME_LABEL, LabelSelector
+from podwall.model.manifest import peer_manifest as peer_dict
+from podwall.model.manifest import port_manifest as port_dict
+from podwall.model.manifest import rule_manifest as rule_dict
+from podwall.model.manifest import selector_manifest as selector_dict
+
+#: The manifest helpers are the model's (shared with generate), under the names the rules use.
+__all__ = ["command", "dns_name", "namespace_selector", "peer_dict", "policy", "port_dict", "rule_dict",
+           "selector_arg", "selector_dict", "to_yaml"]
 
 
 def command(*words: str) -> str:
@@ -22,34 +30,9 @@ def selector_arg(selector: LabelSelector | None) -> str:
     return str(selector)
 
 
-def selector_dict(selector: LabelSelector | None) -> dict[str, Any]:
-    """A selector as written in a manifest."""
-    if selector is None or selector.is_empty:
-        return {}
-    out: dict[str, Any] = {}
-    if selector.match_labels:
-        out["matchLabels"] = dict(selector.match_labels)
-    if selector.match_expressions:
-        out["matchExpressions"] = [
-            {"key": r.key, "operator": r.operator.value, **({"values": list(r.values)} if r.operator in (Operator.IN, Operator.NOT_IN) else {})}
-            for r in selector.match_expressions
-        ]
-    return out
-
-
 def namespace_selector(name: str) -> dict[str, Any]:
     """The selector of exactly one namespace, by the label the API server sets."""
     return {"matchLabels": {NAMESPACE_NAME_LABEL: name}}
-
-
-def port_dict(spec: PortSpec) -> dict[str, Any]:
-    """A port entry as written in a manifest."""
-    out: dict[str, Any] = {"protocol": spec.protocol.value}
-    if spec.port is not None:
-        out["port"] = spec.port
-    if spec.end_port is not None:
-        out["endPort"] = spec.end_port
-    return out
 
 
 class _Dumper(yaml.SafeDumper):
@@ -83,26 +66,3 @@ def dns_name(text: str) -> str:
     return cleaned[:63].strip("-") or "allow"
 
 
-def peer_dict(peer: Peer) -> dict[str, Any]:
-    """A ``from``/``to`` item as written in a manifest."""
-    if isinstance(peer, IPBlockPeer):
-        block: dict[str, Any] = {"cidr": str(peer.cidr)}
-        if peer.excepts:
-            block["except"] = [str(e) for e in peer.excepts]
-        return {"ipBlock": block}
-    out: dict[str, Any] = {}
-    if peer.namespace_selector is not None:
-        out["namespaceSelector"] = selector_dict(peer.namespace_selector)
-    if peer.pod_selector is not None:
-        out["podSelector"] = selector_dict(peer.pod_selector)
-    return out
-
-
-def rule_dict(rule: Rule) -> dict[str, Any]:
-    """An ingress or egress rule as written in a manifest."""
-    out: dict[str, Any] = {}
-    if rule.peers:
-        out["from" if rule.direction.value == "Ingress" else "to"] = [peer_dict(p) for p in rule.peers]
-    if rule.ports:
-        out["ports"] = [port_dict(p) for p in rule.ports]
-    return out
