@@ -11,6 +11,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
@@ -32,7 +33,7 @@ _NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+(-[a-z0-9]+)*")
 _REGISTRY: dict[str, type[Rule]] = {}
 
 
-class Rule:
+class Rule(ABC):
     """Base of every rule: a stable code, a readable name, a default severity.
 
     PW1xx rules read one manifest at a time; PW2xx rules ask the engine about
@@ -44,9 +45,9 @@ class Rule:
     severity: ClassVar[Severity] = Severity.WARNING
     enabled_by_default: ClassVar[bool] = True
 
+    @abstractmethod
     def check(self, ctx: Context) -> Iterator[Finding]:
         """Yield this rule's findings for the loaded input."""
-        raise NotImplementedError
 
     def finding(self, ctx: Context, target: Target, message: str, fix: str, at: Location | None = None) -> Finding:
         """A finding about ``target`` at the default severity, located at ``at`` (a rule) or else the object."""
