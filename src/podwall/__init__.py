@@ -1,6 +1,8 @@
 """podwall: generate, analyse, explain, lint and prove Kubernetes NetworkPolicies.
 
-The stable library API; the CLI is a thin shell over these functions.
+The stable library API; the CLI is a thin shell over these functions. The other
+verbs live in their packages: ``podwall.generate``, ``podwall.lint.lint``,
+``podwall.lab.run``.
 """
 
 __version__ = "0.1.0"
@@ -17,12 +19,19 @@ from podwall.engine import (  # noqa: E402
     explain,
     reach,
 )
+from podwall.engine.connlist import ConnLine, Focus, connlist  # noqa: E402
+from podwall.engine.summary import Summary, summarize  # noqa: E402
 from podwall.errors import InputErrors, Location, ManifestError, PodwallError, UsageError  # noqa: E402
 from podwall.loader import load, load_text  # noqa: E402
 from podwall.model import Cluster  # noqa: E402
 
 __all__ = [
     "Cluster",
+    "ConnLine",
+    "Focus",
+    "Summary",
+    "connlist",
+    "summarize",
     "EngineOptions",
     "Explanation",
     "External",
