@@ -14,8 +14,8 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -23,7 +23,6 @@ import podwall
 from podwall.lab import Lab, LabError, plan_lab, run
 from podwall.lab import netns as lab_netns
 from podwall.lab import session as lab_session
-
 from tests.cli.harness import ROOT, TUTORIAL
 from tests.cli.harness import run as cli
 from tests.lab.conftest import fresh_run_id
@@ -60,13 +59,14 @@ def host() -> tuple[list[str], str]:
     return sorted(line.split(":")[1].strip() for line in links.splitlines()), tables
 
 
-def wait_until(predicate, *, attempts: int = 400, pause: float = 0.05) -> bool:
-    """Poll ``predicate`` a bounded number of times."""
-    for _ in range(attempts):
-        if predicate():
-            return True
-        time.sleep(pause)
-    return False
+def read_until(stream: IO[str], marker: str) -> str:
+    """Block on a child's output until a line containing ``marker`` (or end of output)."""
+    seen = []
+    for line in stream:
+        seen.append(line)
+        if marker in line:
+            break
+    return "".join(seen)
 
 
 @pytest.fixture
@@ -116,16 +116,17 @@ def test_an_interrupted_run_leaves_nothing(sig: signal.Signals, token: str) -> N
     before = host()
     process = subprocess.Popen(
         [sys.executable, "-m", "podwall", "lab", "run", "-f", f"{TUTORIAL}/namespaces.yaml",
-         "-f", f"{TUTORIAL}/workloads.yaml", "-f", str(DENY_ALL), "--timeout", "20"],
+         "-f", f"{TUTORIAL}/workloads.yaml", "-f", str(DENY_ALL), "--timeout", "20", "-v"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
         # A test run started in the background inherits an ignored SIGINT; a terminal's Ctrl-C is not ignored.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     run_id = None
     try:
-        # Bounded polling: the lab is built once its six agents (5 subjects + the internet) run.
-        assert wait_until(lambda: len(processes_with(token)) >= 6 or process.poll() is not None)
-        assert process.poll() is None, process.communicate()
+        # -v prints the lab's steps on stderr; probing starts once every agent runs.
+        started = read_until(process.stderr, " probes")
+        assert process.poll() is None, started + process.communicate()[1]
+        assert len(processes_with(token)) >= 6  # 5 subjects + the internet
         run_id = _run_of(process.pid)
         assert run_id is not None
         process.send_signal(sig)
@@ -175,9 +176,13 @@ def test_clean_removes_crashed_runs_by_prefix_only() -> None:
     dead = subprocess.Popen(["true"])
     dead.wait()
     _mark(run_id, dead.pid)  # the builder is gone: a crashed run
-    leftover = subprocess.Popen(["ip", "netns", "exec", f"{run_id}-s0", "sleep", "300"])
+    leftover = subprocess.Popen(
+        ["ip", "netns", "exec", f"{run_id}-s0", "sh", "-c", "echo ready; exec sleep 300"],
+        stdout=subprocess.PIPE, text=True,
+    )
     try:
-        assert wait_until(lambda: lab_netns.namespace_pids(f"{run_id}-s0") != [])
+        assert leftover.stdout is not None and "ready" in read_until(leftover.stdout, "ready")
+        assert lab_netns.namespace_pids(f"{run_id}-s0") != []
         result = cli("lab", "clean")
         assert result.exit_code == 0, result.stderr
         assert run_id in result.stdout

@@ -123,7 +123,7 @@ def run_command(env: Environment, paths, namespace, all_namespaces, lenient, ver
         internet=not no_internet,
         options=options,
         timeout=timeout,
-        progress=env.err if env.stderr_isatty else None,
+        progress=env.err if env.stderr_isatty or verbose else None,  # -v: the lab's steps, on stderr
     )
     if lab_intents is not None:
         result = with_intents(result, lab_intents, cluster, options)
