@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,3 +28,24 @@ def run(*args: str, stdin: str = "") -> Run:
     env = Environment(stdin=io.StringIO(stdin), stdout=io.StringIO(), stderr=io.StringIO())
     code = main(list(args), env)
     return Run(int(code), env.stdout.getvalue(), env.stderr.getvalue())
+
+
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def compare_golden(case: str, name: str, actual: str) -> None:
+    """Assert ``actual`` equals ``tests/golden/CASE/NAME``.
+
+    ``PODWALL_UPDATE_GOLDEN=1`` rewrites the expected file; on a mismatch the
+    actual output is written beside it (``actual.*``, git-ignored) for diffing.
+    """
+    directory = GOLDEN / case
+    expected = directory / name
+    if os.environ.get("PODWALL_UPDATE_GOLDEN"):
+        directory.mkdir(parents=True, exist_ok=True)
+        expected.write_text(actual)
+    if not expected.exists() or actual != expected.read_text():
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / name.replace("expected", "actual", 1)).write_text(actual)
+    assert expected.exists(), f"{case}/{name} is missing (PODWALL_UPDATE_GOLDEN=1 writes it)"
+    assert actual == expected.read_text(), f"{case}/{name} differs (see the actual file beside it)"

@@ -6,14 +6,10 @@ output is written beside the expected one (``actual.*``, git-ignored) for diffin
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-from tests.cli.harness import ROOT, TUTORIAL, run
+from tests.cli.harness import ROOT, TUTORIAL, compare_golden, run
 
-GOLDEN = ROOT / "tests" / "golden"
 FRONTEND = "production/Deployment/frontend"
 BACKEND = "production/Deployment/backend"
 DATABASE = "production/Deployment/database"
@@ -99,14 +95,6 @@ CASES = {
 def test_golden(case: str) -> None:
     args, code, name = CASES[case]
     result = run(*args)
-    directory = GOLDEN / case
-    expected = directory / name
-    actual_text = result.stdout.replace(str(ROOT) + "/", "")
-    if os.environ.get("PODWALL_UPDATE_GOLDEN"):
-        directory.mkdir(parents=True, exist_ok=True)
-        expected.write_text(actual_text)
     assert result.stderr == ""
     assert result.exit_code == code
-    if actual_text != expected.read_text():
-        (directory / name.replace("expected", "actual")).write_text(actual_text)
-    assert actual_text == expected.read_text()
+    compare_golden(case, name, result.stdout.replace(str(ROOT) + "/", ""))

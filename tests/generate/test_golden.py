@@ -9,15 +9,22 @@ directory holds ``expected.yaml`` / ``expected.json`` (stdout) and ``expected.st
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.generate._support import DATA, INTENTS, ROOT, SHOP, TUTORIAL, relative, run, validate_all
+from tests.cli.harness import GOLDEN, compare_golden
+from tests.generate._support import (
+    DATA,
+    INTENTS,
+    SHOP,
+    TUTORIAL,
+    relative,
+    run,
+    validate_all,
+)
 
-GOLDEN = ROOT / "tests" / "golden"
 OVERLAP = str(DATA / "overlap")
 IPS = str(DATA / "ips")
 HOSTNET = str(DATA / "hostnet")
@@ -160,24 +167,13 @@ CASES = {
 }
 
 
-def _compare(directory: Path, name: str, actual: str) -> None:
-    expected = directory / name
-    if os.environ.get("PODWALL_UPDATE_GOLDEN"):
-        directory.mkdir(parents=True, exist_ok=True)
-        expected.write_text(actual)
-    if not expected.exists() or actual != expected.read_text():
-        (directory / name.replace("expected", "actual")).write_text(actual)
-    assert actual == expected.read_text(), f"{directory.name}/{name} differs (see actual file beside it)"
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden(name: str) -> None:
     c = CASES[name]
     result = run(*c.args, stdin=c.stdin)
     assert result.exit_code == c.code, result.stderr
-    directory = GOLDEN / name
-    _compare(directory, f"expected.{c.suffix}", relative(result.stdout))
-    _compare(directory, "expected.stderr", relative(result.stderr))
+    compare_golden(name, f"expected.{c.suffix}", relative(result.stdout))
+    compare_golden(name, "expected.stderr", relative(result.stderr))
 
 
 @pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c.args[1] != "intents"))  # scaffolds are not policies
@@ -201,11 +197,11 @@ def test_dir_writes_one_valid_file_per_policy(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run("generate", "from-intents", INTENTS, "-f", TUTORIAL, "-d", str(out))
     assert result.exit_code == 0 and result.stdout == ""
-    directory = GOLDEN / "generate-from-intents-dir"
+    case = "generate-from-intents-dir"
     written = sorted(p.name for p in out.iterdir())
-    _compare(directory, "expected.stderr", relative(result.stderr.replace(str(out), "DIR")))
+    compare_golden(case, "expected.stderr", relative(result.stderr.replace(str(out), "DIR")))
     assert sorted(line.rpartition("/")[2] for line in result.stderr.splitlines() if line.startswith("wrote ")) == written
     for file in written:
         text = (out / file).read_text()
         assert validate_all(text) == 1
-        _compare(directory, f"expected.{file}", text)
+        compare_golden(case, f"expected.{file}", text)

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 from collections.abc import Iterator
 
 import pytest
 
 import podwall
-from podwall.cli.commands.lab import _intents_documents, expand_intents, intended_probes, intents_among
+from podwall.cli.commands.lab import (
+    _intents_documents,
+    expand_intents,
+    intended_probes,
+    intents_among,
+)
 from podwall.engine import EngineOptions, External, Probe, evaluate
 from podwall.generate import parse_intents
 from podwall.lab import LabResult, Observation, Outcome, plan_lab
@@ -25,10 +29,8 @@ from podwall.lab import session as lab_session
 from podwall.loader.files import Source
 from podwall.model import Protocol
 from podwall.render import lab_json, lab_list
+from tests.cli.harness import ROOT, TUTORIAL, compare_golden, run
 
-from tests.cli.harness import ROOT, TUTORIAL, run
-
-GOLDEN = ROOT / "tests" / "golden"
 INTENTS = str(ROOT / "examples" / "lab" / "tutorial-intents.yaml")
 FRONTEND = "production/Deployment/frontend"
 BACKEND = "production/Deployment/backend"
@@ -94,17 +96,9 @@ CASES = {
 def test_golden(case: str, simulated: None) -> None:
     args, code, name = CASES[case]
     result = run(*args)
-    directory = GOLDEN / case
-    expected = directory / name
-    actual_text = result.stdout.replace(str(ROOT) + "/", "")
-    if os.environ.get("PODWALL_UPDATE_GOLDEN"):
-        directory.mkdir(parents=True, exist_ok=True)
-        expected.write_text(actual_text)
     assert result.stderr == ""
     assert result.exit_code == code
-    if actual_text != expected.read_text():
-        (directory / name.replace("expected", "actual")).write_text(actual_text)
-    assert actual_text == expected.read_text()
+    compare_golden(case, name, result.stdout.replace(str(ROOT) + "/", ""))
 
 
 def test_without_intents_the_output_keeps_two_columns(simulated: None) -> None:

@@ -4,7 +4,6 @@ and, as root, that every golden script loads into a real kernel twice in a row."
 from __future__ import annotations
 
 import ipaddress
-import os
 import subprocess
 
 import pytest
@@ -14,11 +13,9 @@ from podwall.engine import EngineOptions
 from podwall.lab import compile_subject
 from podwall.lab.nft import _ranges, collapse, ipblock_networks
 from podwall.model import IPBlockPeer
-
-from tests.cli.harness import ROOT, TUTORIAL, run
+from tests.cli.harness import GOLDEN, TUTORIAL, compare_golden, run
 from tests.lab.conftest import fresh_run_id
 
-GOLDEN = ROOT / "tests" / "golden"
 FEATURES = str(GOLDEN / "lab-rules-features" / "input.yaml")
 
 CASES = {
@@ -33,15 +30,8 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_golden(case: str) -> None:
     result = run(*CASES[case])
-    directory = GOLDEN / case
-    expected = directory / "expected.nft"
-    if os.environ.get("PODWALL_UPDATE_GOLDEN"):
-        directory.mkdir(parents=True, exist_ok=True)
-        expected.write_text(result.stdout)
     assert (result.exit_code, result.stderr) == (0, "")
-    if result.stdout != expected.read_text():
-        (directory / "actual.nft").write_text(result.stdout)
-    assert result.stdout == expected.read_text()
+    compare_golden(case, "expected.nft", result.stdout)
 
 
 def test_compiler_is_pure_and_deterministic() -> None:
@@ -93,8 +83,8 @@ def _set_networks(script: str) -> list:
 @pytest.mark.parametrize("matches_pods", [True, False])
 def test_ipblock_and_pod_addresses(matches_pods: bool) -> None:
     """ipBlock 10.244.0.0/24 on y's ingress: with --ipblock-ignores-pods the x pods' addresses leave the set."""
-    from tests.lab.corpus import POLICY_SETS, WORLD
     from podwall.lab import plan_lab
+    from tests.lab.corpus import POLICY_SETS, WORLD
 
     base = podwall.load_text(WORLD + POLICY_SETS["ingress-ipblock-matches-pods"])
     plan = plan_lab(base, internet=False, run_id="pwl-000000")

@@ -7,13 +7,10 @@ expected files; on a mismatch ``actual.*`` is written beside them for diffing.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.cli.harness import ROOT, run
+from tests.cli.harness import ROOT, compare_golden, run
 
-GOLDEN = ROOT / "tests" / "golden"
 TUTORIAL = "examples/tutorial"
 BROKEN = "tests/lint/data/broken"
 
@@ -33,12 +30,5 @@ def test_golden(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     args, code, name = CASES[case]
     result = run(*args)
-    directory = GOLDEN / case
-    expected = directory / name
-    if os.environ.get("PODWALL_UPDATE_GOLDEN"):
-        directory.mkdir(parents=True, exist_ok=True)
-        expected.write_text(result.stdout)
     assert result.exit_code == code, result.stderr
-    if result.stdout != expected.read_text():
-        (directory / name.replace("expected", "actual")).write_text(result.stdout)
-    assert result.stdout == expected.read_text()
+    compare_golden(case, name, result.stdout)
