@@ -164,3 +164,22 @@ def test_unevaluated_policy_kinds_warn(tmp_path: Path) -> None:
 def test_python_dash_m_and_version() -> None:
     done = subprocess.run([sys.executable, "-m", "podwall", "--version"], capture_output=True, text=True, check=False)
     assert (done.returncode, done.stdout) == (0, f"podwall, version {podwall.__version__}\n")
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug never exits 0 or 1 (those are verdicts) and never prints a traceback unless -v."""
+    import podwall.cli.commands.explain as explain_module
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(explain_module, "explain", broken)
+    result = run("explain", "-f", TUTORIAL, "production/frontend", "production/backend", "8080")
+    assert result.exit_code == 3
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("podwall: internal error: RuntimeError: boom (a bug in podwall")
+    assert "Traceback" not in result.stderr
+    verbose = run("explain", "-v", "-f", TUTORIAL, "production/frontend", "production/backend", "8080")
+    assert verbose.exit_code == 3
+    assert "Traceback (most recent call last)" in verbose.stderr

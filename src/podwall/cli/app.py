@@ -1,44 +1,77 @@
-"""The ``podwall`` command: argument parsing and exit codes, nothing else."""
+"""The ``podwall`` command: argument parsing and exit codes, nothing else.
+
+Subcommands are imported only when they run (or when help lists them), so
+``podwall --help`` and shell completion do not pay for every verb's imports.
+Register a verb by adding one line to ``COMMANDS``.
+"""
 
 from __future__ import annotations
 
+import importlib
+import traceback
 from collections.abc import Sequence
+from typing import Any
 
 import click
 
 from podwall import __version__
-from podwall.cli.commands.explain import explain_command
-from podwall.cli.commands.generate import generate_command
-from podwall.cli.commands.lab import lab_command
-from podwall.cli.commands.lint import lint_command
-from podwall.cli.commands.reach import reach_command
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.errors import InputErrors, PodwallError
 
+#: name -> "module:attribute" of the click command; the order is the order of ``--help``.
+COMMANDS: dict[str, str] = {
+    "reach": "podwall.cli.commands.reach:reach_command",
+    "explain": "podwall.cli.commands.explain:explain_command",
+    "lint": "podwall.cli.commands.lint:lint_command",
+    "generate": "podwall.cli.commands.generate:generate_command",
+    "lab": "podwall.cli.commands.lab:lab_command",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+REPORT_URL = "https://github.com/podwall/podwall/issues"
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS) + sorted(name for name in self.commands if name not in COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        self.commands[cmd_name] = command
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="podwall")
 def cli() -> None:
     """podwall: Kubernetes default-deny networking, made practical.
 
     Every verb reads manifests with -f (files, directories, - for stdin).
-    Exit codes: 0 success, 1 denied (explain) or findings, 2 usage or input error.
+    Exit codes: 0 success, 1 a verdict or findings (explain DENIED, lint findings,
+    lab disagreement), 2 usage or input error, 3 internal error (a bug: please report it).
     """
 
 
-cli.add_command(reach_command)
-cli.add_command(explain_command)
-cli.add_command(generate_command)
-cli.add_command(lab_command)
-cli.add_command(lint_command)
+def _verbose(argv: Sequence[str] | None) -> bool:
+    import sys
+
+    args = list(argv) if argv is not None else sys.argv[1:]
+    return any(arg in ("-v", "--verbose") for arg in args)
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     """Run the CLI and return its exit code; the only place argv and exit codes meet."""
     env = env or Environment()
     try:
-        result = cli.main(
+        result: Any = cli.main(
             args=list(argv) if argv is not None else None,
             prog_name="podwall",
             standalone_mode=False,
@@ -67,4 +100,17 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     except PodwallError as error:
         env.err(str(error) if error.location else f"podwall: {error}")
         return ExitStatus.ERROR
+    except BrokenPipeError:
+        # `podwall reach ... | head`: the reader left; nothing more to say.
+        return ExitStatus.SUCCESS
+    except Exception as error:  # noqa: BLE001 - the last resort: never a traceback, never exit 0 or 1
+        env.err(
+            f"podwall: internal error: {type(error).__name__}: {error} "
+            f"(a bug in podwall: please report it at {REPORT_URL}"
+            + ("" if _verbose(argv) else "; run again with -v for the traceback")
+            + ")"
+        )
+        if _verbose(argv):
+            env.err("".join(traceback.format_exception(error)))
+        return ExitStatus.INTERNAL
     return int(result) if isinstance(result, int) else ExitStatus.SUCCESS

@@ -10,4 +10,5 @@ class ExitStatus(IntEnum):
     SUCCESS = 0
     DENIED_OR_FINDINGS = 1  # explain: the flow is denied; lint/diff: findings at or above --fail-on
     ERROR = 2  # usage or input error, printed as one line per problem
+    INTERNAL = 3  # an unexpected exception: a bug in podwall, one line (traceback with -v); never 0 or 1
     INTERRUPTED = 130  # 128 + SIGINT
