@@ -483,3 +483,65 @@ def test_strict_mode_reports_every_error_of_every_object() -> None:
         "apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {hostNetwork: 1}\n",
     )
     assert len(error_lines(text)) == 2
+
+
+# -- what network plugin detection reads: nodes, containers, nodeName, Service type ------------------
+
+
+def test_nodes_containers_node_name_and_service_type() -> None:
+    cluster = load_text(
+        docs(
+            """
+            apiVersion: v1
+            kind: Node
+            metadata:
+              name: n1
+              annotations: {projectcalico.org/IPv4Address: 10.0.0.1/24}
+            spec: {podCIDRs: [10.244.1.0/24, "fd00::/64"]}
+            status:
+              addresses:
+              - {type: Hostname, address: n1}
+              - {type: ExternalIP, address: 203.0.113.7}
+              - {type: InternalIP, address: 10.0.0.1}
+            """,
+            """
+            apiVersion: apps/v1
+            kind: DaemonSet
+            metadata: {name: calico-node, namespace: kube-system}
+            spec:
+              template:
+                spec:
+                  hostNetwork: true
+                  containers: [{name: calico-node, image: "docker.io/calico/node:v3.28.0", args: [-felix]}]
+            """,
+            """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: web, namespace: shop}
+            spec: {nodeName: n1, containers: [{name: nginx, image: nginx}]}
+            """,
+            """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web, namespace: shop}
+            spec: {type: LoadBalancer, externalTrafficPolicy: Local, ports: [{port: 80}]}
+            """,
+        )
+    )
+    (node,) = cluster.nodes
+    assert node.name == "n1" and node.annotations == {"projectcalico.org/IPv4Address": "10.0.0.1/24"}
+    assert node.addresses == (ipaddress.ip_address("10.0.0.1"), ipaddress.ip_address("203.0.113.7"))
+    assert node.pod_cidrs == (ipaddress.ip_network("10.244.1.0/24"), ipaddress.ip_network("fd00::/64"))
+    (daemonset,) = cluster.workloads
+    assert [(c.name, c.image, c.args) for c in daemonset.containers] == [
+        ("calico-node", "docker.io/calico/node:v3.28.0", ("-felix",))
+    ]
+    web = next(p for p in cluster.pods if p.key == "shop/web")
+    assert web.node == "n1" and [c.image for c in web.containers] == ["nginx"]
+    assert (cluster.services[0].type, cluster.services[0].external_traffic_policy) == ("LoadBalancer", "Local")
+    assert "Node" not in cluster.skipped
+
+
+def test_node_with_a_bad_pod_cidr() -> None:
+    text = "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nspec: {podCIDR: 10.0.0.0/33}\n"
+    assert error_lines(text) == ['k.yaml:4: Node n1: spec.podCIDR: invalid CIDR "10.0.0.0/33"']

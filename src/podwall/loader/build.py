@@ -26,6 +26,7 @@ from podwall.model import (
     Monitor,
     Namespace,
     NetworkPolicy,
+    Node,
     Service,
     UnevaluatedPolicy,
 )
@@ -52,6 +53,7 @@ class Builder:
     exposures: list[Exposure] = field(default_factory=list)
     monitors: list[Monitor] = field(default_factory=list)
     unevaluated: list[UnevaluatedPolicy] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
     _seen: dict[tuple[str, str, str], Location] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -120,6 +122,8 @@ class Builder:
             self.exposures.extend(value)
         elif isinstance(value, Monitor):
             self.monitors.append(value)
+        elif isinstance(value, Node):
+            self.nodes.append(value)
 
     def _problem(self, error: PodwallError, skippable: str | None) -> None:
         """An error, or in lenient mode a warning when only one object/document is lost."""
@@ -156,6 +160,7 @@ class Builder:
             warnings=tuple(self.warnings),
             monitors=tuple(sorted(self.monitors, key=lambda m: (m.namespace, m.kind, m.name))),
             unevaluated=tuple(sorted(self.unevaluated, key=lambda u: (u.namespace, u.kind, u.name))),
+            nodes=tuple(sorted(self.nodes, key=lambda n: n.name)),
         )
 
 

@@ -28,13 +28,16 @@ from podwall.model import (
     NAMESPACE_NAME_LABEL,
     AdminPolicy,
     Exposure,
+    Container,
     ContainerPort,
     Monitor,
     UnevaluatedPolicy,
     IPAddress,
     IPBlockPeer,
+    IPNetwork,
     Namespace,
     NetworkPolicy,
+    Node,
     Pod,
     Protocol,
     Service,
@@ -48,6 +51,7 @@ NETWORK_POLICY_API = "networking.k8s.io/v1"
 #: API groups each converted kind may come from ("" is the core group).
 KIND_GROUPS: dict[str, frozenset[str]] = {
     "Namespace": frozenset({""}),
+    "Node": frozenset({""}),
     "Pod": frozenset({""}),
     "Service": frozenset({""}),
     "ReplicationController": frozenset({""}),
@@ -114,7 +118,7 @@ class Converted:
     location: Location
     value: (
         Namespace | PodDraft | WorkloadDraft | Service | NetworkPolicy | AdminPolicy | tuple[Exposure, ...]
-        | Monitor | UnevaluatedPolicy | None
+        | Monitor | UnevaluatedPolicy | Node | None
     ) = None
     errors: list[ManifestError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -216,7 +220,7 @@ def convert(raw: RawObject, default_namespace: str) -> Converted:
     if _group(api_version) not in groups:
         name, ns = identity(raw.data, namespaced=False, default_namespace="")
         return Converted(kind, ns, name, raw.location, skipped=f"{kind} ({api_version})")
-    namespaced = kind != "Namespace"
+    namespaced = kind not in ("Namespace", "Node")
     name, ns = identity(raw.data, namespaced=namespaced, default_namespace=default_namespace)
     result = Converted(kind, ns, name, raw.location)
     report = Report(raw.location, result.label)
@@ -226,6 +230,8 @@ def convert(raw: RawObject, default_namespace: str) -> Converted:
         result.value = _pod(report, raw, result, default_namespace)
     elif kind == "Service":
         result.value = _service(report, raw, default_namespace)
+    elif kind == "Node":
+        result.value = _node(report, raw)
     else:
         result.value = _workload(report, raw, default_namespace)
     if report.errors:
@@ -332,6 +338,7 @@ def _pod(report: Report, raw: RawObject, result: Converted, default_namespace: s
     status = report.mapping(raw.data, "status", "")
     ports, host_network = _pod_spec(report, spec, "spec")
     ips = _ips(report, status) if status is not None else ()
+    node = (report.string(spec, "nodeName", "spec") or "") if spec is not None else ""
     pod = Pod(
         namespace=meta.namespace,
         name=meta.name,
@@ -341,6 +348,8 @@ def _pod(report: Report, raw: RawObject, result: Converted, default_namespace: s
         ips=ips,
         host_network=host_network,
         location=raw.location,
+        node=node,
+        containers=_containers(spec),
     )
     return PodDraft(pod, meta.owners)
 
@@ -359,6 +368,49 @@ def _pod_spec(report: Report, spec: LineDict | None, path: str) -> tuple[tuple[C
                 ports.append(port)
     host_network = report.boolean(spec, "hostNetwork", path)
     return tuple(ports), bool(host_network)
+
+
+def _containers(spec: LineDict | None) -> tuple[Container, ...]:
+    """Name, image and args of each regular container, read leniently: nothing here is judged."""
+    found: list[Container] = []
+    containers = spec.get("containers") if spec is not None else None
+    for item in containers if isinstance(containers, list) else ():
+        if not isinstance(item, dict):
+            continue
+        args = item.get("args")
+        found.append(
+            Container(
+                name=item.get("name") if isinstance(item.get("name"), str) else "",
+                image=item.get("image") if isinstance(item.get("image"), str) else "",
+                args=tuple(a for a in args if isinstance(a, str)) if isinstance(args, list) else (),
+            )
+        )
+    return tuple(found)
+
+
+def _node(report: Report, raw: RawObject) -> Node:
+    """A Node: labels, annotations, ``status.addresses`` (InternalIP, then ExternalIP) and pod CIDRs."""
+    meta = read_meta(report, raw.data, namespaced=False, default_namespace="")
+    spec = raw.data.get("spec")
+    status = raw.data.get("status")
+    addresses: list[IPAddress] = []
+    given = status.get("addresses") if isinstance(status, dict) else None
+    for wanted in ("InternalIP", "ExternalIP"):
+        for item in given if isinstance(given, list) else ():
+            if isinstance(item, dict) and item.get("type") == wanted and isinstance(item.get("address"), str):
+                address = _parse_ip(item["address"])
+                if address is not None and address not in addresses:
+                    addresses.append(address)
+    cidrs: list[IPNetwork] = []
+    if isinstance(spec, dict):
+        key = "podCIDRs" if isinstance(spec.get("podCIDRs"), list) else "podCIDR"
+        texts = spec[key] if key == "podCIDRs" else [spec.get(key)]
+        for text in (t for t in texts if isinstance(t, str)):
+            try:
+                cidrs.append(ipaddress.ip_network(text, strict=False))
+            except ValueError:
+                report.error(f"spec.{key}", line_of(spec, key), f"invalid CIDR {quote(text)}")
+    return Node(meta.name, meta.labels, meta.annotations, tuple(addresses), tuple(dict.fromkeys(cidrs)), raw.location)
 
 
 def _container_port(report: Report, item: LineDict, path: str) -> ContainerPort | None:
@@ -461,7 +513,8 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
     if template_meta is not None:
         labels = report.string_map(template_meta, "labels", join(path, "metadata")) or {}
         template_annotations = string_entries(template_meta.get("annotations"))
-    ports, host_network = _pod_spec(report, report.mapping(template, "spec", path), join(path, "spec"))
+    template_spec = report.mapping(template, "spec", path)
+    ports, host_network = _pod_spec(report, template_spec, join(path, "spec"))
     workload = Workload(
         ref=WorkloadRef(kind, meta.namespace, meta.name),
         labels=labels,
@@ -471,6 +524,7 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
         location=raw.location,
         annotations=meta.annotations,
         template_annotations=template_annotations,
+        containers=_containers(template_spec),
     )
     return WorkloadDraft(workload, meta.owners)
 
@@ -480,7 +534,10 @@ def _service(report: Report, raw: RawObject, default_namespace: str) -> Service:
     spec = report.mapping(raw.data, "spec", "")
     selector: dict[str, str] = {}
     ports: list[ServicePort] = []
+    kind, traffic = "ClusterIP", "Cluster"
     if spec is not None:
+        kind = report.string(spec, "type", "spec") or kind
+        traffic = report.string(spec, "externalTrafficPolicy", "spec") or traffic
         selector = report.string_map(spec, "selector", "spec") or {}
         given = report.sequence(spec, "ports", "spec")
         for _, item, path in report.mappings(given or LineList(), "spec.ports"):
@@ -489,7 +546,7 @@ def _service(report: Report, raw: RawObject, default_namespace: str) -> Service:
                 ports.append(port)
     return Service(
         meta.namespace, meta.name, selector, tuple(ports), raw.location,
-        annotations=meta.annotations, labels=meta.labels,
+        annotations=meta.annotations, labels=meta.labels, type=kind, external_traffic_policy=traffic,
     )
 
 

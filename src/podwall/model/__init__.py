@@ -2,15 +2,18 @@
 
 from podwall.model.admin import Action, AdminPolicy, AdminRule, Tier
 from podwall.model.cluster import Cluster
+from podwall.model.conventions import GENERIC, Conventions, HostNetwork
 from podwall.model.foreign import UnevaluatedPolicy
 from podwall.model.labels import LabelSelector, Labels, Operator, Requirement
 from podwall.model.monitoring import Monitor, MonitorEndpoint
 from podwall.model.objects import (
     NAMESPACE_NAME_LABEL,
     WORKLOAD_KINDS,
+    Container,
     ContainerPort,
     Exposure,
     Namespace,
+    Node,
     Pod,
     Service,
     ServicePort,
@@ -39,7 +42,11 @@ __all__ = [
     "NAMESPACE_NAME_LABEL",
     "WORKLOAD_KINDS",
     "Cluster",
+    "Container",
     "ContainerPort",
+    "Conventions",
+    "GENERIC",
+    "HostNetwork",
     "Direction",
     "IPAddress",
     "IPBlockPeer",
@@ -50,6 +57,7 @@ __all__ = [
     "Labels",
     "Namespace",
     "NetworkPolicy",
+    "Node",
     "Operator",
     "Peer",
     "Pod",

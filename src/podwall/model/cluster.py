@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from podwall.model.admin import AdminPolicy, Tier
 from podwall.model.foreign import UnevaluatedPolicy
 from podwall.model.monitoring import Monitor
-from podwall.model.objects import Exposure, Namespace, Pod, Service, Workload
+from podwall.model.objects import Exposure, Namespace, Node, Pod, Service, Workload
 from podwall.model.policy import NetworkPolicy
 
 
@@ -21,7 +21,8 @@ class Cluster:
     are sorted by tier, priority and name (the order they are evaluated in);
     ``exposures`` are Ingress and Route backends; ``monitors`` are
     ServiceMonitors and PodMonitors; ``unevaluated`` are the policies of other
-    APIs that nothing evaluates yet (also counted in ``skipped`` and warned about).
+    APIs that nothing evaluates yet (also counted in ``skipped`` and warned about);
+    ``nodes`` are the Node objects of the input, sorted by name.
     """
 
     namespaces: tuple[Namespace, ...] = ()
@@ -35,6 +36,7 @@ class Cluster:
     warnings: tuple[str, ...] = ()
     monitors: tuple[Monitor, ...] = ()
     unevaluated: tuple[UnevaluatedPolicy, ...] = ()
+    nodes: tuple[Node, ...] = ()
 
     def namespace(self, name: str) -> Namespace | None:
         """The namespace called ``name``, if known."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from podwall.errors import Location
-from podwall.model.policy import IPAddress, Protocol
+from podwall.model.policy import IPAddress, IPNetwork, Protocol
 
 #: Kinds whose pod template stands for their pods.
 WORKLOAD_KINDS = (
@@ -42,6 +42,15 @@ class ContainerPort:
 
 
 @dataclass(frozen=True, slots=True)
+class Container:
+    """A container's name, image and arguments: what tells a network plugin's agent apart."""
+
+    name: str
+    image: str = ""
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class WorkloadRef:
     """Names a workload: ``namespace/Kind/name``."""
 
@@ -62,7 +71,9 @@ class Pod:
     the stand-in built from a workload with no pods in the input; ``controller``
     is the pod's controller ownerReference as declared, present in the input or
     not (``kind`` is empty when the reference names none), which compatible
-    outputs use to name replicas after their ReplicaSet.
+    outputs use to name replicas after their ReplicaSet. ``node`` is
+    ``spec.nodeName`` (empty when unscheduled, and for stand-ins); ``containers``
+    are the regular containers (network plugin detection reads their images).
     """
 
     namespace: str
@@ -76,6 +87,8 @@ class Pod:
     location: Location | None = None
     controller: WorkloadRef | None = field(default=None, compare=False)
     annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    node: str = field(default="", compare=False)
+    containers: tuple[Container, ...] = field(default=(), compare=False)
 
     @property
     def key(self) -> str:
@@ -116,6 +129,23 @@ class Workload:
     location: Location | None = None
     annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     template_annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    containers: tuple[Container, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A node: its addresses (``status.addresses``: InternalIP, then ExternalIP) and pod ranges.
+
+    Host-network pods on it share its addresses; network plugins annotate it
+    (which is how ``podwall cni`` recognises some of them).
+    """
+
+    name: str
+    labels: dict[str, str] = field(default_factory=dict, hash=False)
+    annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    addresses: tuple[IPAddress, ...] = ()
+    pod_cidrs: tuple[IPNetwork, ...] = ()
+    location: Location | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +169,8 @@ class Service:
     location: Location | None = None
     annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     labels: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    type: str = field(default="ClusterIP", compare=False)
+    external_traffic_policy: str = field(default="Cluster", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
