@@ -114,6 +114,7 @@ class Context:
         self._side_cache: dict[tuple[Any, ...], bool] = {}
         self._verdicts: dict[tuple[int, int, Probe], Verdict] = {}
         self._admin_cache: dict[int, tuple[int, ...]] = {}
+        self._pod_by_subject: dict[str, Pod] | None = None
         self.selected: dict[int, int] = {}
         self.ingress_of: list[list[NetworkPolicy]] = [[] for _ in self.classes]
         self.egress_of: list[list[NetworkPolicy]] = [[] for _ in self.classes]
@@ -412,11 +413,13 @@ class Context:
         workload = self.workloads.get(subject)
         if workload is not None:
             return workload
-        for cls in self.classes:
-            for pod in cls.pods:
-                if pod.workload_key == subject and not cls.assumed:
-                    return pod
-        return None
+        if self._pod_by_subject is None:  # indexed once, on first use: findings ask per subject
+            self._pod_by_subject = {}
+            for cls in self.classes:
+                if not cls.assumed:
+                    for pod in cls.pods:
+                        self._pod_by_subject.setdefault(pod.workload_key, pod)
+        return self._pod_by_subject.get(subject)
 
     def describe(self, target: Target) -> tuple[str, Location | None]:
         """The object's name in findings and where it starts; remembers its ignore annotation."""

@@ -18,13 +18,14 @@ SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease"})
 def missing_default_deny(rule: Rule, ctx: Context, direction: Direction) -> Iterator[Finding]:
     """Namespaces with pods that no ``podSelector: {}`` policy isolates in ``direction``."""
     word = direction.value.lower()
+    denied = {p.namespace for p in ctx.policies if p.pod_selector.is_empty and p.isolates(direction)}
     for namespace in sorted(ctx.by_namespace):
         if namespace in SYSTEM_NAMESPACES:
             continue
         pods = ctx.select(namespace, None) & ctx.real  # never host-network pods
         if not pods:
             continue
-        if any(p.namespace == namespace and p.pod_selector.is_empty and p.isolates(direction) for p in ctx.policies):
+        if namespace in denied:
             continue
         open_to = [c for c in bits(pods) if not (ctx.ingress_of if direction is Direction.INGRESS else ctx.egress_of)[c]]
         exposed = ctx.subjects(sum(1 << c for c in open_to))
