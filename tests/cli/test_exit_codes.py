@@ -135,7 +135,7 @@ def test_namespace_and_all_namespaces_conflict() -> None:
 def test_missing_filename_is_a_usage_error() -> None:
     r = run("reach")
     assert r.exit_code == 2
-    assert "Missing option '-f'" in r.stderr
+    assert "no input: give -f PATH" in r.stderr and "or --cluster" in r.stderr
 
 
 def test_namespace_limits_subjects() -> None:

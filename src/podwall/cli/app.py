@@ -114,3 +114,8 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             env.err("".join(traceback.format_exception(error)))
         return ExitStatus.INTERNAL
     return int(result) if isinstance(result, int) else ExitStatus.SUCCESS
+
+
+def kubectl_main(argv: Sequence[str] | None = None) -> int:
+    """``kubectl podwall ...``: as ``main``, and without -f the verbs read kubeconfig's current context."""
+    return main(argv, Environment(kubectl_plugin=True))

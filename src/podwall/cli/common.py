@@ -8,16 +8,18 @@ from typing import Any
 import click
 
 from podwall.cli.env import Environment
+from podwall.cli.live import live_options, live_requested, read_live
 from podwall.engine import EngineOptions
 from podwall.loader import load
 from podwall.model import Cluster
 
 
 def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``-f``, ``-n``, ``-A``, ``--lenient``, ``-v`` and the engine switches."""
+    """``-f`` (or ``--cluster``, ``--kubeconfig``, ``--context``), ``-n``, ``-A``, ``--lenient``, ``-v``, engine switches."""
     decorators = [
-        click.option("-f", "--filename", "paths", multiple=True, required=True, metavar="PATH",
+        click.option("-f", "--filename", "paths", multiple=True, metavar="PATH",
                      help="Manifest file, directory (walked recursively for *.yaml, *.yml, *.json) or - for stdin. Repeatable."),
+        *live_options(),
         click.option("-n", "--namespace", default=None, metavar="NS",
                      help="Namespace for objects that name none (default: default); also limits the subjects shown to NS."),
         click.option("-A", "--all-namespaces", is_flag=True,
@@ -35,8 +37,16 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def load_input(env: Environment, paths: tuple[str, ...], namespace: str | None, lenient: bool, verbose: bool) -> Cluster:
-    """Load manifests and report warnings (and, with -v, what was skipped) on stderr."""
-    cluster = load(paths, default_namespace=namespace or "default", lenient=lenient, stdin=env.stdin)
+    """Load manifests (or the live cluster) and report warnings (and, with -v, what was skipped) on stderr."""
+    live = live_requested()
+    if paths and live:
+        raise click.UsageError("-f and --cluster/--kubeconfig/--context exclude each other: read files or a cluster")
+    if paths:
+        cluster = load(paths, default_namespace=namespace or "default", lenient=lenient, stdin=env.stdin)
+    elif live or env.kubectl_plugin:
+        cluster = read_live(env, live, namespace, lenient, verbose)
+    else:
+        raise click.UsageError("no input: give -f PATH (a file, a directory or - for stdin) or --cluster")
     for warning in cluster.warnings:
         env.err(f"warning: {warning}" if not warning.startswith("warning:") else warning)
     if verbose:

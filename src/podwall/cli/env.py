@@ -14,6 +14,7 @@ class Environment:
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    kubectl_plugin: bool = False  # run as ``kubectl podwall``: no -f means the current context
 
     @property
     def stderr_isatty(self) -> bool:

@@ -10,12 +10,14 @@ content, not for a wrong command line.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from podwall.errors import InputError, InputErrors, Location, ManifestError, PodwallError, UsageError
 from podwall.loader import owners, yamlio
 from podwall.model import names
-from podwall.loader.convert import Converted, convert, flatten
+from podwall.loader.convert import Converted, RawObject, convert, flatten, flatten_value
 from podwall.loader.files import Source, Unreadable
 from podwall.loader.owners import PodDraft, WorkloadDraft
 from podwall.model import (
@@ -78,13 +80,32 @@ class Builder:
                 self._problem(pending.pop(0), _DOCUMENT)
             if document.data is None:  # an empty document, e.g. after a trailing ---
                 continue
-            for obj in flatten(document, path):
-                if isinstance(obj, ManifestError):
-                    self._problem(obj, _OBJECT)
-                else:
-                    self._take(convert(obj, self.default_namespace))
+            self._objects(flatten(document, path))
         for error in pending:
             self._problem(error, _DOCUMENT)
+
+    def add_value(self, data: Any, location: Location) -> None:
+        """Convert one decoded JSON value (an object or a List, e.g. a page from the live API)."""
+        self._objects(flatten_value(yamlio.wrap(data), location))
+
+    def absorb(self, other: Builder) -> None:
+        """Take everything ``other`` (a builder of the same load, e.g. one per API resource) collected."""
+        for name in (f.name for f in fields(self)):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if isinstance(mine, Counter):
+                mine.update(theirs)
+            elif isinstance(mine, list):
+                mine.extend(theirs)
+            elif isinstance(mine, dict):
+                for key, value in theirs.items():
+                    mine.setdefault(key, value)
+
+    def _objects(self, objects: Iterable[RawObject | ManifestError]) -> None:
+        for obj in objects:
+            if isinstance(obj, ManifestError):
+                self._problem(obj, _OBJECT)
+            else:
+                self._take(convert(obj, self.default_namespace))
 
     def _take(self, result: Converted) -> None:
         if result.errors:

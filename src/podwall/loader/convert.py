@@ -135,8 +135,12 @@ class Converted:
 
 def flatten(document: Document, path: str) -> Iterator[RawObject | ManifestError]:
     """The objects of one document; Lists are unwrapped, items keep their own lines."""
-    location = Location(path, document.line, document=document.index)
-    yield from _objects(document.data, location, None, 0)
+    yield from flatten_value(document.data, Location(path, document.line, document=document.index))
+
+
+def flatten_value(data: Any, location: Location) -> Iterator[RawObject | ManifestError]:
+    """The objects of one decoded value at ``location`` (a live API's response has no lines)."""
+    yield from _objects(data, location, None, 0)
 
 
 def _objects(

@@ -371,7 +371,7 @@ def _json_fallback(text: str, path: str, yaml_error: InputError) -> Parsed:
     if error is not None:
         return Parsed([], [error])
     try:
-        wrapped = _wrap(json.loads(text.lstrip("\ufeff")))
+        wrapped = wrap(json.loads(text.lstrip("\ufeff")))
     except RecursionError:
         return Parsed([], [InputError("invalid JSON: nesting too deep", Location(path, None, document=0))])
     return Parsed([Document(0, 1, wrapped)], [])
@@ -382,15 +382,15 @@ def _as_json_error(error: InputError) -> InputError:
     return InputError(error.message.replace("invalid YAML", "invalid JSON", 1), error.location)
 
 
-def _wrap(value: Any) -> Any:
+def wrap(value: Any) -> Any:
     """Give plain JSON containers the LineDict/LineList shape (with unknown lines)."""
     if isinstance(value, dict):
-        wrapped = LineDict((k, _wrap(v)) for k, v in value.items())
+        wrapped = LineDict((k, wrap(v)) for k, v in value.items())
         wrapped.line = None
         wrapped.lines = {}
         return wrapped
     if isinstance(value, list):
-        items = LineList(_wrap(v) for v in value)
+        items = LineList(wrap(v) for v in value)
         items.line = None
         items.lines = []
         return items
