@@ -26,6 +26,9 @@ COMMANDS: dict[str, str] = {
     "lint": "podwall.cli.commands.lint:lint_command",
     "generate": "podwall.cli.commands.generate:generate_command",
     "lab": "podwall.cli.commands.lab:lab_command",
+    "snapshot": "podwall.cli.commands.snapshot:snapshot_command",
+    "probe": "podwall.cli.commands.probe:probe_command",
+    "rbac": "podwall.cli.commands.rbac:rbac_command",
 }
 
 REPORT_URL = "https://github.com/podwall/podwall/issues"

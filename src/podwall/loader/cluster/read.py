@@ -158,19 +158,24 @@ def _not_served(conn: Connection, resource: Resource) -> ClusterError:
 # -- lists -----------------------------------------------------------------------------------------------
 
 
+class Cancelled(Exception):
+    """Another list failed or the user interrupted: stop at the next page."""
+
+
 def list_resource(conn: Connection, resource: Resource, make_sink: Callable[[], Any], counter: Counter, *,
                   namespace: str | None = None, fallback: str | None = None,
-                  page_size: int = PAGE_SIZE) -> Listed:
+                  page_size: int = PAGE_SIZE, cancel: threading.Event | None = None) -> Listed:
     """Every object of one resource, page by page, into a sink from ``make_sink``.
 
     ``namespace`` limits the list; ``fallback`` is the namespace to read instead when a
     cluster-wide list is forbidden.
     """
+    cancel = cancel or threading.Event()
     try:
-        return _pages(conn, resource, make_sink, counter, namespace, page_size)
+        return _pages(conn, resource, make_sink, counter, namespace, page_size, cancel)
     except ApiStatusError as error:
         if error.code == 403 and namespace is None and fallback is not None:
-            return _fallback(conn, resource, make_sink, counter, fallback, page_size, error)
+            return _fallback(conn, resource, make_sink, counter, fallback, page_size, error, cancel)
         if error.code == 403 and not resource.required:
             return Listed(resource, make_sink(), warnings=[
                 f"warning: {conn.where}: cannot list {resource.name} (forbidden): not read; {_optional_hint(resource)}"
@@ -189,13 +194,13 @@ def _optional_hint(resource: Resource) -> str:
 
 
 def _fallback(conn: Connection, resource: Resource, make_sink: Callable[[], Any], counter: Counter, namespace: str,
-              page_size: int, error: ApiStatusError) -> Listed:
+              page_size: int, error: ApiStatusError, cancel: threading.Event) -> Listed:
     """A cluster-wide list was forbidden: read the one namespace the user named, and say what that costs."""
     scope = "in every namespace" if resource.namespaced else "at the cluster scope"
     warning = (f"warning: {conn.where}: cannot list {resource.name} {scope} (forbidden): read namespace "
                f"{namespace} only; flows with other namespaces are judged without their objects")
     if resource.namespaced:
-        listed = _pages(conn, resource, make_sink, counter, namespace, page_size)
+        listed = _pages(conn, resource, make_sink, counter, namespace, page_size, cancel)
     elif resource.kind == "Namespace":
         sink = make_sink()
         listed = Listed(resource, sink)
@@ -219,14 +224,18 @@ def _fallback(conn: Connection, resource: Resource, make_sink: Callable[[], Any]
 
 
 def _pages(conn: Connection, resource: Resource, make_sink: Callable[[], Any], counter: Counter,
-           namespace: str | None, page_size: int) -> Listed:
+           namespace: str | None, page_size: int, cancel: threading.Event) -> Listed:
     path = resource.path(namespace)
     for _ in range(MAX_RESTARTS):
+        if cancel.is_set():
+            raise Cancelled()
         sink = make_sink()
         token: str | None = None
         count = 0
         try:
             while True:
+                if cancel.is_set():
+                    raise Cancelled()
                 body = conn.get(path, {"limit": page_size, "continue": token})
                 items = [i for i in body.get("items") or [] if isinstance(i, dict)]
                 meta = body.get("metadata") or {}
@@ -254,6 +263,7 @@ def read_all(conn: Connection, make_sink: Callable[[], Any], *, namespace: str |
     """Discover, then list every resource concurrently; results in a fixed order (the order of ``kinds``)."""
     counter = Counter(progress)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="podwall-list")
+    cancel = threading.Event()
     try:
         resources, warnings = discover(conn, pool)
         if kinds is not None:
@@ -261,12 +271,14 @@ def read_all(conn: Connection, make_sink: Callable[[], Any], *, namespace: str |
             resources = [r for r in resources if r.kind in wanted]
         futures = [
             pool.submit(list_resource, conn, r, make_sink, counter, namespace=namespace, fallback=fallback,
-                        page_size=page_size)
+                        page_size=page_size, cancel=cancel)
             for r in resources
         ]
         listed = [f.result() for f in futures]
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C or an error: stop queued lists now
+        # Ctrl-C or an error: queued lists never start, running ones stop after their current page.
+        cancel.set()
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown()
     for item in listed:
