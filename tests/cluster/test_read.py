@@ -307,3 +307,20 @@ def test_tutorial_world_is_what_the_manifests_say() -> None:
     assert len(pods) == 10
     assert all(p["metadata"]["ownerReferences"][0]["controller"] for p in pods)
     assert all(p["status"]["podIP"] for p in pods)
+
+
+def test_generate_verifies_against_the_live_cluster(config: Path, tmp_path: Path) -> None:
+    """generate's -f context can be the cluster: the tutorial's missing egress half is found live."""
+    args = ["generate", "allow", "-n", "production", "--from", "app=frontend", "--to", "app=backend",
+            "--port", "8080/TCP", "--verify"]
+    live = cli(*args, "--kubeconfig", str(config))
+    files = cli(*args, "-f", str(dump_live_path(config, tmp_path)))
+    assert (live.exit_code, live.stdout) == (files.exit_code, files.stdout)
+    assert live.exit_code == 0 and "kind: NetworkPolicy" in live.stdout
+
+
+def dump_live_path(config: Path, tmp_path: Path) -> Path:
+    """The cluster behind ``config`` as a snapshot file (the generate test's -f twin)."""
+    out = tmp_path / "snapshot.yaml"
+    assert cli("snapshot", "--kubeconfig", str(config), "-o", str(out)).exit_code == 0
+    return out

@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from podwall.cli.common import engine_options, load_input
+from podwall.cli.live import live_options, live_requested
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.errors import InputError, Location, UsageError
@@ -90,6 +91,7 @@ def _common(
                          help="Write one file per policy (NAMESPACE.NAME.yaml) into DIR, for kubectl apply -f DIR."),
             click.option("-f", "--filename", "paths", multiple=True, metavar="PATH",
                          help="Manifests giving context (file, directory or -). Repeatable."),
+            *live_options(),
             click.option("--lenient", is_flag=True, help="Skip invalid objects of the -f input with a warning."),
             click.option(verify_flag, "verify_flag", is_flag=True, help=verify_help),
             click.option("--ipblock-ignores-pods", is_flag=True,
@@ -117,7 +119,7 @@ def _options(kwargs: dict[str, Any], *, verify_default: bool = False) -> _Option
 
 
 def _context(env: Environment, options: _Options) -> Cluster | None:
-    if not options.paths:
+    if not options.paths and not live_requested():
         if options.verify:
             raise UsageError("--verify needs -f: the manifests to verify the policies against")
         return None
@@ -326,7 +328,8 @@ def from_intents_command(env: Environment, intents_file: str, **kwargs: Any) -> 
         raise UsageError("the intents FILE and -f cannot both be - (stdin)")
     text = _read(env, intents_file)
     intents = parse_intents(text, "<stdin>" if intents_file == "-" else intents_file, default_namespace=options.ns)
-    context = load_input(env, options.paths, options.namespace, options.lenient, False) if options.paths else None
+    given = options.paths or live_requested()
+    context = load_input(env, options.paths, options.namespace, options.lenient, False) if given else None
     generation = from_intents(intents, context, prefix=options.name)
     if context is not None:
         return _finish(env, options, generation, context, "the -f input")
