@@ -192,6 +192,8 @@ class Redactor:
                 item["name"] = self.name(item["name"])
             if "image" in item and not platform:
                 item["image"] = self._text(item["image"])
+            if isinstance(item.get("args"), list) and not platform:
+                item["args"] = [self._text(a) for a in item["args"]]
             containers.append(item)
         out["containers"] = containers
         return out

@@ -3,7 +3,7 @@
 Dropped: ``managedFields``, uids, resourceVersions, timestamps, status noise (conditions, container
 statuses), every annotation podwall does not read (kubectl's last-applied-configuration is often
 the largest part of an object), and every field of a pod spec but containers' names, images and
-ports, ``hostNetwork`` and ``nodeName``. Kept whole: the specs of policies, Ingresses, Routes and
+ports (and args, for plugin detection), ``hostNetwork`` and ``nodeName``. Kept whole: the specs of policies, Ingresses, Routes and
 monitors (every field of them may matter). Nodes keep all annotations and labels: network plugins
 write their own there, and plugin detection reads them.
 """
@@ -82,7 +82,7 @@ def _metadata(meta: Any, kind: str) -> dict[str, Any]:
 def _containers(value: Any) -> list[dict[str, Any]]:
     out = []
     for container in value if isinstance(value, list) else ():
-        kept = _pick(container, ("name", "image", "ports"))
+        kept = _pick(container, ("name", "image", "args", "ports"))  # args: network-plugin detection
         out.append(kept)
     return out
 
