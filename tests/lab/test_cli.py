@@ -57,7 +57,7 @@ def test_usage_errors(args: list[str], message: str) -> None:
 def test_rules_subject_filter() -> None:
     result = run("lab", "rules", "-f", TUTORIAL, "--by", "workload", "--subject", "kube-system/deploy/coredns")
     assert result.exit_code == 0
-    assert result.stdout.startswith("# podwall lab: kube-system/Deployment/coredns (10.244.0.1)\n")
+    assert result.stdout.startswith('# podwall lab: 10.244.0.1\n# subject: "kube-system/Deployment/coredns"\n')
     assert result.stdout.count("table inet podwall {") == 1
 
 

@@ -1,7 +1,11 @@
 """The lab's helper inside one network namespace: listeners, probes, rule loading (stdlib only).
 
-Started as ``ip netns exec NS python -I -S agent.py``, so it imports nothing from
-podwall and starts in milliseconds. Protocol, one JSON object per line:
+Started as ``ip netns exec NS python -I -S agent.py MEMORY``, so it imports nothing
+from podwall and starts in milliseconds. ``MEMORY`` (bytes) caps its data segment
+(``RLIMIT_DATA``: heap and private writable mappings, inherited by the ``nft`` it
+runs) before it reads anything: a command that would need more ends the agent with
+``{"error": "out of memory ..."}`` instead of growing on the host. Protocol, one JSON
+object per line:
 
 - stdin, first line, the configuration: ``{"addresses": [...], "tcp": [ports],
   "udp": [ports], "dns": [[name, [addresses]], ...], "nft": "/usr/sbin/nft"}``;
@@ -295,6 +299,8 @@ async def run_probes(probes: list, timeout: float) -> list[tuple[str, str]]:
                 if protocol == "UDP":
                     return await probe_udp(dst, port, src, timeout)
                 return "error", f"the lab cannot probe {protocol}"
+            except MemoryError:  # the agent's limit: the whole command fails, clearly
+                raise
             except Exception as exc:  # a probe must never take the agent down
                 return "error", f"{type(exc).__name__}: {exc}"
 
@@ -337,6 +343,20 @@ def _send(obj: dict) -> None:
 
 async def main() -> None:
     """Read the configuration, listen, then serve commands until stdin closes."""
+    try:
+        await _main()
+    except MemoryError:
+        _send({"error": f"out of memory: a lab agent may use {_limit_mib()} MiB (podwall's limit per agent)"})
+
+
+def _limit_mib() -> str:
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_DATA)
+    return "unlimited" if soft == resource.RLIM_INFINITY else str(soft >> 20)
+
+
+async def _main() -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=1 << 26)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -368,8 +388,18 @@ async def main() -> None:
             _send({"error": f"unknown command {op!r}"})
 
 
+def limit_memory(argv: list[str]) -> None:
+    """``RLIMIT_DATA`` to ``argv[1]`` bytes (soft and hard), before anything is read."""
+    import resource
+
+    if len(argv) > 1:
+        limit = int(argv[1])
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    limit_memory(sys.argv)  # fails loudly (the lab reports the agent's last line): never unbounded by mistake
     try:
         import resource
 

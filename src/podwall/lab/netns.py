@@ -11,10 +11,16 @@ Topology of a run ``pwl-3fa9c2``:
 Veth pairs are created inside the hub with their other end moved straight into
 the subject's namespace, so no interface ever exists in the host namespace and
 no route leads there. Deleting the namespaces deletes everything else.
+
+No text of the input reaches ``ip``: every name, MAC and address is podwall-made
+or printed from a parsed address, and ``ip`` refuses (``LabError``, nothing run)
+any argument or batch line outside that vocabulary, so nothing can be split into
+another argument, another batch command or an option.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import shutil
@@ -30,6 +36,13 @@ BRIDGE = "lab0"
 INTERNET_LINK = "inet"
 _TIMEOUT = 60.0
 _MARK = re.compile(r"podwall-lab pid=(\d+)")
+#: The network namespaces a lab makes: ``pwl-<6 hex>-hub``, ``-net``, ``-s<i>`` (and tests' own suffixes).
+NAMESPACE = re.compile(r"pwl-[0-9a-f]{6}-[a-z0-9]{1,16}")
+#: Every argument and batch word podwall gives ``ip``: options, names, MACs, addresses, numbers.
+_WORD = re.compile(r"[A-Za-z0-9_.:/-]+")
+_LINK = re.compile(r"s\d{1,8}")
+_MAC = re.compile(r"02:70:77(?::[0-9a-f]{2}){3}")
+_ALIAS = re.compile(rf'link set {BRIDGE} alias "podwall-lab pid=\d+"')
 
 
 def tools() -> tuple[str, str]:
@@ -59,11 +72,32 @@ def _sbin(name: str) -> str | None:
     return None
 
 
+def checked_namespace(name: str) -> str:
+    """``name`` if it is a lab namespace name (``pwl-<6 hex>-<suffix>``), else ``LabError``."""
+    if not NAMESPACE.fullmatch(name):
+        raise LabError(f"refusing network namespace name {name!r}: not one podwall makes")
+    return name
+
+
+def _check_words(args: Sequence[str], batch: Sequence[str] | None) -> None:
+    """Fail closed unless every argument and batch line is podwall's vocabulary."""
+    for arg in args:
+        if not _WORD.fullmatch(arg):
+            raise LabError(f"refusing to run ip with the argument {arg!r}")
+    for line in batch or ():
+        if not (_ALIAS.fullmatch(line) or all(_WORD.fullmatch(w) for w in line.split(" "))):
+            raise LabError(f"refusing to run ip with the batch line {line!r}")
+
+
 def ip(*args: str, netns: str | None = None, batch: Sequence[str] | None = None, force: bool = False) -> str:
-    """Run ``ip [-n NS] ARGS`` (or a ``-batch`` of commands); ``LabError`` with its stderr on failure."""
+    """Run ``ip [-n NS] ARGS`` (or a ``-batch`` of commands); ``LabError`` with its stderr on failure.
+
+    Arguments and batch lines are checked first (``LabError``, nothing run, otherwise).
+    """
+    _check_words(args, batch)
     command = [ip_command()]
     if netns is not None:
-        command += ["-n", netns]
+        command += ["-n", checked_namespace(netns)]
     if batch is not None:
         command += ["-force"] if force else []
         command += ["-batch", "-"]
@@ -83,7 +117,7 @@ def list_namespaces(prefix: str = PREFIX) -> list[str]:
     names = []
     for line in ip("netns", "list").splitlines():
         name = line.split(" ", 1)[0].strip()
-        if name.startswith(prefix):
+        if name.startswith(prefix) and NAMESPACE.fullmatch(name):  # any other name is not the lab's
             names.append(name)
     return sorted(names)
 
@@ -91,7 +125,7 @@ def list_namespaces(prefix: str = PREFIX) -> list[str]:
 def namespace_pids(name: str) -> list[int]:
     """Processes running in a network namespace."""
     try:
-        out = ip("netns", "pids", name)
+        out = ip("netns", "pids", checked_namespace(name))
     except LabError:
         return []
     return [int(tok) for tok in out.split() if tok.isdigit()]
@@ -109,6 +143,13 @@ def owner_pid(run_id: str) -> int | None:
 
 def build(plan: LabPlan) -> None:
     """Create the run's namespaces, bridge, veth pairs, addresses and routes."""
+    for name in plan.namespaces:
+        checked_namespace(name)
+    for subject in plan.subjects:
+        if not _LINK.fullmatch(subject.link) or not _MAC.fullmatch(subject.mac):
+            raise LabError(f"refusing link {subject.link!r} with MAC {subject.mac!r}: not names podwall makes")
+        if not all(isinstance(a, (ipaddress.IPv4Address, ipaddress.IPv6Address)) for a in subject.pod.ips):
+            raise LabError(f"refusing the addresses of {subject.link}: not parsed IP addresses")
     ip(batch=[f"netns add {name}" for name in plan.namespaces])
     hub = [
         "link set lo up",

@@ -27,16 +27,28 @@ Allow ``accept``, Deny ``drop``, Pass ``goto`` the NetworkPolicy chain.
 The script replaces the table in one transaction (``table``, ``delete table``,
 then the new table: kube-network-policies' add + delete + add), so applying it
 again, or applying another policy set over it, is idempotent.
+
+No text of the input ever reaches a script: manifests are untrusted (the lab runs
+as root on pull requests) and nft reads ``include``, ``define`` and ``$variables``.
+Comments name policies by podwall-made identifiers (``p3``: the fourth
+NetworkPolicy of the cluster, ``a0``: the first admin-tier policy), sets and
+chains have podwall-made names, addresses and ports are printed from parsed
+numbers. ``SubjectRules.legend`` says what each identifier stands for, for
+``lab rules`` to show as quoted literals; ``check_script`` verifies every
+script against the grammar the compiler writes before anyone loads it.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from podwall.engine import EngineOptions
 from podwall.model import (
+    Action,
     Cluster,
     Direction,
     IPAddress,
@@ -53,7 +65,39 @@ from podwall.model import (
 _ND_TYPES = "nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert"
 _KEYWORD = {Protocol.TCP: "tcp", Protocol.UDP: "udp", Protocol.SCTP: "sctp"}
 _ADDR = {4: ("ip", "ipv4_addr"), 6: ("ip6", "ipv6_addr")}
+_ADMIN_KINDS = frozenset({"AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"})
 _HOOK = {Direction.INGRESS: ("input", "iif", "saddr", "ingress"), Direction.EGRESS: ("output", "oif", "daddr", "egress")}
+
+
+TABLE = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+@dataclass(frozen=True, slots=True)
+class LegendEntry:
+    """What a podwall-made identifier of a script stands for.
+
+    ``identifier`` (``p0``, ``a1``, ``a1 spec.ingress[2]``), ``kind`` and ``detail``
+    are podwall's own words; ``name`` is text from the input, untrusted: show it
+    only as a quoted, escaped literal, never put it in a script.
+    """
+
+    identifier: str
+    kind: str
+    name: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRules:
+    """One subject's table: the checked script (podwall-made identifiers only) and its legend."""
+
+    subject: str  # pod key
+    script: str
+    legend: tuple[LegendEntry, ...]
+
+
+class UnsafeScript(RuntimeError):
+    """A script broke the grammar the compiler writes: a podwall bug, and nothing is loaded."""
 
 
 def compile_lab(
@@ -80,7 +124,59 @@ def compile_subject(
     options: EngineOptions = EngineOptions(),
 ) -> str:
     """The nft script that enforces ``cluster``'s policies for ``subject`` in its namespace."""
-    return _Compiler(cluster, subject, tuple(pods), table, options).script()
+    return compile_rules(cluster, subject, pods, table=table, options=options).script
+
+
+def compile_rules(
+    cluster: Cluster,
+    subject: Pod,
+    pods: Sequence[Pod],
+    *,
+    table: str = "podwall",
+    options: EngineOptions = EngineOptions(),
+) -> SubjectRules:
+    """``compile_subject`` with the legend of the identifiers its comments use.
+
+    The script is checked (``check_script``) before it is returned; ``UnsafeScript``
+    otherwise. ``table`` must be a plain nft name (``[a-z][a-z0-9_]*``, at most 32).
+    """
+    if not TABLE.fullmatch(table):
+        raise ValueError(f"invalid nft table name {table!r}: expected [a-z][a-z0-9_]*, at most 32 characters")
+    compiler = _Compiler(cluster, subject, tuple(pods), table, options)
+    script = compiler.script()
+    check_script(script)
+    return SubjectRules(subject.key, script, tuple(sorted(compiler.legend.values(), key=_legend_order)))
+
+
+def _legend_order(entry: LegendEntry) -> tuple:
+    """NetworkPolicies, then admin policies, each followed by its rules, ingress first."""
+    match = re.fullmatch(r"([pa])(\d+)(?: spec\.(ingress|egress)\[(\d+)\])?", entry.identifier)
+    assert match is not None, entry.identifier
+    letter, number, direction, index = match.groups()
+    rule = (-1, -1) if direction is None else (("ingress", "egress").index(direction), int(index))
+    return ("pa".index(letter), int(number), rule)
+
+
+def quote_literal(text: str, limit: int = 120) -> str:
+    """``text`` as a JSON string literal of printable ASCII; past ``limit`` characters, cut and counted."""
+    shown = text if len(text) <= limit else text[:limit]
+    literal = json.dumps(shown, ensure_ascii=True).replace("\x7f", "\\u007f")
+    return literal if shown is text else f"{literal}... ({len(text)} characters)"
+
+
+def listing(subject: str, rules: SubjectRules) -> str:
+    """The script as ``lab rules`` shows it: its legend after the first line, names as quoted literals.
+
+    Still a valid nft script (the legend is comments), checked like the script itself.
+    """
+    first, _, rest = rules.script.partition("\n")
+    lines = [first, f"# subject: {quote_literal(subject)}"]
+    for entry in rules.legend:
+        detail = f", {entry.detail}" if entry.detail else ""
+        lines.append(f"# {entry.identifier}: {entry.kind} {quote_literal(entry.name)}{detail}")
+    text = "\n".join(lines) + "\n" + rest
+    check_script(text, comment=LISTING_COMMENT)
+    return text
 
 
 # -- addresses ------------------------------------------------------------------------
@@ -177,6 +273,22 @@ class _Compiler:
         self.chains: list[_Chain] = []
         self.summary: list[str] = []
         self.non_host_ips = [ip for p in pods if not p.host_network for ip in p.ips]
+        # podwall-made identifiers: the position of each policy in the cluster
+        self.ids = {id(p): f"p{i}" for i, p in enumerate(cluster.policies)}
+        self.ids.update((id(p), f"a{i}") for i, p in enumerate(getattr(cluster, "admin_policies", ())))
+        self.legend: dict[str, LegendEntry] = {}
+
+    def _policy_id(self, policy: NetworkPolicy) -> str:
+        identifier = self.ids[id(policy)]
+        self.legend.setdefault(identifier, LegendEntry(identifier, "NetworkPolicy", policy.key))
+        return identifier
+
+    def _admin_id(self, policy) -> str:
+        identifier = self.ids[id(policy)]
+        detail = "" if policy.kind == "BaselineAdminNetworkPolicy" else f"priority {int(policy.priority)}"
+        kind = policy.kind if policy.kind in _ADMIN_KINDS else "admin policy"
+        self.legend.setdefault(identifier, LegendEntry(identifier, kind, policy.name, detail))
+        return identifier
 
     # -- sets ----------------------------------------------------------------------
 
@@ -282,7 +394,7 @@ class _Compiler:
                 addr_kw, type_ = _ADDR[version]
                 elements = [f"{ip} . {port}" for ip, port in sorted(set(items))]
                 name = self._set(f"named_{keyword}", f"{type_} . inet_service", elements, interval=False,
-                                 comment=f"{comment}: named port {', '.join(names)}/{protocol.value} per destination")
+                                 comment=f"{comment}, named ports per destination")
                 lines.append(f"{addr_kw} daddr . {keyword} dport @{name} {verdict}")
         if len(lines) == 1:
             lines.append("# (matches nothing in the lab)")
@@ -298,15 +410,16 @@ class _Compiler:
             chain.lines.append(f"# not isolated for {word}")
             chain.lines.append(fallthrough)
             return chain
-        names = ", ".join(p.key for p in isolating)
+        names = ", ".join(self._policy_id(p) for p in isolating)
         self.summary.append(f"{word.capitalize()}: isolated by {names}.")
         chain.lines.append(f"# isolated for {word} by {names}")
         for policy in isolating:
+            identifier = self._policy_id(policy)
             rules = policy.rules(direction)
             if not rules:
-                chain.lines.append(f"# {policy.key}: no {word} rule")
+                chain.lines.append(f"# {identifier}: no {word} rule")
             for rule in rules:
-                comment = f"{policy.key} spec.{word}[{rule.index}]"
+                comment = f"{identifier} spec.{word}[{int(rule.index)}]"
                 peers = None if rule.all_peers else rule.peers
                 chain.lines.extend(self._rule_lines(direction, peers, rule.ports, "accept", comment))
         chain.lines.append("drop")
@@ -332,11 +445,14 @@ class _Compiler:
         _, _, _, word = _HOOK[direction]
         chain = _Chain(name)
         for policy in selecting:
+            identifier = self._admin_id(policy)
             for rule in policy.rules(direction):
-                action = rule.action.value
+                action = Action(rule.action).value
                 verdict = {"Allow": "accept", "Deny": "drop"}.get(action, f"goto {word}_policies")
-                label = f" ({rule.name})" if rule.name else ""
-                comment = f"{policy.short} spec.{word}[{rule.index}]{label}: {action}"
+                comment = f"{identifier} spec.{word}[{int(rule.index)}]: {action}"
+                if rule.name:
+                    self.legend.setdefault(comment, LegendEntry(f"{identifier} spec.{word}[{int(rule.index)}]",
+                                                                "rule", rule.name))
                 peers = None if rule.all_peers else rule.peers
                 chain.lines.extend(self._rule_lines(direction, peers, rule.ports, verdict, comment))
         chain.lines.append(after)
@@ -346,11 +462,11 @@ class _Compiler:
         _, _, _, word = _HOOK[direction]
         if self.subject.host_network:
             self.summary.append(f"{word.capitalize()}: host network, never selected by a policy.")
-            self.chains.append(_Chain(word, [f"# {self.subject.key} uses the host network: never selected", "accept"]))
+            self.chains.append(_Chain(word, ["# host network: never selected", "accept"]))
             return
         admin, baseline = self._selecting("Admin"), self._selecting("Baseline")
         if admin:
-            self.summary.append(f"{word.capitalize()} admin tier: {', '.join(p.short for p in admin)}.")
+            self.summary.append(f"{word.capitalize()} admin tier: {', '.join(self._admin_id(p) for p in admin)}.")
             self.chains.append(self._admin_chain(direction, admin, word, f"goto {word}_policies"))
         elif baseline:
             self.chains.append(_Chain(word, [f"goto {word}_policies"]))
@@ -359,7 +475,7 @@ class _Compiler:
             policies.name = word
         self.chains.append(policies)
         if baseline and policies.lines[-1] == f"goto {word}_baseline":  # isolated pods never reach it
-            self.summary.append(f"{word.capitalize()} baseline tier: {', '.join(p.short for p in baseline)}.")
+            self.summary.append(f"{word.capitalize()} baseline tier: {', '.join(self._admin_id(p) for p in baseline)}.")
             self.chains.append(self._admin_chain(direction, baseline, f"{word}_baseline", "accept"))
 
     # -- output --------------------------------------------------------------------
@@ -368,7 +484,7 @@ class _Compiler:
         self._direction(Direction.INGRESS)
         self._direction(Direction.EGRESS)
         addresses = ", ".join(str(ip) for ip in self.subject.ips)
-        out = [f"# podwall lab: {self.subject.key} ({addresses})"]
+        out = [f"# podwall lab: {addresses}"]
         out += [f"# {line}" for line in self.summary]
         out += [f"table inet {self.table}", f"delete table inet {self.table}", f"table inet {self.table} {{"]
         for s in self.sets.values():
@@ -410,3 +526,72 @@ def _ranges(pairs: Iterable[tuple[int, int]]) -> list[str]:
         else:
             merged.append([lo, hi])
     return [str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in merged]
+
+
+# -- the check: every script against the grammar the compiler writes ---------------------------
+
+#: Every word a script may contain, besides names it declares, numbers and addresses.
+_WORDS = frozenset(
+    """table delete inet set type flags interval elements chain filter hook input output priority policy
+    accept drop goto iif oif ct state established related icmpv6 nd-neighbor-solicit nd-neighbor-advert
+    nd-router-solicit nd-router-advert ip ip6 saddr daddr tcp udp sctp dport meta l4proto ipv4_addr ipv6_addr
+    inet_service "lo" { } = .""".split()
+)
+_DECLARATION = re.compile(
+    r"\t*(?:set ((?:peers|named_tcp|named_udp|named_sctp)_\d+_v[46])"
+    r"|chain ((?:in|out)put|(?:ingress|egress)(?:_policies|_baseline)?)) \{"
+)
+_PORTS = re.compile(r"(\d{1,5})(?:-(\d{1,5}))?")
+_WORDS_OF_PODWALL = r"[A-Za-z0-9 _.,:()\[\]/-]*"
+#: A comment of a script: podwall's words and identifiers, nothing that could be quoted or escaped.
+SCRIPT_COMMENT = re.compile(rf"\t*# {_WORDS_OF_PODWALL}")
+#: A comment of ``listing``: podwall's words around at most one JSON string literal of printable ASCII.
+LISTING_COMMENT = re.compile(
+    rf"\t*# {_WORDS_OF_PODWALL}(?:\"(?:[ !#-\[\]-~]|\\[\"\\/bfnrt]|\\u[0-9a-f]{{4}})*\"{_WORDS_OF_PODWALL})?"
+)
+
+
+def check_script(text: str, *, comment: re.Pattern[str] = SCRIPT_COMMENT) -> None:
+    """Raise ``UnsafeScript`` unless ``text`` is made only of what the compiler writes.
+
+    Line by line: a comment matches ``comment`` (podwall's words and identifiers; a
+    caller showing a legend passes a pattern for its quoted literals); any other line
+    is a sequence of nft keywords, names the script declares (``set``/``chain``/the
+    table), ``@set`` references, port numbers and ranges, and IP addresses or
+    networks. So no ``include``, ``define``, ``$variable``, string or stray word can
+    be in it, whatever the input held, and nothing is loaded if the compiler ever
+    wrote one.
+    """
+    if "\x00" in text or "\r" in text:
+        raise UnsafeScript("the nft script contains a NUL or carriage return")
+    lines = text.split("\n")
+    declared = {m.group(1) or m.group(2) for line in lines if (m := _DECLARATION.fullmatch(line))}
+    table = None
+    for number, line in enumerate(lines, 1):
+        if line.lstrip("\t").startswith("#"):
+            if not comment.fullmatch(line):
+                raise UnsafeScript(f"line {number} of the nft script is not a comment podwall writes")
+            continue
+        words = line.replace(",", " ").replace(";", " ").split()
+        if words[:2] == ["table", "inet"] and len(words) >= 3:
+            if table is None and TABLE.fullmatch(words[2]):
+                table = words[2]
+                declared.add(table)
+        for word in words:
+            if not _allowed(word, declared):
+                raise UnsafeScript(f"line {number} of the nft script has a word podwall does not write")
+    if table is None:
+        raise UnsafeScript("the nft script declares no table")
+
+
+def _allowed(word: str, declared: set[str]) -> bool:
+    if word in _WORDS or word in declared or (word.startswith("@") and word[1:] in declared):
+        return True
+    ports = _PORTS.fullmatch(word)
+    if ports:
+        return all(int(p) <= 65535 for p in ports.groups() if p is not None)
+    try:  # an address or a network, as ipaddress prints them
+        ipaddress.ip_network(word)
+    except ValueError:
+        return False
+    return True

@@ -29,7 +29,8 @@ from podwall.errors import InputError, InputErrors, Location, PodwallError, Usag
 from podwall.generate import IntendedFlow, Intents, NetParty, PodParty, from_intents, parse_intents
 from podwall.generate.dns import dns_intended
 from podwall.generate.intents import KIND
-from podwall.lab import LabResult, Observation, clean, compile_lab, plan_lab, run
+from podwall.lab import LabResult, Observation, clean, plan_lab, run
+from podwall.lab.nft import compile_rules, listing
 from podwall.lab.result import ProbeKey
 from podwall.loader.files import Source, Unreadable, read_all
 from podwall.model import Cluster, Direction, Pod
@@ -141,15 +142,21 @@ def run_command(env: Environment, paths, namespace, all_namespaces, lenient, ver
 @click.pass_obj
 def rules_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
                   probes, by, subjects) -> int:
-    """Print the nftables rules the lab would load, one table per subject (needs no root)."""
+    """Print the nftables rules the lab would load, one table per subject (needs no root).
+
+    Each script is what lab run loads (there the table is named pwl_<hex>): its comments
+    name policies by podwall's identifiers (p0, a0); the lines after the first say
+    what they stand for, the input's names as quoted, escaped literals.
+    """
     shown = namespaces_shown(namespace, all_namespaces)
     chosen = [Probe.parse(p) for p in probes] or None
     cluster = load_input(env, paths, namespace, lenient, verbose)
     plan = plan_lab(cluster, chosen, by=by, namespaces=shown, internet=False, run_id="pwl-000000")
     wanted = _subjects(cluster, subjects, by, "--subject")
     lab_cluster = plan.cluster(cluster)
-    scripts = compile_lab(lab_cluster, lab_cluster.pods, options=engine_options(ipblock_ignores_pods))
-    texts = [scripts[s.pod.key] for s in plan.subjects if wanted is None or s.key in wanted]
+    options = engine_options(ipblock_ignores_pods)
+    texts = [listing(s.key, compile_rules(lab_cluster, s.pod, lab_cluster.pods, options=options))
+             for s in plan.subjects if wanted is None or s.key in wanted]
     env.out("\n".join(texts))
     return ExitStatus.SUCCESS
 
