@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from podwall.engine import Probe, View, declared_probes, subject_of
+from podwall.errors import UsageError
 from podwall.lab.errors import LabError
 from podwall.model import Cluster, IPAddress, IPBlockPeer, IPNetwork, Pod, Protocol
 
@@ -24,6 +25,20 @@ from podwall.model import Cluster, IPAddress, IPBlockPeer, IPNetwork, Pod, Proto
 PREFIX = "pwl-"
 RUN_ID = re.compile(r"^pwl-[0-9a-f]{6}$")
 POD_RANGE = ipaddress.ip_network("10.244.0.0/16")
+# Limits: a lab runs as root on manifests anyone may write, so nothing a manifest says may make
+# it grow past this machine's means (2 cores, 24 GB: measured in docs/lab.md, "Limits").
+#: Subjects of a run (``--max-subjects``): one network namespace, veth pair and agent each,
+#: 14 to 19 MiB of memory all told; 100 subjects probe 4 ports both ways in about 45 s.
+MAX_SUBJECTS = 100
+#: Probes of a run (``--max-probes``): 81,600 take about 40 s here.
+MAX_PROBES = 100_000
+#: Listening sockets of one agent: its addresses x the probed TCP and UDP ports.
+MAX_LISTENERS = 4096
+#: Addresses the internet namespace plays (one per way the ipBlocks treat an address).
+MAX_EXTERNALS = 1024
+#: Addresses the lab's DNS server hands out, over every Service name.
+MAX_DNS_RECORDS = 65_536
+
 #: The internet's address when no ipBlock says anything about external addresses
 #: (TEST-NET-3, documentation only: it exists nowhere but inside the lab).
 DEFAULT_EXTERNAL = ipaddress.ip_address("203.0.113.10")
@@ -128,17 +143,40 @@ class LabPlan:
                 return s
         raise KeyError(key)
 
-    def listen_ports(self, subject: LabSubject | None) -> dict[Protocol, tuple[int, ...]]:
-        """TCP and UDP ports to listen on: every probed port, plus the subject's declared ports."""
+    def listen_ports(self, subject: LabSubject | None = None) -> dict[Protocol, tuple[int, ...]]:
+        """TCP and UDP ports every agent listens on: the probed ones (the same for every subject)."""
         ports: dict[Protocol, set[int]] = {Protocol.TCP: set(), Protocol.UDP: set()}
         for probe in self.probes:
             if probe.protocol in ports:
                 ports[probe.protocol].add(probe.port)
-        if subject is not None:
-            for cp in subject.pod.ports:
-                if cp.protocol in ports:
-                    ports[cp.protocol].add(cp.port)
         return {proto: tuple(sorted(numbers)) for proto, numbers in ports.items()}
+
+    def check_listeners(self, limit: int = MAX_LISTENERS) -> None:
+        """``UsageError`` when an agent would listen on more than ``limit`` sockets (addresses x ports)."""
+        ports = sum(len(p) for p in self.listen_ports().values())
+        for name, addresses in ((s.key, s.pod.ips) for s in self.subjects):
+            _listeners(name, len(addresses) * ports, limit)
+        if self.externals:
+            _listeners("the internet", len(self.externals) * ports, limit)
+
+    def probe_count(self, sources: Collection[str] | None = None, destinations: Collection[str] | None = None) -> int:
+        """How many probes ``Lab.measure`` sends for these ends (every subject and the internet by default)."""
+        n_sources = len(self.subjects) if sources is None else len(set(sources))
+        n_destinations = len(self.subjects) if destinations is None else len(set(destinations))
+        pairs = n_sources * n_destinations
+        if destinations is None:
+            pairs += n_sources * len(self.externals)
+        if sources is None:
+            pairs += n_destinations * len(self.externals)
+        return pairs * len(self.probes)
+
+    def check_probes(self, sources: Collection[str] | None = None, destinations: Collection[str] | None = None,
+                     limit: int | None = MAX_PROBES) -> None:
+        """``UsageError`` naming the count and ``--max-probes`` when a run would send more than ``limit``."""
+        count = self.probe_count(sources, destinations)
+        if limit is not None and count > limit:
+            raise UsageError(f"the lab would send {count:,} probes, more than --max-probes {limit:,}: "
+                             "probe fewer ports (--probe) or subjects (-n, --from, --to), or raise --max-probes")
 
     def cluster(self, base: Cluster) -> Cluster:
         """``base`` with exactly the lab's pods (with their lab addresses): what the engine judges.
@@ -159,6 +197,7 @@ def plan_lab(
     internet: bool = True,
     run_id: str | None = None,
     extra_ipblocks: Sequence[IPBlockPeer] = (),
+    max_subjects: int | None = None,
 ) -> LabPlan:
     """Decide what to build for ``cluster``.
 
@@ -166,6 +205,9 @@ def plan_lab(
     subject keys. Without ``probes`` every declared container port is probed.
     ``extra_ipblocks`` are ipBlocks to play external addresses for beyond those
     of ``cluster``'s policies (a lab reused for policy sets not yet known).
+    More than ``max_subjects`` subjects (``None``: no limit), more than
+    ``MAX_EXTERNALS`` external addresses or ``MAX_DNS_RECORDS`` DNS answers are
+    a ``UsageError``, raised before anything grows with them.
     """
     view = View(by)
     run_id = run_id or new_run_id()
@@ -181,6 +223,9 @@ def plan_lab(
         chosen.setdefault(key, pod)  # one replica per workload: the first pod of it
     if not chosen:
         raise LabError("nothing to build: the input has no pods or workloads in scope")
+    if max_subjects is not None and len(chosen) > max_subjects:
+        raise UsageError(f"the lab would build {len(chosen):,} subjects, more than --max-subjects {max_subjects:,}: "
+                         "choose fewer with -n, --from and --to, or raise --max-subjects")
     keys = sorted(chosen)
     addressed, notes = assign_addresses([chosen[k] for k in keys])
     subjects = tuple(
@@ -261,7 +306,7 @@ def ipblocks(cluster: Cluster) -> tuple[IPBlockPeer, ...]:
 
 
 def external_addresses(
-    blocks: Sequence[IPBlockPeer], taken: Collection[IPAddress]
+    blocks: Sequence[IPBlockPeer], taken: Collection[IPAddress], limit: int = MAX_EXTERNALS
 ) -> tuple[tuple[IPAddress, ...], tuple[str, ...]]:
     """One usable address per distinct combination of blocks an external address can fall in.
 
@@ -269,6 +314,7 @@ def external_addresses(
     addresses of a range are matched by exactly the same blocks, so one address
     per distinct signature exercises every behaviour. Returns the addresses and
     the ranges that had no usable address (e.g. an except of 127.0.0.0/8).
+    More than ``limit`` addresses is a ``UsageError`` (found before the rest is computed).
     """
     chosen: dict[tuple, IPAddress] = {}
     skipped: list[str] = []
@@ -295,6 +341,9 @@ def external_addresses(
                 skipped.extend(str(n) for n in _summarize(version, lo, hi))
                 continue
             chosen[signature] = address
+            if len(chosen) > limit:
+                raise UsageError(f"the policies' ipBlocks need more than {limit:,} external addresses, more than "
+                                 "the lab plays: leave the internet out (--no-internet) or probe fewer namespaces (-n)")
     if not any(a.version == 4 for a in chosen.values()) and DEFAULT_EXTERNAL not in taken:
         chosen[(4, ())] = DEFAULT_EXTERNAL
     return tuple(sorted(chosen.values(), key=lambda a: (a.version, a))), tuple(skipped)
@@ -332,6 +381,7 @@ def dns_records(cluster: Cluster, pods: Sequence[Pod]) -> tuple[tuple[str, tuple
     Headless-style answers: the lab has no Service IPs, and policies never see them anyway.
     """
     records: list[tuple[str, tuple[str, ...]]] = []
+    total = 0
     for service in cluster.services:
         if not service.selector:
             continue
@@ -344,4 +394,14 @@ def dns_records(cluster: Cluster, pods: Sequence[Pod]) -> tuple[tuple[str, tuple
         )
         if addresses:
             records.append((f"{service.name}.{service.namespace}.svc.cluster.local", addresses))
+            total += len(addresses)
+            if total > MAX_DNS_RECORDS:
+                raise UsageError(f"the lab's DNS server would hand out more than {MAX_DNS_RECORDS:,} addresses "
+                                 "for the input's Services: probe fewer namespaces (-n)")
     return tuple(sorted(records))
+
+
+def _listeners(name: str, count: int, limit: int) -> None:
+    if count > limit:
+        raise UsageError(f"{name} would listen on {count:,} sockets (addresses x probed ports), more than the lab's "
+                         f"{limit:,} per namespace: probe fewer ports (--probe)")

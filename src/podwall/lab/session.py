@@ -22,7 +22,7 @@ from podwall.lab import netns
 from podwall.lab.agents import Agent, exchange, stop_all
 from podwall.lab.errors import LabError
 from podwall.lab.nft import compile_lab
-from podwall.lab.plan import LabPlan, LabSubject, plan_lab
+from podwall.lab.plan import MAX_PROBES, MAX_SUBJECTS, LabPlan, LabSubject, plan_lab
 from podwall.lab.result import LabResult, Observation, Outcome
 from podwall.model import Cluster, IPAddress, IPBlockPeer, Protocol
 
@@ -43,11 +43,18 @@ class _Task:
 
 
 class Lab:
-    """A built lab for one plan; use as ``with Lab(plan) as lab: lab.apply(c); lab.measure(c)``."""
+    """A built lab for one plan; use as ``with Lab(plan) as lab: lab.apply(c); lab.measure(c)``.
 
-    def __init__(self, plan: LabPlan, *, timeout: float = 1.0, progress: Callable[[str], None] | None = None) -> None:
+    ``max_probes`` bounds what one ``measure`` may send (``None``: no bound);
+    an agent listening on more than ``MAX_LISTENERS`` sockets is refused before
+    anything is built.
+    """
+
+    def __init__(self, plan: LabPlan, *, timeout: float = 1.0, progress: Callable[[str], None] | None = None,
+                 max_probes: int | None = MAX_PROBES) -> None:
         self.plan = plan
         self.timeout = timeout
+        self.max_probes = max_probes
         self._progress = progress or (lambda _: None)
         self._agents: dict[str, Agent] = {}
         self._nft = "nft"
@@ -72,6 +79,7 @@ class Lab:
         started = time.monotonic()
         _, self._nft = netns.tools()
         plan = self.plan
+        plan.check_listeners()
         clash = set(netns.list_namespaces(plan.run_id + "-"))
         if clash:  # another run (live or crashed) with the same id: never touch its namespaces
             raise LabError(f"network namespaces of run {plan.run_id} already exist: {', '.join(sorted(clash))}")
@@ -79,23 +87,23 @@ class Lab:
         self._progress(f"{plan.run_id}: building {len(plan.namespaces)} network namespaces")
         netns.build(plan)
         for subject in plan.subjects:
-            self._agents[subject.key] = self._start(subject.key, subject.netns, [str(ip) for ip in subject.pod.ips],
-                                                    plan.listen_ports(subject))
+            self._agents[subject.key] = self._start(subject.key, subject.netns, [str(ip) for ip in subject.pod.ips])
         if plan.externals:
-            self._agents["internet"] = self._start("the internet", plan.internet, [str(a) for a in plan.externals],
-                                                   plan.listen_ports(None))
+            self._agents["internet"] = self._start("the internet", plan.internet, [str(a) for a in plan.externals])
         deadline = time.monotonic() + 30
         for agent in self._agents.values():
             agent.receive(deadline)
         self._check_fabric()
         self.timings["build"] = time.monotonic() - started
 
-    def _start(self, name: str, namespace: str, addresses: list[str], ports: dict[Protocol, tuple[int, ...]]) -> Agent:
+    def _start(self, name: str, namespace: str, addresses: list[str]) -> Agent:
+        ports = self.plan.listen_ports()
+        dns = 53 in ports[Protocol.TCP] or 53 in ports[Protocol.UDP]  # only a DNS server needs the records
         config = {
             "addresses": addresses,
             "tcp": list(ports[Protocol.TCP]),
             "udp": list(ports[Protocol.UDP]),
-            "dns": [[n, list(a)] for n, a in self.plan.dns],
+            "dns": [[n, list(a)] for n, a in self.plan.dns] if dns else [],
             "nft": self._nft,
         }
         return Agent(name, namespace, config)
@@ -184,6 +192,7 @@ class Lab:
         """
         started = time.monotonic()
         plan = self.plan
+        plan.check_probes(sources, destinations, self.max_probes)
         lab_cluster = plan.cluster(cluster)
         matrix = reach(lab_cluster, plan.probes, by=plan.view, options=options)
 
@@ -366,25 +375,32 @@ def run(
     extra_ipblocks: Sequence[IPBlockPeer] = (),
     progress: Callable[[str], None] | None = None,
     run_id: str | None = None,
+    max_subjects: int | None = MAX_SUBJECTS,
+    max_probes: int | None = MAX_PROBES,
 ) -> LabResult:
     """Build a lab for ``cluster``, enforce its policies, probe everything, compare, clean up.
 
     ``sources``/``destinations`` (subject keys) limit both what is built and
     what is probed. Needs root, ``ip`` and ``nft``; raises ``LabError`` otherwise.
+    More than ``max_subjects`` subjects or ``max_probes`` probes (``None``: no
+    limit) is a ``UsageError`` naming the count, before anything is built.
     Everything the run created is gone when this returns or raises.
     """
     # Both ends limited: build only those subjects; otherwise every subject is needed.
     only = None if sources is None or destinations is None else {*sources, *destinations}
     internet = internet and only is None  # the internet only takes part at an unlimited end
     plan = plan_lab(cluster, probes, by=by, namespaces=namespaces, only=only, internet=internet,
-                    extra_ipblocks=extra_ipblocks, run_id=run_id)
+                    extra_ipblocks=extra_ipblocks, run_id=run_id, max_subjects=max_subjects)
     if not plan.probes:
         raise UsageError("nothing to probe: no subject declares a container port; name ports with --probe")
     for flag, names in (("--from", sources), ("--to", destinations)):
         missing = sorted(set(names or ()) - {s.key for s in plan.subjects})
         if missing:
             raise UsageError(f"{flag} {', '.join(missing)}: not among the subjects in scope (see -n)")
-    with interrupts_as_keyboard_interrupt(), Lab(plan, timeout=timeout, progress=progress) as lab:
+    plan.check_probes(sources, destinations, max_probes)
+    plan.check_listeners()
+    with interrupts_as_keyboard_interrupt(), Lab(plan, timeout=timeout, progress=progress,
+                                                 max_probes=max_probes) as lab:
         lab.apply(cluster, options)
         result = lab.measure(cluster, options, sources=sources, destinations=destinations)
     return replace(result, timings=tuple(lab.timings.items()))

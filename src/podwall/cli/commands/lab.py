@@ -31,6 +31,7 @@ from podwall.generate.dns import dns_intended
 from podwall.generate.intents import KIND
 from podwall.lab import LabResult, Observation, clean, plan_lab, run
 from podwall.lab.nft import compile_rules, listing
+from podwall.lab.plan import MAX_PROBES, MAX_SUBJECTS
 from podwall.lab.result import ProbeKey
 from podwall.loader.files import Source, Unreadable, read_all
 from podwall.model import Cluster, Direction, Pod
@@ -86,9 +87,15 @@ def lab_command() -> None:
                    "the engine and the kernel. Intents documents among the -f input count too. Repeatable.")
 @click.option("--fail-on-intent", is_flag=True,
               help="Also exit 1 when the engine's verdict is not what the intents ask for somewhere.")
+@click.option("--max-subjects", type=click.IntRange(1), default=MAX_SUBJECTS, show_default=True, metavar="N",
+              help="Refuse to build more subjects (one network namespace and agent each; the input decides "
+                   "how many, and the lab runs as root).")
+@click.option("--max-probes", type=click.IntRange(1), default=MAX_PROBES, show_default=True, metavar="N",
+              help="Refuse to send more probes (subjects x subjects x ports, and the internet's).")
 @click.pass_obj
 def run_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
-                probes, by, sources, destinations, timeout, no_internet, output, intents_files, fail_on_intent) -> int:
+                probes, by, sources, destinations, timeout, no_internet, output, intents_files, fail_on_intent,
+                max_subjects, max_probes) -> int:
     """Build the lab, enforce the policies, probe every flow, compare with podwall's verdicts.
 
     Exit code 0 when the kernel and the engine agree on every probe, 1 when they
@@ -125,6 +132,8 @@ def run_command(env: Environment, paths, namespace, all_namespaces, lenient, ver
         options=options,
         timeout=timeout,
         progress=env.err if env.stderr_isatty or verbose else None,  # -v: the lab's steps, on stderr
+        max_subjects=max_subjects,
+        max_probes=max_probes,
     )
     if lab_intents is not None:
         result = with_intents(result, lab_intents, cluster, options)
