@@ -13,10 +13,11 @@ from podwall.engine import EngineOptions
 from podwall.lab import compile_subject
 from podwall.lab.nft import _ranges, collapse, ipblock_networks
 from podwall.model import IPBlockPeer
-from tests.cli.harness import GOLDEN, TUTORIAL, compare_golden, run
+from tests.cli.harness import GOLDEN, ROOT, TUTORIAL, compare_golden, run
 from tests.lab.conftest import fresh_run_id
 
 FEATURES = str(GOLDEN / "lab-rules-features" / "input.yaml")
+STORY = str(ROOT / "examples" / "lab" / "tutorial-story")
 
 CASES = {
     # case directory: arguments of ``podwall``
@@ -24,6 +25,12 @@ CASES = {
     "lab-rules-features": ["lab", "rules", "-f", FEATURES],
     "lab-rules-features-ipblock-ignores-pods": ["lab", "rules", "-f", FEATURES, "--ipblock-ignores-pods",
                                                 "--subject", "shop/web"],
+    # the sample of docs/lab.md
+    "lab-rules-doc": ["lab", "rules", "-f", f"{TUTORIAL}/namespaces.yaml", "-f", f"{TUTORIAL}/workloads.yaml",
+                      "-f", f"{STORY}/1-default-deny-all.yaml", "-f", f"{STORY}/2-allow-dns.yaml",
+                      "--by", "workload", "--subject", "production/deploy/frontend"],
+    "lab-rules-admin-tiers": ["lab", "rules", "-f", str(ROOT / "examples" / "admin-tiers"),
+                              "--by", "workload", "--subject", "shop/deploy/web"],
 }
 
 
