@@ -75,3 +75,13 @@ def test_dns_answers_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lab_plan, "MAX_DNS_RECORDS", 1)
     with pytest.raises(UsageError, match="DNS server would hand out more than 1 addresses"):
         plan_lab(podwall.load([TUTORIAL]), run_id="pwl-000000")
+
+
+def test_addresses_per_pod() -> None:
+    """Each address is written into every other namespace's neighbour table: the API's two, no more."""
+    doc = json.loads(pods(1))
+    doc["items"][0]["status"] = {"podIPs": [{"ip": f"10.1.{i // 250}.{i % 250 + 1}"} for i in range(3)]}
+    result = run("lab", "run", "-f", "-", stdin=json.dumps(doc))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("podwall: default/p0 has 3 addresses (status.podIPs): a pod has at most 2, "
+                             "one per IP family\n")

@@ -32,6 +32,8 @@ POD_RANGE = ipaddress.ip_network("10.244.0.0/16")
 MAX_SUBJECTS = 100
 #: Probes of a run (``--max-probes``): 81,600 take about 40 s here.
 MAX_PROBES = 100_000
+#: Addresses of one subject: the API server allows one IPv4 and one IPv6 ``status.podIPs`` entry.
+MAX_POD_ADDRESSES = 2
 #: Listening sockets of one agent: its addresses x the probed TCP and UDP ports.
 MAX_LISTENERS = 4096
 #: Addresses the internet namespace plays (one per way the ipBlocks treat an address).
@@ -227,6 +229,10 @@ def plan_lab(
         raise UsageError(f"the lab would build {len(chosen):,} subjects, more than --max-subjects {max_subjects:,}: "
                          "choose fewer with -n, --from and --to, or raise --max-subjects")
     keys = sorted(chosen)
+    for key in keys:  # every address is on an interface and in every other namespace's neighbour table
+        if len(chosen[key].ips) > MAX_POD_ADDRESSES:
+            raise UsageError(f"{key} has {len(chosen[key].ips):,} addresses (status.podIPs): a pod has at most "
+                             f"{MAX_POD_ADDRESSES}, one per IP family")
     addressed, notes = assign_addresses([chosen[k] for k in keys])
     subjects = tuple(
         LabSubject(key, pod, f"{run_id}-s{i}", f"s{i}", allocated, mac_address(i))
