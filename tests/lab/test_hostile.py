@@ -50,8 +50,9 @@ PAYLOADS = {
     "4KiB": "k" * 4096,
     "controls-unicode": "\r\x7f\u2028\u00e9",
     "nft-define": "\ndefine x = 1\n$x",
-    # issue 10: a 39-character-style name that includes a root-readable file ...
-    "include-attack": f'\ninclude "{MARKER_FILE}"\n',
+    # issue 10: a name that includes a root-readable file (nft printed it in podwall's error) ...
+    "include-etc-hostname": '\ninclude "/etc/hostname"\n',
+    "include-attack": f'\ninclude "{MARKER_FILE}"\n',  # the same with a file whose text the test knows
     # ... and one whose comment line break leaves an accept rule in the chain
     "accept-attack": ")\naccept\n#",
 }
@@ -290,7 +291,7 @@ def test_the_benign_world_is_accepted_and_uses_every_tier() -> None:
 
 def test_the_api_allows_the_attacks_in_rule_names() -> None:
     """The CRDs only limit a rule name's length: the loader must take both attacks there."""
-    for payload in ("include-attack", "accept-attack"):
+    for payload in ("include-etc-hostname", "include-attack", "accept-attack"):
         assert accepted(manifest(PAYLOADS[payload], ("anp-rule-names", "banp-rule-names", "cnp-rule-names")))
 
 
