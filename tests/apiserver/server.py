@@ -314,6 +314,9 @@ class ApiServer:
         """Replace an object (the kubelet's status updates), emitting MODIFIED."""
         with self.changed:
             kind = self.kind_of(obj["apiVersion"], obj["kind"])
+            meta = obj["metadata"]
+            if (meta.get("namespace", "") if kind.namespaced else "", meta["name"]) not in self.objects[kind.key]:
+                return copy.deepcopy(obj)  # deleted meanwhile: a status update does not bring it back
             stored = self._store(kind, copy.deepcopy(obj), "MODIFIED")
             self.changed.notify_all()
             return copy.deepcopy(stored)

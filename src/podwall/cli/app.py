@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "generate": "podwall.cli.commands.generate:generate_command",
     "lab": "podwall.cli.commands.lab:lab_command",
     "snapshot": "podwall.cli.commands.snapshot:snapshot_command",
+    "probe": "podwall.cli.commands.probe:probe_command",
     "rbac": "podwall.cli.commands.rbac:rbac_command",
 }
 

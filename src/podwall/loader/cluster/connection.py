@@ -30,6 +30,7 @@ DEFAULT_KUBECONFIG = os.path.join("~", ".kube", "config")
 IN_CLUSTER = "in-cluster"
 INSTALL_HINT = "pip install 'podwall[cluster]'"
 RBAC_HINT = "podwall needs read-only access: 'podwall rbac | kubectl apply -f -' (deploy/rbac-readonly.yaml)"
+PROBE_RBAC_HINT = "podwall probe needs its own role: 'podwall rbac --probe | kubectl apply -f -' (deploy/rbac-probe.yaml)"
 
 
 class ClusterError(PodwallError):
@@ -134,7 +135,8 @@ class Connection:
                 raise ClusterError(f"cannot read from {self.where}: {_reason(error)}") from None
             finally:
                 response.release_conn()
-            raise self._status_error(response.status, payload)
+            probing = method != "GET" or path.endswith("/log") or bool(params.get("watch"))
+            raise self._status_error(response.status, payload, writes=probing)
         if stream:
             return response
         try:
@@ -169,12 +171,15 @@ class Connection:
                         yield json.loads(line)
             if buffer.strip():
                 yield json.loads(buffer)
+        except urllib3.exceptions.ReadTimeoutError:
+            return  # nothing happened for a whole timeout: the caller checks its deadline and watches again
         except urllib3.exceptions.HTTPError as error:
             raise ClusterError(f"watch on {self.where} ended: {_reason(error)}") from None
         finally:
+            response.close()  # a watch left early must not go back to the pool half read
             response.release_conn()
 
-    def _status_error(self, code: int, payload: bytes) -> ApiStatusError:
+    def _status_error(self, code: int, payload: bytes, writes: bool = False) -> ApiStatusError:
         try:
             status = json.loads(payload)
         except ValueError:
@@ -188,7 +193,7 @@ class Connection:
             text = (f"{self.where} rejected the credentials (401 Unauthorized): they are missing or "
                     f"expired{said}")
         elif code == 403:
-            text = f"{self.where}: forbidden: {message}; {RBAC_HINT}"
+            text = f"{self.where}: forbidden: {message}; {PROBE_RBAC_HINT if writes else RBAC_HINT}"
         else:
             text = f"{self.where}: {code} {reason or 'error'}: {message}"
         return ApiStatusError(text, code, reason, status)
