@@ -22,6 +22,7 @@ script it: assign an IP, run, write a log, succeed). Tests never sleep: they wai
 from __future__ import annotations
 
 import base64
+import bisect
 import copy
 import datetime
 import json
@@ -202,6 +203,7 @@ class ApiServer:
         self.held: dict[tuple[str, str], threading.Event] = {}
         self.broken: dict[tuple[str, str], int] = {}
         self.logs: dict[tuple[str, str], str] = {}
+        self._sorted: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.kubelet: Kubelet | None = None
         self.stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
@@ -256,12 +258,15 @@ class ApiServer:
             if token is not None:
                 self.tokens[token] = user
 
-    def put(self, *objects: dict[str, Any]) -> None:
-        """Store objects (with apiVersion and kind) as they are, setting what the server sets."""
+    def put(self, *objects: dict[str, Any], adopt: bool = False) -> None:
+        """Store objects (with apiVersion and kind), setting what the server sets.
+
+        ``adopt``: store the dicts themselves, not copies, and record no watch events (bulk loads).
+        """
         with self.changed:
             for obj in objects:
                 kind = self.kind_of(obj["apiVersion"], obj["kind"])
-                self._store(kind, copy.deepcopy(obj), "ADDED")
+                self._store(kind, obj if adopt else copy.deepcopy(obj), None if adopt else "ADDED")
             self.changed.notify_all()
 
     def kind_of(self, api_version: str, kind_name: str) -> Kind:
@@ -296,7 +301,7 @@ class ApiServer:
 
     # -- state ------------------------------------------------------------------------
 
-    def _store(self, kind: Kind, obj: dict[str, Any], event: str) -> dict[str, Any]:
+    def _store(self, kind: Kind, obj: dict[str, Any], event: str | None) -> dict[str, Any]:
         self.revision += 1
         meta = obj.setdefault("metadata", {})
         meta.setdefault("uid", str(uuid.UUID(int=self.revision)))
@@ -307,7 +312,9 @@ class ApiServer:
         obj["apiVersion"], obj["kind"] = kind.api_version, kind.kind
         key = (meta.get("namespace", "") if kind.namespaced else "", meta["name"])
         self.objects[kind.key][key] = obj
-        self.events.append((self.revision, kind.key, event, copy.deepcopy(obj)))
+        self._sorted.pop(kind.key, None)
+        if event is not None:
+            self.events.append((self.revision, kind.key, event, copy.deepcopy(obj)))
         return obj
 
     def update(self, obj: dict[str, Any]) -> dict[str, Any]:
@@ -326,6 +333,7 @@ class ApiServer:
             obj = self.objects[kind.key].pop((namespace if kind.namespaced else "", name), None)
             if obj is None:
                 return None
+            self._sorted.pop(kind.key, None)
             self.revision += 1
             obj["metadata"]["resourceVersion"] = str(self.revision)
             self.events.append((self.revision, kind.key, "DELETED", copy.deepcopy(obj)))
@@ -383,18 +391,26 @@ class ApiServer:
                     after = json.loads(base64.b64decode(token))["after"]
                 except (ValueError, KeyError):
                     raise ApiError(400, "BadRequest", "continue key is not valid: invalid token") from None
-            chosen = [
-                obj for key, obj in sorted(self.objects[kind.key].items())
-                if (namespace is None or key[0] == namespace)
-                and (after is None or list(key) > after)
-                and selector(obj["metadata"].get("labels") or {})
-            ]
+            keys = self._sorted.get(kind.key)
+            if keys is None:
+                keys = self._sorted[kind.key] = sorted(self.objects[kind.key])
+            start = 0 if after is None else bisect.bisect_right(keys, (after[0], after[1]))
+            store = self.objects[kind.key]
+            chosen = []
+            for key in keys[start:]:
+                obj = store[key]
+                if (namespace is None or key[0] == namespace) and selector(obj["metadata"].get("labels") or {}):
+                    chosen.append(obj)
+                    if limit and len(chosen) > limit:
+                        break
             meta: dict[str, Any] = {"resourceVersion": str(self.revision)}
             if limit and len(chosen) > limit:
                 last = chosen[limit - 1]["metadata"]
                 last_key = [last.get("namespace", "") if kind.namespaced else "", last["name"]]
                 meta["continue"] = base64.b64encode(json.dumps({"after": last_key}).encode()).decode()
-                meta["remainingItemCount"] = len(chosen) - limit
+                if not query.get("labelSelector"):  # the API server only counts unfiltered lists
+                    remaining = sum(1 for key in keys[start:] if namespace is None or key[0] == namespace) - limit
+                    meta["remainingItemCount"] = remaining
                 chosen = chosen[:limit]
             items = []
             for obj in chosen:
