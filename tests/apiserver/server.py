@@ -29,7 +29,8 @@ import json
 import ssl
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -708,3 +709,16 @@ def kubeconfig(server: ApiServer, path: Path, *, user: str = "reader", token: st
     }
     path.write_text(yaml.safe_dump(config))
     return path
+
+
+@contextmanager
+def serving(directory: Path, objects: Iterable[dict[str, Any]], user: str, rules: list[Rule],
+            token: str) -> Iterator[ApiServer]:
+    """A started server holding ``objects``, with one user holding ``rules`` by ``token``; always stopped."""
+    server = ApiServer.start(directory)
+    server.add_user(user, rules, token=token)
+    server.put(*objects)
+    try:
+        yield server
+    finally:
+        server.stop()

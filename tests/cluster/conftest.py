@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.apiserver import world
-from tests.apiserver.server import ApiServer, kubeconfig, rules_from_role
+from tests.apiserver.server import ApiServer, kubeconfig, rules_from_role, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 READONLY = ROOT / "deploy" / "rbac-readonly.yaml"
@@ -18,13 +18,8 @@ TOKEN = "reader-token-0123456789"
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[ApiServer]:
     """The tutorial on a two-node Calico cluster; user "reader" holds exactly the shipped read-only role."""
-    server = ApiServer.start(tmp_path / "api")
-    server.add_user("reader", rules_from_role(READONLY), token=TOKEN)
-    server.put(*world.tutorial())
-    try:
+    with serving(tmp_path / "api", world.tutorial(), "reader", rules_from_role(READONLY), TOKEN) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -324,3 +324,10 @@ def dump_live_path(config: Path, tmp_path: Path) -> Path:
     out = tmp_path / "snapshot.yaml"
     assert cli("snapshot", "--kubeconfig", str(config), "-o", str(out)).exit_code == 0
     return out
+
+
+def test_kubectl_plugin_without_kubeconfig_says_both_ways_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "none"))
+    result = cli("lint", kubectl_plugin=True)
+    assert (result.exit_code, result.stderr) == (
+        2, f"podwall: no -f given, and the live cluster cannot be read: no kubeconfig: {tmp_path / 'none'} does not exist\n")

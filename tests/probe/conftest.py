@@ -10,22 +10,18 @@ import pytest
 from podwall.loader.cluster import ClusterSource, read_cluster
 from podwall.model import Cluster
 from tests.apiserver import world
-from tests.apiserver.server import ApiServer, kubeconfig, rules_from_role
+from tests.apiserver.server import ApiServer, kubeconfig, rules_from_role, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLES = (ROOT / "deploy" / "rbac-readonly.yaml", ROOT / "deploy" / "rbac-probe.yaml")
 TOKEN = "prober-token-0123456789"
+PROBER = [rule for role in ROLES for rule in rules_from_role(role)]
 
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[ApiServer]:
-    server = ApiServer.start(tmp_path / "api")
-    server.add_user("prober", [rule for role in ROLES for rule in rules_from_role(role)], token=TOKEN)
-    server.put(*world.tutorial())
-    try:
+    with serving(tmp_path / "api", world.tutorial(), "prober", PROBER, TOKEN) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

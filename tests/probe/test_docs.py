@@ -9,9 +9,9 @@ import pytest
 
 from podwall.loader.cluster import ClusterSource, read_cluster
 from tests.apiserver import world
-from tests.apiserver.server import ApiServer, kubeconfig, rules_from_role
+from tests.apiserver.server import ApiServer, kubeconfig, serving
 from tests.cli.harness import ROOT, compare_golden
-from tests.probe.conftest import ROLES, TOKEN, leftovers
+from tests.probe.conftest import PROBER, TOKEN, leftovers
 from tests.probe.kubelet import Kubelet, enforcing, everything_connects
 from tests.probe.test_probe import cli, stable
 
@@ -21,13 +21,9 @@ DOC = ROOT / "docs" / "probe.md"
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[tuple[ApiServer, Path]]:
-    server = ApiServer.start(tmp_path / "api")
-    server.add_user("kind-user", [rule for role in ROLES for rule in rules_from_role(role)], token=TOKEN)
-    server.put(*world.nodes(), *world.live(world.documents(SHOP.read_text())))
-    try:
+    objects = [*world.nodes(), *world.live(world.documents(SHOP.read_text()))]
+    with serving(tmp_path / "api", objects, "kind-user", PROBER, TOKEN) as server:
         yield server, kubeconfig(server, tmp_path / "kubeconfig", user="kind-user", token=TOKEN, context="kind-kind")
-    finally:
-        server.stop()
 
 
 def shown(name: str, text: str) -> None:

@@ -57,9 +57,10 @@ class LazyGroup(click.Group):
 def cli() -> None:
     """podwall: Kubernetes default-deny networking, made practical.
 
-    Every verb reads manifests with -f (files, directories, - for stdin).
+    Every verb reads manifests with -f (files, directories, - for stdin), or a live
+    cluster with --cluster, --kubeconfig or --context.
     Exit codes: 0 success, 1 a verdict or findings (explain DENIED, lint findings,
-    lab disagreement), 2 usage or input error, 3 internal error (a bug: please report it).
+    lab or probe disagreement), 2 usage or input error, 3 internal error (a bug: please report it).
     """
 
 

@@ -50,10 +50,15 @@ def live_requested() -> dict[str, Any] | None:
 def read_live(env: Environment, options: dict[str, Any] | None, namespace: str | None, lenient: bool,
               verbose: bool) -> Cluster:
     """Read the live cluster; with no options (the kubectl plugin without -f) say which context on stderr."""
-    from podwall.loader.cluster import ClusterSource, connect, read
+    from podwall.loader.cluster import ClusterError, ClusterSource, connect, read
 
     given = options or {}
-    conn = connect(ClusterSource(kubeconfig=given.get("kubeconfig"), context=given.get("context")))
+    try:
+        conn = connect(ClusterSource(kubeconfig=given.get("kubeconfig"), context=given.get("context")))
+    except ClusterError as error:
+        if options is not None:
+            raise
+        raise ClusterError(f"no -f given, and the live cluster cannot be read: {error}") from None
     try:
         if options is None or verbose:
             env.err(f"podwall: reading the live cluster: {conn.where}"
