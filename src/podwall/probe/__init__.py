@@ -14,7 +14,8 @@ from podwall.loader.cluster import Connection
 from podwall.model import Cluster
 from podwall.probe.judge import Alternative, Judged, Result, default_alternatives, judge
 from podwall.probe.plan import Mirrored, Plan, PlannedFlow, make_plan
-from podwall.probe.runner import Cleaned, ProbeOptions, ProbeReport, Twin, clean, new_run_id, run_probe
+from podwall.probe.report import ProbeReport, Twin
+from podwall.probe.runner import Cleaned, ProbeOptions, clean, new_run_id, run_probe
 from podwall.probe.twins import IMAGE
 
 __all__ = [

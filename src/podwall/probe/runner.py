@@ -17,7 +17,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from podwall.engine import EngineOptions
@@ -26,6 +26,7 @@ from podwall.loader.cluster import ApiStatusError, ClusterError, Connection
 from podwall.model import Cluster
 from podwall.probe.judge import Alternative, Judged, Probed, judge
 from podwall.probe.plan import Plan, twin_model
+from podwall.probe.report import ProbeReport, Twin
 from podwall.probe.twins import (
     IMAGE,
     PROBE_LABEL,
@@ -63,36 +64,6 @@ class ProbeOptions:
     parallel: int = 8
     workers: int = 8
     run: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Twin:
-    """A twin that was created: where, its IP, and why it did not run if it did not."""
-
-    workload: str
-    role: str
-    namespace: str
-    name: str
-    ip: str = ""
-    problem: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeReport:
-    """A finished run: the twins, the judged results, notes, and the time it took."""
-
-    run: str
-    judged: Judged
-    twins: tuple[Twin, ...]
-    seconds: float
-    candidates: int
-    notes: tuple[str, ...] = ()
-    cleanup: tuple[str, ...] = field(default=())
-
-    @property
-    def failed(self) -> bool:
-        """A mismatch, or a probe that could not conclude: exit 1."""
-        return bool(self.judged.mismatches or self.judged.inconclusive)
 
 
 def new_run_id() -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from podwall.probe import Plan, ProbeReport
+from podwall.probe.plan import Plan
+from podwall.probe.report import ProbeReport
 from podwall.probe.twins import twin_name
 
 API_VERSION = "podwall.io/v1"
