@@ -457,8 +457,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _user(self) -> str | None:
         header = self.headers.get("Authorization", "")
-        if header.startswith("Bearer "):
-            return self.api.tokens.get(header[len("Bearer "):].strip())
+        if header[:7].lower() == "bearer ":  # the scheme is case-insensitive (RFC 7235)
+            return self.api.tokens.get(header[7:].strip())
         try:
             cert = self.connection.getpeercert()
         except (ValueError, AttributeError):

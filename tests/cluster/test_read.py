@@ -331,3 +331,41 @@ def test_kubectl_plugin_without_kubeconfig_says_both_ways_in(tmp_path: Path, mon
     result = cli("lint", kubectl_plugin=True)
     assert (result.exit_code, result.stderr) == (
         2, f"podwall: no -f given, and the live cluster cannot be read: no kubeconfig: {tmp_path / 'none'} does not exist\n")
+
+
+def test_in_cluster_configuration_inside_a_pod(api: ApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No kubeconfig, but a service account mounted as in a pod: --cluster uses it."""
+    import kubernetes.config.incluster_config as incluster
+
+    token = tmp_path / "token"
+    token.write_text(TOKEN)
+    monkeypatch.setattr(incluster, "SERVICE_TOKEN_FILENAME", str(token))
+    monkeypatch.setattr(incluster, "SERVICE_CERT_FILENAME", str(api.pki.ca))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", api.url.rsplit(":", 1)[1])
+    result = cli("reach", "--cluster", "-v", "--by", "workload", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (f"podwall: reading the live cluster: the API server at {api.url} "
+                                             "(in-cluster configuration)")
+    assert "production/Deployment/frontend" in json.loads(result.stdout)["subjects"]
+    assert {r.user for r in api.requests} == {"reader"}
+
+
+def test_nodes_and_plugin_agents_reach_the_model(config: Path) -> None:
+    """What network-plugin detection reads: Nodes with their annotations, kube-system DaemonSets with images."""
+    cluster = read_cluster(ClusterSource(str(config)))
+    assert [n.name for n in cluster.nodes] == ["node-a", "node-b"]
+    assert cluster.nodes[0].annotations["projectcalico.org/IPv4Address"] == "172.18.0.2/16"
+    calico = next(w for w in cluster.workloads if w.ref.name == "calico-node")
+    assert [c.image for c in calico.containers] == ["docker.io/calico/node:v3.28.0"]
+
+
+def test_progress_counts_objects_as_pages_arrive(api: ApiServer, config: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    api.expire.add(("", "pods"))
+    read(connect(ClusterSource(str(config))), page_size=4, progress=lambda done, total: calls.append((done, total)))
+    assert all(done <= total for done, total in calls)
+    assert calls[-1] == (34, 34)  # 10 pods, 6 policies, 5 Deployments, 5 ReplicaSets, 3 namespaces, ...
+    assert len(calls) > 10  # one call per page (and one for the restart), so a bar moves
