@@ -204,6 +204,7 @@ class ApiServer:
         self.held: dict[tuple[str, str], threading.Event] = {}
         self.broken: dict[tuple[str, str], int] = {}
         self.logs: dict[tuple[str, str], str] = {}
+        self.expire_watches = 0  # the next N watches answer one ERROR event (410 Expired) and end
         self._sorted: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.kubelet: Kubelet | None = None
         self.stopping = threading.Event()
@@ -657,6 +658,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         self.close_connection = True
+        if api.expire_watches:
+            api.expire_watches -= 1
+            status = ApiError(410, "Expired", f"too old resource version: {since} ({api.revision})").status()
+            line = json.dumps({"type": "ERROR", "object": status}).encode() + b"\n"
+            self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(line), line))
+            self.wfile.flush()
+            return
         sent = since
         stop_at = threading.Event()
         timer = threading.Timer(deadline, stop_at.set)

@@ -269,3 +269,22 @@ def test_interrupted_runs_remove_their_twins(api: ApiServer, config: Path, clust
     assert child.returncode == 130, err
     assert err.splitlines()[-1] == "podwall: interrupted"
     assert leftovers(api) == []
+
+
+def test_an_expired_watch_lists_again(api: ApiServer, config: Path, cluster: Cluster) -> None:
+    """A watch answered with an ERROR event (410 Expired) makes the runner list and watch again."""
+    kubelet = Kubelet(enforcing(cluster))
+
+    def after_two_expired_watches(server: ApiServer, pod: dict) -> None:
+        server.wait_for(lambda: server.expire_watches == 0
+                        and sum(1 for r in server.requests if r.query.get("watch")) >= 3, "two expired watches")
+        kubelet(server, pod)
+
+    api.kubelet = after_two_expired_watches
+    api.expire_watches = 2
+    result = cli("probe", "--kubeconfig", str(config), "-n", "production", "--from", "frontend", "--yes")
+    assert result.exit_code == 0, result.stdout
+    assert api.expire_watches == 0
+    lists = [r for r in api.requests if r.path == "/api/v1/pods" and "watch" not in r.query]
+    assert len(lists) >= 4  # a list per phase, one more per expired watch, and the cleanup's
+    assert leftovers(api) == []
