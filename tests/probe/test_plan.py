@@ -162,3 +162,71 @@ def test_the_source_script_runs_in_a_real_shell(tmp_path: Path) -> None:
             sock.close()
     assert {k: v.result for k, v in parse_log(out).items()} == targets
     assert out.splitlines()[-1] == "podwall-probe done 4"
+
+
+LISTENER = r'''
+import socket, sys, threading
+tcp = []
+for port in (8080, 8081):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port)); s.listen(16); tcp.append(s)
+    threading.Thread(target=lambda s=s: [s.accept()[0].close() for _ in iter(int, 1)], daemon=True).start()
+for port in (5353, 5354):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("0.0.0.0", port))
+    def echo(u=u):
+        while True:
+            data, peer = u.recvfrom(64); u.sendto(b"podwall", peer)
+    threading.Thread(target=echo, daemon=True).start()
+print("ready", flush=True)
+sys.stdin.read()
+'''
+
+NFT = """table inet podwall_probe_test {
+  chain input { type filter hook input priority 0; policy accept; tcp dport 8081 drop; udp dport 5354 drop; }
+}"""
+
+
+@pytest.mark.lab
+@pytest.mark.skipif(bool(__import__("tests.lab.conftest", fromlist=["x"]).lab_unavailable()),
+                    reason="needs root, ip and nft (network namespaces)")
+def test_the_source_script_between_network_namespaces_with_nftables_drops(tmp_path: Path) -> None:
+    """Two network namespaces the test creates, nftables dropping some ports: a real TCP and UDP timeout."""
+    import secrets
+
+    run_id = secrets.token_hex(3)
+    a, b = f"pwp-{run_id}-a", f"pwp-{run_id}-b"
+    standin = tmp_path / "agnhost"
+    standin.write_text(f"#!{sys.executable}\n{AGNHOST_STANDIN}")
+    standin.chmod(0o755)
+    listener = None
+
+    def ip(*args: str) -> None:
+        subprocess.run(["ip", *args], check=True, capture_output=True, timeout=30)
+
+    try:
+        ip("netns", "add", a)
+        ip("netns", "add", b)
+        ip("link", "add", f"v{run_id}a", "netns", a, "type", "veth", "peer", "name", f"v{run_id}b", "netns", b)
+        for ns, dev, address in ((a, f"v{run_id}a", "10.213.77.1/30"), (b, f"v{run_id}b", "10.213.77.2/30")):
+            ip("-n", ns, "addr", "add", address, "dev", dev)
+            ip("-n", ns, "link", "set", dev, "up")
+            ip("-n", ns, "link", "set", "lo", "up")
+        subprocess.run(["ip", "netns", "exec", b, "nft", "-f", "-"], input=NFT, text=True, check=True,
+                       capture_output=True, timeout=30)
+        listener = subprocess.Popen(["ip", "netns", "exec", b, sys.executable, "-c", LISTENER], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, text=True)
+        assert listener.stdout is not None and listener.stdout.readline().strip() == "ready"
+        targets = {"10.213.77.2:8080/tcp": "connected", "10.213.77.2:8081/tcp": "timeout",
+                   "10.213.77.2:8082/tcp": "refused", "10.213.77.2:5353/udp": "connected",
+                   "10.213.77.2:5354/udp": "timeout"}
+        env = dict(os.environ, PODWALL_AGNHOST=str(standin), PODWALL_TARGETS=" ".join(targets), PODWALL_TIMEOUT="1",
+                   PODWALL_PARALLEL="8", PODWALL_SETTLE="0")
+        out = subprocess.run(["ip", "netns", "exec", a, "/bin/sh", "-c", SOURCE_SCRIPT], env=env, capture_output=True,
+                             text=True, timeout=60, check=True).stdout
+        assert {k: v.result for k, v in parse_log(out).items()} == targets
+    finally:
+        if listener is not None:
+            listener.kill()
+            listener.wait()
+        for ns in (a, b):
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30)
