@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "snapshot": "podwall.cli.commands.snapshot:snapshot_command",
     "probe": "podwall.cli.commands.probe:probe_command",
     "rbac": "podwall.cli.commands.rbac:rbac_command",
+    "flows": "podwall.cli.commands.flows:flows_command",
 }
 
 REPORT_URL = "https://github.com/podwall/podwall/issues"

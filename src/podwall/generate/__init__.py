@@ -16,7 +16,7 @@ from podwall.generate.intents import Intents, IntentsError, parse_intents, schem
 from podwall.generate.isolate import isolate_namespace
 from podwall.generate.policies import Generated, Generation, IntendedFlow, NetParty, PodParty, with_policies
 from podwall.generate.ports import parse_port, parse_ports
-from podwall.generate.scaffold import env_references, scaffold_intents
+from podwall.generate.scaffold import SYSTEM_NAMESPACES, env_references, scaffold_intents, telling_selector
 from podwall.generate.selectors import parse_selector, selector_text
 from podwall.generate.verify import Check, Opened, Status, Verification, report, verify
 
@@ -54,6 +54,8 @@ __all__ = [
     "scaffold_intents",
     "schema",
     "schema_text",
+    "SYSTEM_NAMESPACES",
+    "telling_selector",
     "selector_text",
     "to_json",
     "to_yaml",

@@ -124,18 +124,29 @@ def _ports(ports: Sequence[Any]) -> str:
     return ", ".join(f"{cp.name} {cp.port}/{cp.protocol.value}" if cp.name else f"{cp.port}/{cp.protocol.value}" for cp in ports)
 
 
-def _selector(candidate: _Candidate, others: list[_Candidate]) -> tuple[LabelSelector, str]:
-    """The narrowest selector: one telling label if one exists, else every label."""
-    labels = candidate.labels
+def telling_selector(labels: Mapping[str, str], others: Sequence[Mapping[str, str]]) -> tuple[LabelSelector, list[int]]:
+    """The narrowest selector for pods with ``labels`` among ``others`` (the other workloads' labels).
+
+    One telling label if one exists (application names first, see NAME_KEYS), else
+    every label; also the indices of the others it still selects (twins).
+    """
     if not labels:
-        return LabelSelector(), "no labels: this selects every pod of the namespace; add labels to the pods"
+        return LabelSelector(), list(range(len(others)))
     keys = [k for k in NAME_KEYS if k in labels] + sorted(k for k in labels if k not in NAME_KEYS)
     for key in keys:
-        if not any(o.labels.get(key) == labels[key] for o in others):
-            return LabelSelector(((key, labels[key]),)), ""
+        if not any(o.get(key) == labels[key] for o in others):
+            return LabelSelector(((key, labels[key]),)), []
     selector = LabelSelector.from_labels(labels)
-    twins = [o.source_name for o in others if selector.matches(o.labels)]
-    note = f"also selects {', '.join(twins)}: give the pods a telling label" if twins else ""
+    return selector, [i for i, o in enumerate(others) if selector.matches(o)]
+
+
+def _selector(candidate: _Candidate, others: list[_Candidate]) -> tuple[LabelSelector, str]:
+    """The narrowest selector: one telling label if one exists, else every label."""
+    if not candidate.labels:
+        return LabelSelector(), "no labels: this selects every pod of the namespace; add labels to the pods"
+    selector, twins = telling_selector(candidate.labels, [o.labels for o in others])
+    names = [others[i].source_name for i in twins]
+    note = f"also selects {', '.join(names)}: give the pods a telling label" if names else ""
     return selector, note
 
 

@@ -472,6 +472,11 @@ def _ips(report: Report, status: LineDict) -> tuple[IPAddress, ...]:
     return tuple(found)
 
 
+def string_list(value: Any) -> list[str]:
+    """The strings of a list (anything else in it, or a value that is no list, gives none)."""
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
 def _parse_ip(text: str) -> IPAddress | None:
     if "%" in text:  # zones are not pod addresses
         return None
@@ -539,7 +544,12 @@ def _service(report: Report, raw: RawObject, default_namespace: str) -> Service:
     selector: dict[str, str] = {}
     ports: list[ServicePort] = []
     kind, traffic = "ClusterIP", "Cluster"
+    cluster_ips: list[IPAddress] = []
     if spec is not None:
+        for text in [*string_list(spec.get("clusterIPs")), *string_list([spec.get("clusterIP")])]:
+            address = _parse_ip(text)  # "None" (headless) and anything else that is no address: no ClusterIP
+            if address is not None and address not in cluster_ips:
+                cluster_ips.append(address)
         kind = report.string(spec, "type", "spec") or kind
         traffic = report.string(spec, "externalTrafficPolicy", "spec") or traffic
         selector = report.string_map(spec, "selector", "spec") or {}
@@ -551,6 +561,7 @@ def _service(report: Report, raw: RawObject, default_namespace: str) -> Service:
     return Service(
         meta.namespace, meta.name, selector, tuple(ports), raw.location,
         annotations=meta.annotations, labels=meta.labels, type=kind, external_traffic_policy=traffic,
+        cluster_ips=tuple(cluster_ips),
     )
 
 

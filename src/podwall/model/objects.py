@@ -160,7 +160,12 @@ class ServicePort:
 
 @dataclass(frozen=True, slots=True)
 class Service:
-    """A Service; traffic to it is judged at the selected pods' targetPort."""
+    """A Service; traffic to it is judged at the selected pods' targetPort.
+
+    ``cluster_ips`` are ``spec.clusterIPs`` (else ``spec.clusterIP``); empty for a
+    headless Service or when the manifest names none (observed flows to these
+    addresses are flows to the Service's pods).
+    """
 
     namespace: str
     name: str
@@ -171,6 +176,7 @@ class Service:
     labels: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     type: str = field(default="ClusterIP", compare=False)
     external_traffic_policy: str = field(default="Cluster", compare=False)
+    cluster_ips: tuple[IPAddress, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,118 @@
+"""``podwall flows``: observed traffic replayed against policies (check), and least-privilege policies from it (advise)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from podwall.cli.common import engine_options, input_options, load_input, namespaces_shown
+from podwall.cli.env import Environment
+from podwall.cli.exit import ExitStatus
+from podwall.cli.live import live_requested
+from podwall.errors import UsageError
+from podwall.flows import FORMATS, advise, check, read
+from podwall.generate import render as render_policies
+from podwall.render.flows_json import advise_json, check_json
+from podwall.render.flows_md import check_md
+from podwall.render.flows_text import advise_report, check_text
+
+CHECK_FORMATS = {"text": check_text, "json": check_json, "md": check_md}
+
+
+def _flows_options(func: Any) -> Any:
+    func = click.option("--flows-format", "flows_format", type=click.Choice(FORMATS), default=None,
+                        help="The format of every --flows input (default: told from each file's content).")(func)
+    func = click.option("--flows", "flows", multiple=True, required=True, metavar="FILE",
+                        help="Observed flows: a file (.gz read as gzip) or - for stdin. Repeatable.")(func)
+    return func
+
+
+def _no_double_stdin(flows: tuple[str, ...], paths: tuple[str, ...]) -> None:
+    if "-" in flows and "-" in paths:
+        raise UsageError("--flows - and -f - cannot both read standard input")
+
+
+@click.group("flows")
+def flows_command() -> None:
+    """Observed traffic: what would break under a policy set, and least-privilege policies from it.
+
+    Reads Cilium Hubble (hubble observe -o json), Calico flow logs, Inspektor Gadget's network
+    trace, AWS VPC flow logs, conntrack -L and CSV (src_ip,dst_ip,dst_port,protocol[,count]).
+    """
+
+
+@flows_command.command("check")
+@input_options
+@_flows_options
+@click.option("-o", "--output", type=click.Choice(sorted(CHECK_FORMATS)), default="text", show_default=True)
+@click.option("--fail-on-break", is_flag=True, help="Exit 1 when an observed flow would be denied (for CI).")
+@click.pass_obj
+def check_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
+                  flows, flows_format, output, fail_on_break) -> int:
+    """Judge every observed flow against the policies in -f: what would break, and why.
+
+    Flows the policies deny that the network let through are grouped by workload pair with
+    the policies responsible and each flow explained; flows the network dropped although the
+    policies allow them get their likely cause; coverage says what was read and judged.
+    Exit 1 with --fail-on-break when something would break.
+    """
+    # The CNI profile hook: once `podwall.cni` is on main, --cni comes with input_options and
+    # the EngineOptions built here carry its Conventions; check() already takes them.
+    _no_double_stdin(flows, paths)
+    cluster = load_input(env, paths, namespace, lenient, verbose)
+    shown = namespaces_shown(namespace, all_namespaces)
+    report = check(cluster, read(flows, flows_format, env.stdin), options=engine_options(ipblock_ignores_pods),
+                   namespaces=shown)
+    env.out(CHECK_FORMATS[output](report))
+    if fail_on_break and not report.ok:
+        return ExitStatus.DENIED_OR_FINDINGS
+    return ExitStatus.SUCCESS
+
+
+@flows_command.command("advise")
+@input_options
+@_flows_options
+@click.option("-o", "--output", type=click.Choice(["intents", "yaml", "json"]), default="intents", show_default=True,
+              help="intents: podwall's intents file (review intent, not YAML); yaml: the NetworkPolicies "
+                   "generate from-intents writes; json: both with the proof.")
+@click.option("--min-count", type=int, default=1, show_default=True,
+              help="Leave out flows seen fewer times (one-off probes, scans).")
+@click.option("--external-prefix", type=int, default=24, show_default=True,
+              help="Fold addresses outside the cluster into CIDRs of this prefix length (IPv4).")
+@click.option("--external-prefix6", type=int, default=64, show_default=True, help="The same for IPv6.")
+@click.option("--app", "app", default=None, metavar="NAME", help="The app's name (label app.kubernetes.io/part-of).")
+@click.pass_obj
+def advise_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
+                   flows, flows_format, output, min_count, external_prefix, external_prefix6, app) -> int:
+    """Least-privilege intents (or policies) from observed flows, proven before they are printed.
+
+    Workloads are selected by their stable labels (never pod-template-hash or pod names);
+    addresses outside the cluster are folded into CIDRs. The engine then checks that every
+    kept observed flow is allowed and nothing else is opened; the proof is printed with the
+    result (as # comments). Without -f, workloads come from the records (Hubble, Calico,
+    Inspektor Gadget name pods); address-only formats need -f. Exit 1, nothing printed on
+    stdout, if the proof fails.
+    """
+    _no_double_stdin(flows, paths)
+    if all_namespaces and namespace:
+        raise UsageError("-n and -A cannot be used together")
+    given = paths or live_requested()
+    cluster = load_input(env, paths, namespace, lenient, verbose) if given else None
+    result = advise(read(flows, flows_format, env.stdin), cluster, namespaces=[namespace] if namespace else (),
+                    min_count=min_count, external_prefix=external_prefix, external_prefix6=external_prefix6,
+                    name=app, options=engine_options(ipblock_ignores_pods))
+    for note in result.generation.notes:
+        env.err(note)
+    if not result.ok:
+        env.stderr.write(advise_report(result))
+        env.err("nothing printed: the advice does not do what was observed")
+        return ExitStatus.DENIED_OR_FINDINGS
+    if output == "json":
+        env.out(advise_json(result))
+    elif output == "yaml":
+        text = render_policies(result.generation.policies, "yaml") if result.generation.policies else ""
+        env.out(text + advise_report(result))
+    else:
+        env.out(result.text + advise_report(result))
+    return ExitStatus.SUCCESS
