@@ -152,13 +152,15 @@ def _denying(side: DirectionVerdict) -> bool:
     return side.applies and not side.allowed
 
 
-def _sides(explanations: Iterable[Explanation]) -> tuple[Side, ...]:
+def _sides(judged: Iterable[Judged]) -> tuple[Side, ...]:
+    """The denying sides of a pair's flows, named by the pair's ends, with their isolating policies."""
     found: dict[tuple[str, str], set[str]] = {}
-    for e in explanations:
-        for side in (e.verdict.egress, e.verdict.ingress):
+    for j in judged:
+        verdict = j.explanation.verdict
+        for side, party in ((verdict.egress, j.flow.source), (verdict.ingress, j.flow.destination)):
             if _denying(side):
                 policies = set(side.isolated_by) | {s.key for s in side.steps if s.action == "Deny"}
-                found.setdefault((side.direction.value.lower(), side.subject), set()).update(policies)
+                found.setdefault((side.direction.value.lower(), party.name), set()).update(policies)
     return tuple(Side(d, s, tuple(sorted(p))) for (d, s), p in sorted(found.items()))
 
 
@@ -227,7 +229,7 @@ def assess(
     for j in denied:
         if not j.blocked_today:
             groups.setdefault((j.flow.source.name, j.flow.destination.name), []).append(j)
-    breaks = tuple(BreakGroup(s, d, tuple(js), _sides(j.explanation for j in js)) for (s, d), js in groups.items())
+    breaks = tuple(BreakGroup(s, d, tuple(js), _sides(js)) for (s, d), js in groups.items())
     dropped = tuple(DroppedButAllowed(j, likely_cause(j, cluster)) for j in judged if j.allowed and j.flow.dropped)
     return CheckReport(
         observation,

@@ -27,7 +27,12 @@ _MAX_ADDRESSES = 3
 
 @dataclass
 class ObservedFlow:
-    """One folded flow and what the records said about it."""
+    """One folded flow and what the records said about it.
+
+    ``count`` is how many times it was seen: records, or the connections an
+    aggregating format's record stands for (Calico's ``num_flows``, a CSV count);
+    ``forwarded`` and ``dropped`` split it by the tool's verdict.
+    """
 
     source: Party
     destination: Party
@@ -149,7 +154,7 @@ def observe(
         result.flows_read += 1
         if flow.protocol is None or flow.port is None:
             what = flow.protocol_name or (flow.protocol.value if flow.protocol else "")
-            not_judged.add(f"{what} without a port: NetworkPolicy rules name ports of TCP, UDP and SCTP", flow.where, flow.count)
+            not_judged.add(f"{what} without a port: NetworkPolicy rules name ports of TCP, UDP and SCTP", flow.where)
             continue
         source = resolver.source(flow.source)
         destinations = resolver.destination(flow.destination, flow.port, flow.protocol)
@@ -157,17 +162,17 @@ def observe(
             bad = source if isinstance(source, Unattributed) else destinations
             assert isinstance(bad, Unattributed)
             end = "source" if bad is source else "destination"
-            unattributed.add(f"{end}: {bad.reason}", flow.where, flow.count)
+            unattributed.add(f"{end}: {bad.reason}", flow.where)
             continue
         if _orient(flow, source, destinations, resolver):
             party, _ = destinations[0]
             source, destinations = party, [(source, flow.source_port)]
-            result.replies += flow.count
+            result.replies += 1
         elif flow.reply:
-            result.replies += flow.count
-        result.attributed += flow.count
+            result.replies += 1
+        result.attributed += 1
         via = ""
-        if flow.destination.service is not None and not flow.destination.named:
+        if flow.destination.service is not None:
             via = f"{flow.destination.service[0]}/Service/{flow.destination.service[1]}"
         elif flow.via is not None:
             via = str(flow.via)

@@ -152,10 +152,8 @@ class Resolver:
             if ep.service is not None and ep.ip is None:
                 return Unattributed(f"Service {ep.service[0]}/{ep.service[1]} is not in the manifests")
         if ep.service is not None and not ep.named and self.cluster is None:
-            if ep.labels:
-                name = ep.service[1]
-                return [(Party("workload", f"{ep.service[0]}/Service/{name}", ep.service[0], ep.labels), port)]
-            return Unattributed(f"Service {ep.service[0]}/{ep.service[1]} without a selector: give -f to find its pods")
+            return Unattributed(f"Service {ep.service[0]}/{ep.service[1]}: without manifests (-f) its pods and "
+                                "targetPort are unknown (records taken at its pods name them)")
         party = self._end(ep)
         if isinstance(party, Unattributed):
             return party

@@ -41,7 +41,7 @@ def flow_json(flow: ObservedFlow) -> dict[str, Any]:
         "destination": _party(flow.destination),
         "port": flow.port,
         "protocol": flow.protocol.value,
-        "records": flow.count,
+        "seen": flow.count,
         "forwarded": flow.forwarded,
         "dropped": flow.dropped,
         "drop_reasons": dict(sorted(flow.reasons.items())),
@@ -84,7 +84,7 @@ def check_json(report: CheckReport) -> str:
             {
                 "source": g.source,
                 "destination": g.destination,
-                "records": g.count,
+                "seen": g.count,
                 "sides": [{"direction": s.direction, "subject": s.subject, "policies": list(s.policies)} for s in g.sides],
                 "policies": list(g.policies),
                 "flows": [_judged(j, True) for j in g.flows],

@@ -24,7 +24,7 @@ def check_md(report: CheckReport) -> str:
     if report.breaks:
         lines.append(f"**{n} observed flow{'s' if n != 1 else ''} would break** under these policies.")
     else:
-        lines.append(f"Nothing observed would break: all {len(report.judged)} judged flows are allowed.")
+        lines.append(f"Nothing observed would break ({len(report.judged)} judged, all allowed).")
     for group in report.breaks:
         lines += ["", f"### {_cell(group.source)} -> {_cell(group.destination)}", ""]
         for side in group.sides:
@@ -36,13 +36,13 @@ def check_md(report: CheckReport) -> str:
     for title, items in (("Blocked today too", report.blocked),
                          ("Dropped although the policies allow them", [d.judged for d in report.dropped_but_allowed])):
         if items:
-            lines += ["", f"### {title}", "", "| from | to | port | records | verdict |", "|---|---|---|---:|---|"]
+            lines += ["", f"### {title}", "", "| from | to | port | seen | verdict |", "|---|---|---|---:|---|"]
             lines += [_row(j) for j in items]
     for d in report.dropped_but_allowed:
         f = d.judged.flow
         lines.append(f"- {_cell(f.source.name)} -> {_cell(f.destination.name)} {f.port}/{f.protocol.value}: likely cause: {d.cause}")
     if report.judged:
-        lines += ["", "### Observed flows", "", "| from | to | port | records | verdict |", "|---|---|---|---:|---|"]
+        lines += ["", "### Observed flows", "", "| from | to | port | seen | verdict |", "|---|---|---|---:|---|"]
         lines += [_row(j) for j in report.judged]
     lines += ["", "```"] + coverage_lines(report.observation, len(report.judged)) + ["```"]
     return "\n".join(lines) + "\n"

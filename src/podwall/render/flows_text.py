@@ -27,7 +27,7 @@ def _columns(rows: list[list[str]]) -> list[str]:
 def seen_text(flow: ObservedFlow) -> str:
     """How often and when a flow was seen, and through which Service or addresses."""
     when = _time(flow.first) if flow.first == flow.last else f"{_time(flow.first)} .. {_time(flow.last)}"
-    parts = [_plural(flow.count, "record")]
+    parts = [f"seen {_plural(flow.count, 'time')}"]
     if flow.dropped:
         parts.append(f"{flow.dropped:,} dropped")
     if flow.first is not None:
@@ -44,8 +44,8 @@ def _indent(text: str, by: str) -> list[str]:
 
 
 def flow_table(judged: list[Judged] | tuple[Judged, ...]) -> list[str]:
-    """FROM, TO, PORT, RECORDS, FIRST, LAST, VERDICT: one row per judged flow."""
-    rows = [["FROM", "TO", "PORT", "RECORDS", "FIRST", "LAST", "VERDICT"]]
+    """FROM, TO, PORT, SEEN, FIRST, LAST, VERDICT: one row per judged flow."""
+    rows = [["FROM", "TO", "PORT", "SEEN", "FIRST", "LAST", "VERDICT"]]
     for j in judged:
         f = j.flow
         rows.append([f.source.name, f.destination.name, f"{f.port}/{f.protocol.value}", f"{f.count:,}",
@@ -76,7 +76,7 @@ def check_text(report: CheckReport) -> str:
     flows = sum(len(g.flows) for g in report.breaks)
     records = sum(g.count for g in report.breaks)
     if report.breaks:
-        lines.append(f"WOULD BREAK: {_plural(flows, 'observed flow')} ({_plural(records, 'record')}) "
+        lines.append(f"WOULD BREAK: {_plural(flows, 'observed flow')} (seen {_plural(records, 'time')}) "
                      f"between {_plural(len(report.breaks), 'pair')} would be denied by these policies")
         for group in report.breaks:
             lines.append("")
@@ -87,7 +87,7 @@ def check_text(report: CheckReport) -> str:
                 lines.append(f"  {j.flow.port}/{j.flow.protocol.value}: {seen_text(j.flow)}")
                 lines.extend(_indent(explain_text(j.explanation), "    "))
     else:
-        lines.append(f"Nothing observed would break: the policies allow all {_plural(len(report.judged), 'judged flow')}.")
+        lines.append(f"Nothing observed would break ({_plural(len(report.judged), 'flow')} judged, all allowed).")
     if report.blocked:
         lines += ["", "Blocked today too (the network dropped every record; the policies deny them as well):"]
         for j in report.blocked:

@@ -1,0 +1,104 @@
+"""``podwall flows advise``: least-privilege intents from observed flows, proven; goldens and the JSON contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import podwall
+from podwall.flows import advise, read
+from podwall.generate import parse_intents
+from podwall.render.flows_json import schema_text
+from tests.cli.harness import ROOT, compare_golden, run
+
+TUTORIAL = "examples/tutorial"
+PODS = "tests/flows/data/cluster"
+HUBBLE = "tests/flows/data/hubble.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+CASES = {
+    "flows-advise-tutorial-intents": (["-f", TUTORIAL, "-f", PODS, "--flows", HUBBLE], "expected.yaml"),
+    "flows-advise-tutorial-yaml": (["-f", TUTORIAL, "-f", PODS, "--flows", HUBBLE, "-o", "yaml"], "expected.yaml"),
+    "flows-advise-no-manifests": (["--flows", "tests/flows/data/gadget.jsonl", "--app", "shop"], "expected.yaml"),
+    "flows-advise-vpc-namespace": (
+        ["-f", TUTORIAL, "-f", PODS, "--flows", "tests/flows/data/vpc.log", "-n", "production", "--external-prefix", "16"],
+        "expected.yaml",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden(case: str) -> None:
+    args, name = CASES[case]
+    result = run("flows", "advise", *args)
+    assert result.exit_code == 0, result.stderr
+    compare_golden(case, name, result.stdout)
+    assert "# ok: every kept observed flow is allowed and nothing else is opened\n" in result.stdout
+
+
+def test_the_intents_read_back_and_select_by_stable_labels_only() -> None:
+    """Pods carry pod-template-hash; the advice never selects by it, nor by pod names."""
+    result = advise(read([HUBBLE]), podwall.load([TUTORIAL, PODS]))
+    assert result.ok
+    intents = parse_intents(result.text, "advice.yaml")
+    selectors = {w.name: dict(w.selector.match_labels) for w in intents.workloads}
+    assert selectors == {"prometheus": {"app": "prometheus"}, "backend": {"app": "backend"},
+                         "database": {"app": "database"}, "frontend": {"app": "frontend"}}
+    assert "pod-template-hash" not in result.text and "7d9c5b8f6" not in result.text
+    flows = [f.text for f in intents.flows]
+    assert flows == ["203.0.113.0/24 -> frontend:80/TCP", "prometheus -> frontend:9090/TCP",
+                     "backend -> database:5432/TCP", "frontend -> backend:8080/TCP"]
+    reasons = {(left.flow.destination.name, left.flow.port): left.reason for left in result.left_out}
+    assert reasons == {
+        ("kube-system/Deployment/coredns", 53): "DNS to the cluster's DNS server: allowed by dns: true",
+        ("production/Deployment/database", 5432): "the network dropped every record: only traffic that got through is advised",
+    }
+    assert {j.flow.key for j in result.replay.judged} == {f.key for f in result.kept}
+    assert all(j.allowed for j in result.replay.judged) and result.verification.ok
+
+
+def test_min_count_and_external_prefix() -> None:
+    result = advise(read([HUBBLE]), podwall.load([TUTORIAL, PODS]), min_count=2, external_prefix=8)
+    assert [f.text for f in parse_intents(result.text).flows] == ["backend -> database:5432/TCP", "frontend -> backend:8080/TCP"]
+    left = {left.flow.source.name: left.reason for left in result.left_out if "min-count" in left.reason}
+    assert left == {"203.0.0.0/8": "seen 1 time, fewer than --min-count 2",
+                    "monitoring/Deployment/prometheus": "seen 1 time, fewer than --min-count 2",
+                    "production/Deployment/frontend": "seen 1 time, fewer than --min-count 2"}
+
+
+def test_json_is_a_contract_with_a_schema() -> None:
+    result = run("flows", "advise", "-f", TUTORIAL, "-f", PODS, "--flows", HUBBLE, "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, json.loads(schema_text("FlowsAdvice")))
+    assert (document["apiVersion"], document["kind"], document["ok"]) == ("podwall.io/v1", "FlowsAdvice", True)
+    assert document["policies"]["kind"] == "List" and document["verification"]["opened"] == []
+    compare_golden("flows-advise-tutorial-json", "expected.json", result.stdout)
+
+
+def test_address_only_records_without_manifests_name_nothing(tmp_path: Path) -> None:
+    result = run("flows", "advise", "--flows", "tests/flows/data/flows.csv")
+    assert result.exit_code == 0
+    assert "#   unattributed: 7 records: source: 10.244.1.11: without manifests (-f) an address names no workload" in result.stdout
+    assert "flows: []" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--external-prefix", "33"], "podwall: --external-prefix must be 0-32 (and --external-prefix6 0-128)"),
+        (["--min-count", "0"], "podwall: --min-count must be 1 or more"),
+        (["-n", "a", "-A"], "podwall: -n and -A cannot be used together"),
+    ],
+)
+def test_usage_errors(args: list[str], message: str) -> None:
+    result = run("flows", "advise", "--flows", HUBBLE, *args)
+    assert (result.exit_code, result.stderr.strip()) == (2, message)
