@@ -84,11 +84,13 @@ def test_json_is_a_contract_with_a_schema() -> None:
     compare_golden("flows-advise-tutorial-json", "expected.json", result.stdout)
 
 
-def test_address_only_records_without_manifests_name_nothing(tmp_path: Path) -> None:
+def test_address_only_records_without_manifests_name_nothing() -> None:
     result = run("flows", "advise", "--flows", "tests/flows/data/flows.csv")
-    assert result.exit_code == 0
-    assert "#   unattributed: 7 records: source: 10.244.1.11: without manifests (-f) an address names no workload" in result.stdout
-    assert "flows: []" in result.stdout
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "podwall: nothing to advise: no flow of the 7 flow records names a workload (7 unattributed, e.g. source: "
+        "10.244.1.11: without manifests (-f) an address names no workload); address-only formats (VPC, conntrack, CSV) "
+        "need the manifests with -f\n")
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import TextIO
 
 from podwall.engine import EngineOptions
-from podwall.errors import UsageError
+from podwall.errors import InputError, UsageError
 from podwall.flows.check import CheckReport, assess
 from podwall.flows.fold import Observation, ObservedFlow, observe
 from podwall.flows.record import Flow
@@ -317,6 +317,13 @@ def advise(
     if min_count < 1:
         raise UsageError("--min-count must be 1 or more")
     observation = observe(records, Resolver(cluster), cidr_key(external_prefix, external_prefix6))
+    if not observation.flows:
+        unnamed = sum(i.count for i in observation.unattributed)
+        raise InputError(
+            f"nothing to advise: no flow of the {observation.flows_read} flow records names a workload"
+            + (f" ({unnamed} unattributed, e.g. {observation.unattributed[0].reason})" if unnamed else "")
+            + ("; address-only formats (VPC, conntrack, CSV) need the manifests with -f" if cluster is None else "")
+        )
     target = DnsTarget() if dns else None
     flows = observation.flows
     if not namespaces:
