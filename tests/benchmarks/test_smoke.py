@@ -145,3 +145,19 @@ def test_command_line_writes_a_file_or_a_directory(tmp_path) -> None:
     ]  # fmt: skip
     assert [p.key for p in single.pods] == [p.key for p in split.pods]
     assert [p.key for p in single.policies] == [p.key for p in split.policies]
+
+
+def test_flows_benchmark_lines_are_hubble_records_that_fold_like_the_fixture(tmp_path) -> None:
+    """The generated lines are read as Hubble and fold into the fixture's flows; the measurement runs."""
+    from benchmarks import flows as flows_bench
+    from podwall.flows import check, read
+
+    path = tmp_path / "lines.jsonl"
+    flows_bench.write_lines(path, 240)
+    cluster = podwall.load([str(m) for m in flows_bench.MANIFESTS])
+    fixture = check(cluster, read([str(flows_bench.FIXTURE)]))
+    report = check(cluster, read([str(path)]))
+    assert report.observation.lines == 240 and not report.observation.unreadable
+    assert {j.flow.key for j in report.judged} == {j.flow.key for j in fixture.judged}
+    measured = flows_bench.measure("check", str(path))
+    assert (measured["lines"], measured["flows"]) == (240, len(fixture.judged))
