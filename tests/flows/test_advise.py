@@ -13,15 +13,9 @@ from podwall.flows import advise, read
 from podwall.generate import parse_intents
 from podwall.render.flows_json import schema_text
 from tests.cli.harness import ROOT, compare_golden, run
-
-TUTORIAL = "examples/tutorial"
-PODS = "tests/flows/data/cluster"
-HUBBLE = "tests/flows/data/hubble.jsonl"
+from tests.flows.conftest import HUBBLE, PODS, TUTORIAL
 
 
-@pytest.fixture(autouse=True)
-def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
 
 
 CASES = {

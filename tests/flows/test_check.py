@@ -14,18 +14,10 @@ from podwall.flows import check, read
 from podwall.lint import lint
 from podwall.render.flows_json import schema_text
 from tests.cli.harness import ROOT, compare_golden, run
+from tests.flows.conftest import HUBBLE, PODS, TUTORIAL
 
 FRONTEND = "production/Deployment/frontend"
 BACKEND = "production/Deployment/backend"
-# Relative paths: the outputs name the files they read, and goldens must not depend on the checkout.
-TUTORIAL = "examples/tutorial"
-PODS = "tests/flows/data/cluster"
-HUBBLE = "tests/flows/data/hubble.jsonl"
-
-
-@pytest.fixture(autouse=True)
-def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
 
 
 def _lint_fix(tmp_path: Path) -> str:
