@@ -49,3 +49,7 @@ def compare_golden(case: str, name: str, actual: str) -> None:
         (directory / name.replace("expected", "actual", 1)).write_text(actual)
     assert expected.exists(), f"{case}/{name} is missing (PODWALL_UPDATE_GOLDEN=1 writes it)"
     assert actual == expected.read_text(), f"{case}/{name} differs (see the actual file beside it)"
+
+
+#: What every verb that judges flows says on stderr when the input names no network plugin.
+CNI_GENERIC = "podwall: CNI profile generic (no network plugin recognised in the input; --cni NAME picks one)\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cli.harness import ROOT, TUTORIAL, compare_golden, run
+from tests.cli.harness import CNI_GENERIC, ROOT, TUTORIAL, compare_golden, run
 
 FRONTEND = "production/Deployment/frontend"
 BACKEND = "production/Deployment/backend"
@@ -95,6 +95,6 @@ CASES = {
 def test_golden(case: str) -> None:
     args, code, name = CASES[case]
     result = run(*args)
-    assert result.stderr == ""
+    assert result.stderr == CNI_GENERIC
     assert result.exit_code == code
     compare_golden(case, name, result.stdout.replace(str(ROOT) + "/", ""))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,8 @@ from podwall.engine.connlist import connlist
 from tests.cli.harness import ROOT, run
 from tests.conformance import normalise
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "netpol-analyzer"
+#: Beside the repository; PODWALL_CORPUS names another place (a worktree's ../shared is elsewhere).
+CORPUS = Path(os.environ.get("PODWALL_CORPUS", ROOT.parent / "shared" / "corpus")) / "netpol-analyzer"
 
 if not CORPUS.is_dir():
     pytest.skip(f"netpol-analyzer corpus not found at {CORPUS} (CI provides ../shared)", allow_module_level=True)

@@ -29,7 +29,7 @@ from podwall.lab import session as lab_session
 from podwall.loader.files import Source
 from podwall.model import Protocol
 from podwall.render import lab_json, lab_list
-from tests.cli.harness import ROOT, TUTORIAL, compare_golden, run
+from tests.cli.harness import CNI_GENERIC, ROOT, TUTORIAL, compare_golden, run
 
 INTENTS = str(ROOT / "examples" / "lab" / "tutorial-intents.yaml")
 FRONTEND = "production/Deployment/frontend"
@@ -96,7 +96,7 @@ CASES = {
 def test_golden(case: str, simulated: None) -> None:
     args, code, name = CASES[case]
     result = run(*args)
-    assert result.stderr == ""
+    assert result.stderr == CNI_GENERIC
     assert result.exit_code == code
     compare_golden(case, name, result.stdout.replace(str(ROOT) + "/", ""))
 

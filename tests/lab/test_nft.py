@@ -13,7 +13,7 @@ from podwall.engine import EngineOptions
 from podwall.lab import compile_subject
 from podwall.lab.nft import _ranges, collapse, ipblock_networks
 from podwall.model import IPBlockPeer
-from tests.cli.harness import GOLDEN, ROOT, TUTORIAL, compare_golden, run
+from tests.cli.harness import CNI_GENERIC, GOLDEN, ROOT, TUTORIAL, compare_golden, run
 from tests.lab.conftest import fresh_run_id
 
 FEATURES = str(GOLDEN / "lab-rules-features" / "input.yaml")
@@ -37,7 +37,7 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_golden(case: str) -> None:
     result = run(*CASES[case])
-    assert (result.exit_code, result.stderr) == (0, "")
+    assert (result.exit_code, result.stderr) == (0, CNI_GENERIC)
     compare_golden(case, "expected.nft", result.stdout)
 
 

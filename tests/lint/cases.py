@@ -20,6 +20,7 @@ class Case:
     name: str
     text: str
     findings: Any = field(default_factory=list)  # a list of expected findings
+    cni: str | None = None  # the --cni profile (default: detected from the manifests, else generic)
 
     @property
     def id(self) -> str:
@@ -37,12 +38,13 @@ def read(path: Path) -> tuple[str, list[Case]]:
     rule = data["rule"]
     cases = []
     for item in data["cases"]:
-        unknown = set(item) - {"name", "manifests", "worlds", "findings"}
+        unknown = set(item) - {"name", "manifests", "worlds", "findings", "cni"}
         assert not unknown, f"{path.name}: case {item.get('name')}: unknown keys {sorted(unknown)}"
         parts = [item.get("manifests", "")] + [WORLDS[w] for w in item.get("worlds", [])]
         text = "\n---\n".join(p.strip("\n") for p in parts if p.strip())
         found = item.get("findings")
-        cases.append(Case(rule, item["name"], text + "\n", found if isinstance(found, str) else list(found or [])))
+        findings = found if isinstance(found, str) else list(found or [])
+        cases.append(Case(rule, item["name"], text + "\n", findings, item.get("cni")))
     return rule, cases
 
 

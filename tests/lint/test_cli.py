@@ -10,7 +10,7 @@ import pytest
 
 from podwall.cli.app import main
 from podwall.cli.env import Environment
-from tests.cli.harness import ROOT, TUTORIAL, Run, run
+from tests.cli.harness import CNI_GENERIC, ROOT, TUTORIAL, Run, run
 
 BROKEN = str(ROOT / "tests" / "lint" / "data" / "broken")
 FIXED = str(ROOT / "tests" / "lint" / "data" / "tutorial-fixed")
@@ -48,8 +48,8 @@ def test_fail_on_info_counts_info_findings() -> None:
 def test_a_correct_default_deny_setup_exits_0_with_no_finding() -> None:
     result = run("lint", "-f", FIXED, "--fail-on", "info")
     assert result.exit_code == 0
-    assert result.stdout == "0 findings (0 errors, 0 warnings, 0 info) from 23 rules\n"
-    assert result.stderr == ""
+    assert result.stdout == "0 findings (0 errors, 0 warnings, 0 info) from 26 rules\n"
+    assert result.stderr == CNI_GENERIC
 
 
 def test_input_error_exits_2_with_the_location(tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ def test_text_groups_by_namespace_with_file_and_line() -> None:
     assert lines[2] == "    fix: podwall generate deny --ingress -n monitoring"
     assert lines[3:5] == ["", "== namespace production =="]
     assert lines[5].startswith(f"{TUTORIAL}/policies.yaml:43: warning PW210 ")
-    assert lines[-1] == "2 findings (0 errors, 2 warnings, 0 info) from 21 rules"
+    assert lines[-1] == "2 findings (0 errors, 2 warnings, 0 info) from 24 rules"
 
 
 class _Terminal(io.StringIO):
@@ -160,7 +160,7 @@ def test_ignore_annotation_on_the_object_and_on_its_namespace(tmp_path: Path) ->
     for name, text in (("w.yaml", workloads), ("p.yaml", policies), ("n.yaml", namespaces)):
         (tmp_path / name).write_text(text)
     result = run("lint", "-f", str(tmp_path))
-    assert result.stdout.splitlines()[-1] == "1 finding (0 errors, 1 warning, 0 info) from 23 rules; 3 suppressed by podwall.io/ignore"
+    assert result.stdout.splitlines()[-1] == "1 finding (0 errors, 1 warning, 0 info) from 26 rules; 3 suppressed by podwall.io/ignore"
     assert "PW213" in result.stdout
 
 

@@ -12,6 +12,8 @@ import re
 import pytest
 import yaml
 
+from podwall.cni import choose
+from podwall.engine import EngineOptions
 from podwall.lint import LintConfig, Severity, all_rules, lint
 from podwall.lint.registry import SECTIONS
 from podwall.loader import load_text
@@ -28,7 +30,7 @@ def only(code: str) -> LintConfig:
 @pytest.mark.parametrize("case", all_cases(), ids=lambda c: c.id)
 def test_case(case: Case) -> None:
     assert isinstance(case.findings, list), f"{case.id}: findings must be a list"
-    report = lint(load_text(case.text, "case.yaml"), only(case.rule))
+    report = lint_case(case)
     got = [
         {"object": f.object, "line": f.line, "message": f.message, "fix": f.fix, "rule": f.rule}
         for f in report.findings
@@ -40,6 +42,13 @@ def test_case(case: Case) -> None:
         for key in ("line", "fix"):
             if key in w:
                 assert g[key] == w[key], f"{case.id}: {key}"
+
+
+def lint_case(case: Case):
+    """Lint a case's input with its rule only, judged as its CNI profile (``cni:``, else detected, else generic)."""
+    cluster = load_text(case.text, "case.yaml")
+    choice = choose(cluster, case.cni)
+    return lint(cluster, only(case.rule), EngineOptions(conventions=choice.conventions), cni=choice)
 
 
 def is_concrete_fix(fix: str) -> bool:
@@ -55,7 +64,7 @@ def is_concrete_fix(fix: str) -> bool:
 
 @pytest.mark.parametrize("case", [c for c in all_cases() if c.findings], ids=lambda c: c.id)
 def test_fixes_are_commands_or_yaml(case: Case) -> None:
-    report = lint(load_text(case.text, "case.yaml"), only(case.rule))
+    report = lint_case(case)
     for finding in report.findings:
         assert is_concrete_fix(finding.fix), finding.fix
 

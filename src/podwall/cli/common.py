@@ -9,13 +9,20 @@ import click
 
 from podwall.cli.env import Environment
 from podwall.cli.live import live_options, live_requested, read_live
+from podwall.cni import Choice, choose
 from podwall.engine import EngineOptions
 from podwall.loader import load
 from podwall.model import Cluster
 
 
+CNI_OPTION = click.option(
+    "--cni", default=None, metavar="NAME",
+    help="Judge as this network plugin does (a CNI profile, see podwall cni --list). "
+         "Default: the plugin recognised in the input, else generic.")
+
+
 def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``-f`` (or ``--cluster``, ``--kubeconfig``, ``--context``), ``-n``, ``-A``, ``--lenient``, ``-v``, engine switches."""
+    """``-f`` (or ``--cluster``, ``--kubeconfig``, ``--context``), ``-n``, ``-A``, ``--lenient``, ``-v``, engine switches, ``--cni``."""
     decorators = [
         click.option("-f", "--filename", "paths", multiple=True, metavar="PATH",
                      help="Manifest file, directory (walked recursively for *.yaml, *.yml, *.json) or - for stdin. Repeatable."),
@@ -30,6 +37,7 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="List the objects that were skipped, by kind."),
         click.option("--ipblock-ignores-pods", is_flag=True,
                      help="ipBlocks match only addresses outside the cluster, never pod IPs (some CNIs)."),
+        CNI_OPTION,
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -55,9 +63,14 @@ def load_input(env: Environment, paths: tuple[str, ...], namespace: str | None, 
     return cluster
 
 
-def engine_options(ipblock_ignores_pods: bool) -> EngineOptions:
-    """Engine switches from flags."""
-    return EngineOptions(ipblock_matches_pods=not ipblock_ignores_pods)
+def judging(cluster: Cluster, cni: str | None, ipblock_ignores_pods: bool) -> tuple[Choice, EngineOptions]:
+    """The CNI profile (``--cni``, else detected, else generic) and the engine switches it sets.
+
+    Verbs name the profile on stderr (``choice.line()``) once their answer is
+    ready, so a usage error stays one line.
+    """
+    choice = choose(cluster, cni)
+    return choice, EngineOptions(ipblock_matches_pods=False if ipblock_ignores_pods else None, conventions=choice.conventions)
 
 
 def namespaces_shown(namespace: str | None, all_namespaces: bool) -> set[str] | None:

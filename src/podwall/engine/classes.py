@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from podwall._runtime import collector_paused
-from podwall.engine.match import Endpoint
+from podwall.engine.match import Endpoint, ipblock_sees
 from podwall.engine.options import EngineOptions, External
 from podwall.engine.ranges import block_intervals
 from podwall.model import Cluster, IPBlockPeer, Pod
@@ -62,7 +62,7 @@ def _block_hits(
     for i, endpoint in enumerate(endpoints):
         if isinstance(endpoint, External):
             addresses[endpoint.address.version].append((int(endpoint.address), i))
-        elif options.ipblock_matches_pods or endpoint.host_network:
+        elif ipblock_sees(endpoint, options):
             for ip in endpoint.ips:
                 addresses[ip.version].append((int(ip), i))
     keys: dict[int, list[int]] = {}

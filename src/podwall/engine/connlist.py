@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from podwall._runtime import collector_paused
 from podwall.engine.classes import bits, partition
 from podwall.engine.connset import PORT_MAX, PORT_MIN, PROTOCOLS, ConnSet
+from podwall.engine.conventions import node_local_pairs, view
 from podwall.engine.evaluate import evaluate, namespace_labels
 from podwall.engine.exposure import CONTROLLER, INGRESS_CONTROLLER, backends
 from podwall.engine.matrix import ClassMatrix
@@ -90,9 +91,12 @@ def _ipblocks(cluster: Cluster, direction: Direction) -> list[IPBlockPeer]:
 def connlist(
     cluster: Cluster, options: EngineOptions = EngineOptions(), focus: Focus | None = None
 ) -> tuple[ConnLine, ...]:
-    """Every (source, destination) node pair with some allowed connection, sorted, through ``focus``."""
+    """Every (source, destination) node pair with some allowed connection, sorted, through ``focus``.
+
+    The input is judged as ``options.conventions`` say the network plugin sees it.
+    """
     with collector_paused():
-        return _connlist(cluster, options, focus)
+        return _connlist(view(cluster, options.conventions), options, focus)
 
 
 def _connlist(cluster: Cluster, options: EngineOptions, focus: Focus | None) -> tuple[ConnLine, ...]:
@@ -135,6 +139,11 @@ def _connlist(cluster: Cluster, options: EngineOptions, focus: Focus | None) -> 
             for dst in names[d]:
                 if src != dst:
                     node_atoms[src, dst] = node_atoms.get((src, dst), 0) | mask
+    every_atom = (1 << len(atoms)) - 1
+    for s, d in node_local_pairs(pods, options.conventions):  # a node to its own pods: never blocked
+        src, dst = node_name(pods[s]), node_name(pods[d])
+        if src != dst:
+            node_atoms[src, dst] = every_atom
     lines = [ConnLine(src, dst, ConnSet.of(atoms[a] for a in bits(mask))) for (src, dst), mask in node_atoms.items()]
     lines.extend(_controller_lines(cluster, options))
     if focus is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from podwall.engine.match import (
     Endpoint,
@@ -11,10 +12,11 @@ from podwall.engine.match import (
     rule_ports_match,
     selects,
 )
+from podwall.engine.conventions import node_local, view
 from podwall.engine.exposure import CONTROLLER, INGRESS_CONTROLLER
 from podwall.engine.options import EngineOptions, External, Probe
 from podwall.engine.verdict import Basis, DirectionVerdict, RuleMiss, RuleRef, TierStep, Verdict
-from podwall.model import Action, Cluster, Direction, Labels, Rule, Tier
+from podwall.model import Action, Cluster, Direction, HostNetwork, Labels, Pod, Rule, Tier
 
 
 def namespace_labels(cluster: Cluster) -> dict[str, Labels]:
@@ -38,16 +40,24 @@ def evaluate(
 ) -> Verdict:
     """Judge traffic from ``source`` to ``destination`` on ``probe``.
 
+    The input is judged as the network plugin of ``options.conventions`` sees
+    it (``podwall.engine.conventions.view``).
+
     1. A pod to itself is always allowed (loopback).
     2. Egress is judged on the source pod, ingress on the destination pod; an
-       external end is not judged.
+       external end is not judged. A plugin that enforces nothing allows both
+       sides; traffic from a pod's own node (a host-network pod on it) passes
+       its ingress where the plugin never blocks it.
     3. Each side, tier by tier: Admin-tier rules (AdminNetworkPolicy, CNP Admin)
        by priority, first match decides, Pass skips to NetworkPolicies;
        NetworkPolicies: isolated -> allowed iff some rule of some policy
        isolating it admits the other end; not isolated -> Baseline-tier rules
        (BANP, CNP Baseline), then allowed.
     """
+    cluster = view(cluster, options.conventions)
     ns_labels = labels if labels is not None else namespace_labels(cluster)
+    if options.conventions.host_network is HostNetwork.POD:  # endpoints as the view has them
+        source, destination = _as_pod(source), _as_pod(destination)
     if source == destination and not isinstance(source, External):
         egress = DirectionVerdict(Direction.EGRESS, source.key, Basis.SELF)
         ingress = DirectionVerdict(Direction.INGRESS, destination.key, Basis.SELF)
@@ -72,8 +82,12 @@ def _judge(
         return DirectionVerdict(direction, subject.key, Basis.EXTERNAL)
     if subject is CONTROLLER:
         return DirectionVerdict(direction, INGRESS_CONTROLLER, Basis.UNKNOWN_POD)
+    if not options.conventions.enforces:
+        return DirectionVerdict(direction, subject.key, Basis.NOT_ENFORCED)
     if subject.host_network:
         return DirectionVerdict(direction, subject.key, Basis.HOST_NETWORK)
+    if direction is Direction.INGRESS and isinstance(other, Pod) and node_local(other, subject, options.conventions):
+        return DirectionVerdict(direction, subject.key, Basis.NODE_LOCAL)
     steps: list[TierStep] = []
 
     def admin_tier(tier: Tier) -> Action | None:
@@ -125,6 +139,13 @@ def _judge(
     if decision is Action.ALLOW:
         return DirectionVerdict(direction, subject.key, Basis.BASELINE_ALLOW, steps=tuple(steps))
     return DirectionVerdict(direction, subject.key, Basis.NOT_ISOLATED, steps=tuple(steps))
+
+
+def _as_pod(endpoint: Endpoint) -> Endpoint:
+    """A host-network pod as an ordinary pod (``HostNetwork.POD``)."""
+    if isinstance(endpoint, Pod) and endpoint.host_network and endpoint is not CONTROLLER:
+        return replace(endpoint, host_network=False)
+    return endpoint
 
 
 def describe_rule(rule: Rule) -> tuple[str, str]:

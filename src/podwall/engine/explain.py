@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from podwall.engine.classes import partition
+from podwall.engine.conventions import node_local_pairs, view
 from podwall.engine.evaluate import evaluate, namespace_labels
 from podwall.engine.exposure import CONTROLLER, INGRESS_CONTROLLER
 from podwall.engine.match import Endpoint
@@ -152,10 +153,13 @@ def explain(
     """Decide one flow between named subjects and keep the reasons.
 
     A workload is judged on its pods; where its pods differ (addresses that
-    ipBlocks care about), the flow is allowed if some pod pair is, as in ``reach``.
+    ipBlocks care about, nodes where node-local traffic is never blocked), the
+    flow is allowed if some pod pair is, as in ``reach``. The input is judged as
+    ``options.conventions`` say the network plugin sees it.
     """
     if isinstance(probe, str):
         probe = Probe.parse(probe)
+    cluster = view(cluster, options.conventions)
     src = resolve(cluster, source)
     dst = resolve(cluster, destination)
     if src.service is not None:
@@ -178,9 +182,14 @@ def explain(
 
 
 def _distinct(cluster: Cluster, endpoints: tuple[Endpoint, ...], options: EngineOptions) -> list[Endpoint]:
-    """One endpoint per equivalence class: the others cannot change the verdict."""
+    """One endpoint per equivalence class (and node, where node-local traffic counts): the others cannot change the verdict."""
     pods = tuple(e for e in endpoints if isinstance(e, Pod))
     if len(pods) <= 1:
         return list(endpoints)
     classes = partition(cluster, pods, options)
-    return list(classes.representatives)
+    if next(node_local_pairs(cluster.pods, options.conventions), None) is None:
+        return list(classes.representatives)
+    first: dict[tuple[int, str], Pod] = {}
+    for pod, c in zip(pods, classes.class_of):
+        first.setdefault((c, pod.node), pod)
+    return list(first.values())

@@ -42,7 +42,9 @@ from podwall._runtime import collector_paused
 from podwall.engine.classes import bits
 from podwall.engine.connlist import ConnLine, Focus, node_name, port_atoms
 from podwall.engine.connset import PROTOCOLS, ConnSet
+from podwall.engine.conventions import view
 from podwall.engine.evaluate import namespace_labels
+from podwall.engine.options import EngineOptions
 from podwall.engine.match import admin_selects, port_matches, selects
 from podwall.engine.options import Probe
 from podwall.model import (
@@ -131,16 +133,18 @@ def exposure_analysis(
     cluster: Cluster,
     lines: Sequence[ConnLine],
     focus: Focus | None = None,
+    options: EngineOptions = EngineOptions(),
 ) -> ExposureReport:
     """The exposure of every workload; ``lines`` is the unfiltered connection list (for external ranges).
 
     ``focus`` filters as for the connection list: ``workloads`` and ``direction``
     by the exposed workload, ``conn`` by the connections (judged on that one port,
     so a broader representative also hides a narrower one there); ``peers`` does
-    not apply: a representative peer is not a workload.
+    not apply: a representative peer is not a workload. The input is judged as
+    ``options.conventions`` say the network plugin sees it.
     """
     with collector_paused():
-        return _analyse(cluster, lines, focus)
+        return _analyse(view(cluster, options.conventions), lines, focus)
 
 
 def _analyse(cluster: Cluster, lines: Sequence[ConnLine], focus: Focus | None) -> ExposureReport:

@@ -38,13 +38,19 @@ def admin_selects(policy: AdminPolicy, pod: Pod, namespace_labels: Mapping[str, 
 def ipblock_matches(peer: IPBlockPeer, endpoint: Endpoint, options: EngineOptions) -> bool:
     """An ipBlock matches external addresses, and pod IPs unless switched off.
 
-    A host-network pod's address is the node's, which ipBlocks always see.
+    A host-network pod's address is the node's: whether ipBlocks see node
+    addresses is a convention of its own (``ipblock_matches_nodes``).
     """
     if isinstance(endpoint, External):
         return peer.contains(endpoint.address)
-    if not (options.ipblock_matches_pods or endpoint.host_network):
+    if not ipblock_sees(endpoint, options):
         return False
     return any(peer.contains(ip) for ip in endpoint.ips)
+
+
+def ipblock_sees(pod: Pod, options: EngineOptions) -> bool:
+    """Whether ipBlocks look at this pod's addresses at all: node addresses and pod addresses have a switch each."""
+    return options.conventions.ipblock_matches_nodes if pod.host_network else options.ipblock_matches_pods
 
 
 def peer_matches(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from podwall.errors import UsageError
-from podwall.model import IPAddress, Protocol
+from podwall.model import GENERIC, Conventions, IPAddress, Protocol
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -51,8 +51,17 @@ class External:
 class EngineOptions:
     """Switches for the points where SEMANTICS.md records a convention.
 
-    ``ipblock_matches_pods``: an ipBlock also matches pods whose IP is in range
-    (the conformance tests' and most plugins' behaviour); False ignores pod IPs.
+    ``conventions`` settles every point a network plugin decides (a CNI
+    profile's, or the default); ``ipblock_matches_pods``, when given, overrides
+    that one convention (``--ipblock-ignores-pods``) and otherwise reads it back.
     """
 
-    ipblock_matches_pods: bool = True
+    ipblock_matches_pods: bool | None = None
+    conventions: Conventions = GENERIC
+
+    def __post_init__(self) -> None:
+        if self.ipblock_matches_pods is None:
+            object.__setattr__(self, "ipblock_matches_pods", self.conventions.ipblock_matches_pods)
+        elif self.ipblock_matches_pods != self.conventions.ipblock_matches_pods:
+            conventions = replace(self.conventions, ipblock_matches_pods=self.ipblock_matches_pods)
+            object.__setattr__(self, "conventions", conventions)

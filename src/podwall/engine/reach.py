@@ -8,6 +8,8 @@ from enum import Enum
 
 from podwall._runtime import collector_paused
 from podwall.engine.classes import bits, distinct_ipblocks, partition
+from podwall.engine.conventions import node_local_pairs
+from podwall.engine.conventions import view as conventions_view
 from podwall.engine.matrix import Progress, class_matrix
 from podwall.engine.options import EngineOptions, External, Probe
 from podwall.engine.ranges import partition as address_partition
@@ -106,12 +108,16 @@ def reach(
     With ``external``, the address space outside the cluster joins as subjects
     ``(external)/first-last[,first-last...]``: cut by every ipBlock boundary, then
     ranges with identical results merged into one subject. ``progress(done, total)``
-    is called as the probes are evaluated (the CLI draws a bar from it).
+    is called as the probes are evaluated (the CLI draws a bar from it). The
+    input is judged as ``options.conventions`` say the network plugin sees it;
+    traffic a node's host-network pods send to pods on that node is added on
+    every probe where the plugin never blocks it.
     """
     try:
         view = View(by)
     except ValueError:
         raise UsageError(f"invalid view {by!r}: must be pod or workload") from None
+    cluster = conventions_view(cluster, options.conventions)
     pods = cluster.pods
     chosen = probes if probes is not None else declared_probes(pods)
     chosen = tuple(sorted(set(chosen)))
@@ -136,6 +142,10 @@ def reach(
     outside = [EXTERNAL_PREFIX + str(r) for r in ranges]
     for j, r in enumerate(ranges):
         add(EXTERNAL_PREFIX + str(r), classes.class_of[len(pods) + j])
+    local: dict[str, set[str]] = {}  # node-local traffic, allowed regardless of policy
+    for s, d in node_local_pairs(pods, options.conventions):
+        if namespaces is None or (pods[s].namespace in namespaces and pods[d].namespace in namespaces):
+            local.setdefault(subject_of(pods[s], view), set()).add(subject_of(pods[d], view))
 
     def expand(subject: str) -> set[tuple[str, Probe]]:
         found: set[tuple[str, Probe]] = set()
@@ -149,6 +159,7 @@ def reach(
                 for other in class_subjects.get(c, ()):
                     if other != subject and not (subject in outside and other in outside):
                         found.add((other, probe))
+            found.update((other, probe) for other in local.get(subject, ()) if other != subject)
         return found
 
     subjects = tuple(sorted(subject_classes))

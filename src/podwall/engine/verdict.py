@@ -23,6 +23,8 @@ class Basis(str, Enum):
     ADMIN_DENY = "admin-deny"  # an Admin-tier rule denied it
     BASELINE_ALLOW = "baseline-allow"  # not isolated by NetworkPolicies; a Baseline-tier rule allowed it
     BASELINE_DENY = "baseline-deny"  # not isolated by NetworkPolicies; a Baseline-tier rule denied it
+    NOT_ENFORCED = "not-enforced"  # the network plugin does not enforce NetworkPolicy at all
+    NODE_LOCAL = "node-local"  # from the destination's own node (a host-network pod on it): never blocked
 
 
 DENYING = frozenset({Basis.NO_RULE, Basis.ADMIN_DENY, Basis.BASELINE_DENY})

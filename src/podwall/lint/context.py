@@ -19,11 +19,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from podwall.cni import Choice
 from podwall.engine import EngineOptions, Probe, Verdict, evaluate
 from podwall.engine.match import admin_selects, ipblock_matches, namespace_matches, rule_ports_match
 from podwall.errors import Location
 from podwall.model import (
     NAMESPACE_NAME_LABEL,
+    AdminPolicy,
     Cluster,
     ContainerPort,
     Direction,
@@ -44,7 +46,7 @@ from podwall.model import (
     WorkloadRef,
 )
 
-Target = NetworkPolicy | Workload | Pod | Namespace | Service | Monitor | UnevaluatedPolicy
+Target = NetworkPolicy | Workload | Pod | Namespace | Service | Monitor | UnevaluatedPolicy | AdminPolicy
 
 IGNORE_ANNOTATION = "podwall.io/ignore"
 DNS_PORTS = (Probe(53, Protocol.UDP), Probe(53, Protocol.TCP))
@@ -95,6 +97,8 @@ class Context:
     def __init__(self, cluster: Cluster, options: EngineOptions = EngineOptions()) -> None:
         self.cluster = cluster
         self.options = options
+        self.written = cluster  # the input as written, before the network plugin's view (set by the runner)
+        self.cni: Choice | None = None  # the CNI profile in use (set by the runner)
         self.policies = cluster.policies
         self.namespaces: dict[str, Namespace] = {ns.name: ns for ns in cluster.namespaces}
         self.ns_labels: dict[str, Labels] = {ns.name: ns.labels for ns in cluster.namespaces}
@@ -439,6 +443,8 @@ class Context:
             annotations = dict(target.annotations)
             if location is None:
                 location = self._first_located.get(target.name)
+        elif isinstance(target, AdminPolicy):
+            name = target.key
         elif isinstance(target, UnevaluatedPolicy):
             name = f"{target.namespace}/{target.kind}/{target.name}" if target.namespace else f"{target.kind}/{target.name}"
             annotations = dict(target.annotations)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
+from podwall.cni import Choice, choose
 from podwall.engine import EngineOptions
+from podwall.engine.conventions import view
 from podwall.lint.config import LintConfig
 from podwall.lint.context import Context
 from podwall.lint.finding import Finding, Severity
@@ -44,14 +46,20 @@ def lint(
     *,
     namespaces: Collection[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cni: Choice | None = None,
 ) -> LintReport:
     """Lint a loaded input.
 
     ``namespaces`` keeps only findings about those namespaces' objects (and
     drops cluster-scoped ones); every rule still sees the whole input.
     ``progress(done, total)`` is called after each rule (the CLI draws a bar).
+    Verdicts follow ``options.conventions`` (the input as the network plugin
+    enforces it); the CNI rules compare the input as written with ``cni``, the
+    profile in use (default: the one recognised in the input, else generic).
     """
-    ctx = Context(cluster, options)
+    ctx = Context(view(cluster, options.conventions), options)
+    ctx.written = cluster
+    ctx.cni = cni if cni is not None else choose(cluster)
     rules = tuple(r for r in all_rules() if config.enabled(r))
     severities = {r.code: config.severity_of(r) for r in rules}
     found: dict[tuple[str, str, str], Finding] = {}

@@ -44,6 +44,10 @@ def _decision(side: DirectionVerdict, subject: str, other: str, probe: str) -> s
         return f"{subject} is outside the cluster; only the pod side is judged"
     if side.basis is Basis.UNKNOWN_POD:
         return f"{subject} is not a pod in the input; only the other side is judged"
+    if side.basis is Basis.NOT_ENFORCED:
+        return "the network plugin does not enforce NetworkPolicy; allowed"
+    if side.basis is Basis.NODE_LOCAL:
+        return f"{other} is on {subject}'s node, and the network plugin never blocks a node's traffic to its own pods; allowed"
     if side.basis is Basis.HOST_NETWORK:
         return f"{subject} uses the host network, which no NetworkPolicy selects; allowed"
     if side.basis is Basis.NOT_ISOLATED and side.steps:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from podwall.cli.common import engine_options, input_options, load_input
+from podwall.cli.common import input_options, judging, load_input
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.engine import Probe, explain
@@ -18,7 +18,7 @@ from podwall.render import EXPLAIN_FORMATS
 @click.argument("destination")
 @click.argument("port", metavar="PORT[/PROTO]")
 @click.pass_obj
-def explain_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
+def explain_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods, cni,
                     output, source, destination, port) -> int:
     """Why can (not) SOURCE reach DESTINATION on PORT?
 
@@ -27,6 +27,8 @@ def explain_command(env: Environment, paths, namespace, all_namespaces, lenient,
     """
     probe = Probe.parse(port)
     cluster = load_input(env, paths, namespace, lenient, verbose)
-    result = explain(cluster, source, destination, probe, engine_options(ipblock_ignores_pods))
+    choice, options = judging(cluster, cni, ipblock_ignores_pods)
+    result = explain(cluster, source, destination, probe, options)
+    env.err(choice.line())
     env.out(EXPLAIN_FORMATS[output](result))
     return ExitStatus.SUCCESS if result.allowed else ExitStatus.DENIED_OR_FINDINGS

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from podwall.cli.common import engine_options, load_input
+from podwall.cli.common import judging, load_input
 from podwall.cli.live import live_options, live_requested
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
@@ -65,6 +65,7 @@ class _Options:
     lenient: bool
     verify: bool
     ipblock_ignores_pods: bool
+    cni: str | None
 
     @property
     def ns(self) -> str:
@@ -96,6 +97,9 @@ def _common(
             click.option(verify_flag, "verify_flag", is_flag=True, help=verify_help),
             click.option("--ipblock-ignores-pods", is_flag=True,
                          help="For verification: ipBlocks match only addresses outside the cluster."),
+            click.option("--cni", default=None, metavar="NAME",
+                         help="For verification: judge as this network plugin does (default: the plugin recognised "
+                              "in the -f input, else generic; see podwall cni --list)."),
         ]
         for decorator in reversed(decorators):
             func = decorator(func)
@@ -115,6 +119,7 @@ def _options(kwargs: dict[str, Any], *, verify_default: bool = False) -> _Option
         lenient=kwargs.pop("lenient"),
         verify=(not flag) if verify_default else flag,
         ipblock_ignores_pods=kwargs.pop("ipblock_ignores_pods"),
+        cni=kwargs.pop("cni"),
     )
 
 
@@ -144,7 +149,9 @@ def _finish(env: Environment, options: _Options, generation: Generation, world: 
     for note in generation.notes:
         env.err(note)
     if options.verify and world is not None:
-        result = verify(world, generation, options=engine_options(options.ipblock_ignores_pods), world=world_name)
+        choice, judged = judging(world, options.cni, options.ipblock_ignores_pods)
+        result = verify(world, generation, options=judged, world=world_name)
+        env.err(choice.line())  # before the verification table it qualifies
         env.stderr.write(report(result))
         if not result.ok:
             env.err("nothing written: the policies do not do what was intended")

@@ -20,7 +20,7 @@ from typing import TextIO
 import click
 import yaml
 
-from podwall.cli.common import engine_options, input_options, load_input, namespaces_shown
+from podwall.cli.common import input_options, judging, load_input, namespaces_shown
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.engine import EngineOptions, External, Probe, View, evaluate, resolve, subject_of
@@ -93,7 +93,7 @@ def lab_command() -> None:
 @click.option("--max-probes", type=click.IntRange(1), default=MAX_PROBES, show_default=True, metavar="N",
               help="Refuse to send more probes (subjects x subjects x ports, and the internet's).")
 @click.pass_obj
-def run_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
+def run_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods, cni,
                 probes, by, sources, destinations, timeout, no_internet, output, intents_files, fail_on_intent,
                 max_subjects, max_probes) -> int:
     """Build the lab, enforce the policies, probe every flow, compare with podwall's verdicts.
@@ -120,7 +120,7 @@ def run_command(env: Environment, paths, namespace, all_namespaces, lenient, ver
     if fail_on_intent and not documents:
         raise UsageError("--fail-on-intent needs intents: a kind: Intents document among -f, or --intents FILE")
     lab_intents = expand_intents(documents, cluster) if documents else None
-    options = engine_options(ipblock_ignores_pods)
+    choice, options = judging(cluster, cni, ipblock_ignores_pods)
     result = run(
         cluster,
         chosen,
@@ -137,6 +137,7 @@ def run_command(env: Environment, paths, namespace, all_namespaces, lenient, ver
     )
     if lab_intents is not None:
         result = with_intents(result, lab_intents, cluster, options)
+    env.err(choice.line())
     env.out(LAB_FORMATS[output](result))
     if not result.ok or (fail_on_intent and result.not_as_intended):
         return ExitStatus.DENIED_OR_FINDINGS
@@ -149,7 +150,7 @@ def run_command(env: Environment, paths, namespace, all_namespaces, lenient, ver
 @click.option("--subject", "subjects", multiple=True, metavar="SUBJECT",
               help="Print only this pod's or workload's rules (repeatable).")
 @click.pass_obj
-def rules_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
+def rules_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods, cni,
                   probes, by, subjects) -> int:
     """Print the nftables rules the lab would load, one table per subject (needs no root).
 
@@ -163,9 +164,10 @@ def rules_command(env: Environment, paths, namespace, all_namespaces, lenient, v
     plan = plan_lab(cluster, chosen, by=by, namespaces=shown, internet=False, run_id="pwl-000000")
     wanted = _subjects(cluster, subjects, by, "--subject")
     lab_cluster = plan.cluster(cluster)
-    options = engine_options(ipblock_ignores_pods)
+    choice, options = judging(cluster, cni, ipblock_ignores_pods)
     texts = [listing(s.key, compile_rules(lab_cluster, s.pod, lab_cluster.pods, options=options))
              for s in plan.subjects if wanted is None or s.key in wanted]
+    env.err(choice.line())
     env.out("\n".join(texts))
     return ExitStatus.SUCCESS
 

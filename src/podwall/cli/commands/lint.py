@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from podwall.cli.common import engine_options, input_options, load_input, namespaces_shown
+from podwall.cli.common import input_options, judging, load_input, namespaces_shown
 from podwall.cli.env import Environment
 from podwall.cli.progress import ProgressBar
 from podwall.cli.exit import ExitStatus
@@ -64,7 +64,7 @@ def use_color(env: Environment, choice: str) -> bool:
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text output (auto: when stdout is a terminal and NO_COLOR is unset).")
 @click.pass_obj
-def lint_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
+def lint_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods, cni,
                  output, fail_on, disabled, enabled, config_path, color) -> int:
     """What is wrong or risky: each finding with its rule, location and fix.
 
@@ -74,8 +74,10 @@ def lint_command(env: Environment, paths, namespace, all_namespaces, lenient, ve
     shown = namespaces_shown(namespace, all_namespaces)
     config = read_config(config_path).override(disable=disabled, enable=enabled, fail_on=fail_on)
     cluster = load_input(env, paths, namespace, lenient, verbose)
+    choice, options = judging(cluster, cni, ipblock_ignores_pods)
     with ProgressBar(env, "linting") as bar:
-        report = lint(cluster, config, engine_options(ipblock_ignores_pods), namespaces=shown, progress=bar)
+        report = lint(cluster, config, options, namespaces=shown, progress=bar, cni=choice)
+    env.err(choice.line())
     if output == "text":
         env.out(lint_text(report, color=use_color(env, color)))
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from podwall.cli.common import engine_options, input_options, load_input, namespaces_shown
+from podwall.cli.common import input_options, judging, load_input, namespaces_shown
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.cli.progress import ProgressBar
@@ -58,7 +58,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
                    "the workloads no policy protects (netpol-analyzer's --exposure). --focus-workload-peer does not "
                    "filter exposure lines.")
 @click.pass_obj
-def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
+def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods, cni,
                   probes, by, output, external, summary, focus_workloads, focus_peers, focus_direction, focus_conn,
                   exposure) -> int:
     """Who can talk to whom, on which ports: the connectivity matrix."""
@@ -83,14 +83,16 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
             conn=parse_focus_conn(focus_conn) if focus_conn else None,
         )
         cluster = load_input(env, paths, namespace, lenient, verbose)
-        every = connlist(cluster, engine_options(ipblock_ignores_pods))
+        choice, options = judging(cluster, cni, ipblock_ignores_pods)
+        every = connlist(cluster, options)
         lines = tuple(line for line in every if focus.keeps(line))
         if shown is not None:
             lines = tuple(line for line in lines if _in_namespaces(line.source, line.destination, shown))
+        env.err(choice.line())
         if not exposure:
             env.out(CONNLIST_FORMATS[output](lines, focus.conn))
             return ExitStatus.SUCCESS
-        report = exposure_analysis(cluster, every, focus)
+        report = exposure_analysis(cluster, every, focus, options)
         if shown is not None:
             report = _exposure_in(report, shown)
         env.out(EXPOSURE_FORMATS[output](lines, report, focus.conn))
@@ -102,16 +104,18 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
     if summary and output not in SUMMARY_FORMATS:
         raise click.UsageError(f"--summary prints table, json or md, not {output}")
     cluster = load_input(env, paths, namespace, lenient, verbose)
+    choice, options = judging(cluster, cni, ipblock_ignores_pods)
     with ProgressBar(env, "probing") as bar:
         result = reach(
             cluster,
             chosen,
             by=by or "pod",
             namespaces=shown,
-            options=engine_options(ipblock_ignores_pods),
+            options=options,
             external=external,
             progress=bar,
         )
+    env.err(choice.line())
     if summary:
         env.out(SUMMARY_FORMATS[output](summarize(result)))
         return ExitStatus.SUCCESS

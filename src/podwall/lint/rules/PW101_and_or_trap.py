@@ -60,7 +60,7 @@ class AndOrTrap(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         """Yield a finding for each case the class docstring describes."""
-        for policy in ctx.policies:
+        for policy in ctx.written.policies:
             for rule in policy.ingress + policy.egress:
                 namespaces_only = [
                     (j, p) for j, p in enumerate(rule.peers)

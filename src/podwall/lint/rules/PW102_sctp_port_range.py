@@ -58,7 +58,7 @@ class SctpPortRange(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         """Yield a finding for each case the class docstring describes."""
-        for policy in ctx.policies:
+        for policy in ctx.written.policies:
             for rule in policy.ingress + policy.egress:
                 for k, spec in enumerate(rule.ports):
                     if spec.protocol is not Protocol.SCTP or spec.end_port is None or not isinstance(spec.port, int):

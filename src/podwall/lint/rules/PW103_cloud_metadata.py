@@ -76,7 +76,7 @@ class CloudMetadata(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         """Yield a finding for each case the class docstring describes."""
-        for policy in ctx.policies:
+        for policy in ctx.written.policies:
             if not policy.isolates(Direction.EGRESS):
                 continue
             for rule in policy.egress:

@@ -53,7 +53,7 @@ class RulesIgnored(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         """Yield a finding for each case the class docstring describes."""
-        for policy in ctx.policies:
+        for policy in ctx.written.policies:
             for direction in Direction:
                 rules = policy.rules(direction)
                 if not rules or policy.isolates(direction):

@@ -1,0 +1,26 @@
+"""CNI profiles: what each network plugin does where the NetworkPolicy API leaves a choice, and which plugin runs.
+
+Profiles are data shipped with the package (``profiles/*.toml``), each statement
+with its source; the engine only ever sees the ``Conventions`` a profile
+resolves to. ``choose`` picks the profile a verb judges by: ``--cni NAME``, else
+the plugin recognised in the input (``detect``), else ``generic``.
+"""
+
+from podwall.cni.detect import Choice, Detection, Evidence, choose, detect, image_parts
+from podwall.cni.profile import TOPICS, UNKNOWN, VERDICT_TOPICS, Profile, Statement, profile, profiles
+
+__all__ = [
+    "TOPICS",
+    "UNKNOWN",
+    "VERDICT_TOPICS",
+    "Choice",
+    "Detection",
+    "Evidence",
+    "Profile",
+    "Statement",
+    "choose",
+    "detect",
+    "image_parts",
+    "profile",
+    "profiles",
+]

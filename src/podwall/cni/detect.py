@@ -1,0 +1,204 @@
+"""Which network plugin runs this cluster: recognised from its agents and node annotations in the input.
+
+Evidence, strongest first: a DaemonSet (or its pods) in one of the plugin's
+namespaces, by name or by an image of the plugin's (``docker.io/calico/node``
+matches ``calico/node``); then annotations the plugin writes on Nodes. When
+several plugins are found, one that refines another wins (Canal over Calico
+and Flannel), then a plugin that enforces NetworkPolicy wins over one that does
+not (Calico's policy agent beside Flannel's networking); if several enforcing
+plugins remain, the answer is ambiguous and the user chooses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from podwall.cni.profile import Profile, profile, profiles
+from podwall.model import Cluster, Container, Conventions
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One thing in the input that points at a plugin, in words, with the image's version if it told one."""
+
+    profile: str
+    text: str
+    repository: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """What the input says about its network plugin.
+
+    ``profile`` is None when nothing was recognised or several enforcing plugins
+    were (``found`` then names them all).
+    """
+
+    profile: Profile | None
+    evidence: tuple[Evidence, ...] = ()
+    found: tuple[str, ...] = ()
+
+    @property
+    def version(self) -> str | None:
+        """The plugin's version, from the tag of an image that identified it."""
+        return next((e.version for e in self.evidence if e.version), None)
+
+    @property
+    def repository(self) -> str | None:
+        """The image repository that told the version."""
+        return next((e.repository for e in self.evidence if e.version), None)
+
+    @property
+    def ambiguous(self) -> bool:
+        """Several plugins that enforce NetworkPolicy were found."""
+        return self.profile is None and len(self.found) > 1
+
+
+def image_parts(image: str) -> tuple[str, str | None]:
+    """``docker.io/calico/node:v3.28.0@sha256:..`` -> (``calico/node``, ``v3.28.0``): registry and digest dropped."""
+    name = image.split("@", 1)[0]
+    tag = None
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    if colon > slash:
+        name, tag = name[:colon], name[colon + 1 :]
+    parts = name.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    return "/".join(parts), tag
+
+
+def _image_matches(repository: str, pattern: str) -> bool:
+    return repository == pattern or repository.endswith("/" + pattern)
+
+
+def _workload_evidence(
+    prof: Profile, what: str, namespace: str, name: str, containers: tuple[Container, ...], owner: str | None
+) -> Evidence | None:
+    rules = prof.detect
+    if rules.namespaces and namespace not in rules.namespaces:
+        return None
+    by_name = name in rules.daemonsets or (owner is not None and owner in rules.daemonsets)
+    image_hit: tuple[str, str, str | None] | None = None
+    for container in containers:
+        repository, tag = image_parts(container.image)
+        if any(_image_matches(repository, p) for p in rules.images):
+            image_hit = (container.image, repository, tag)
+            break
+    if not (by_name or image_hit):
+        return None
+    if rules.require_args and not any(all(a in c.args for a in rules.require_args) for c in containers):
+        return None
+    if any(a in c.args for c in containers for a in rules.refuse_args):
+        return None
+    text = f"{what} {namespace}/{name}"
+    if image_hit is None:
+        return Evidence(prof.name, text)
+    image, repository, tag = image_hit
+    return Evidence(prof.name, f"{text}, image {image}", repository, tag)
+
+
+def _annotation_evidence(prof: Profile, cluster: Cluster) -> list[Evidence]:
+    """``key`` (present), or ``key!text`` (present, and its value does not contain ``text``)."""
+    found: list[Evidence] = []
+    for node in cluster.nodes:
+        for wanted in prof.detect.node_annotations:
+            key, _, refused = wanted.partition("!")
+            value = node.annotations.get(key)
+            if value is None or (refused and refused in value):
+                continue
+            found.append(Evidence(prof.name, f"Node {node.name}, annotation {key}"))
+            break
+    return found
+
+
+def detect(cluster: Cluster) -> Detection:
+    """Recognise the network plugin from the input's DaemonSets, pods and node annotations."""
+    evidence: dict[str, list[Evidence]] = {}
+    agents = {str(w.ref) for w in cluster.workloads if w.ref.kind == "DaemonSet"}
+    for prof in profiles().values():
+        if not (prof.detect.daemonsets or prof.detect.images or prof.detect.node_annotations):
+            continue
+        hits: list[Evidence] = []
+        for workload in cluster.workloads:
+            if workload.ref.kind == "DaemonSet":
+                ref = workload.ref
+                hit = _workload_evidence(prof, "DaemonSet", ref.namespace, ref.name, workload.containers, None)
+                if hit is not None:
+                    hits.append(hit)
+        for pod in cluster.pods:
+            owner = pod.controller
+            if pod.template or (owner is not None and str(owner) in agents):
+                continue  # its DaemonSet already spoke
+            name = owner.name if owner is not None and owner.kind == "DaemonSet" else None
+            hit = _workload_evidence(prof, "Pod", pod.namespace, pod.name, pod.containers, name)
+            if hit is not None:
+                hits.append(hit)
+        hits.extend(_annotation_evidence(prof, cluster))
+        if hits:
+            evidence[prof.name] = hits
+    return _decide(evidence)
+
+
+def _decide(evidence: dict[str, list[Evidence]]) -> Detection:
+    found = sorted(evidence)
+    refined = {r for name in found for r in profile(name).detect.refines}
+    left = [name for name in found if name not in refined]
+    enforcing = [name for name in left if profile(name).statement("enforces").value is True]
+    candidates = enforcing or left
+    if len(candidates) == 1:
+        name = candidates[0]
+        return Detection(profile(name), tuple(evidence[name]), tuple(found))
+    return Detection(None, tuple(e for name in candidates for e in evidence[name]), tuple(candidates))
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The profile a verb judges by, and why: ``--cni``, detected, or the default."""
+
+    profile: Profile
+    detection: Detection
+    chosen: bool = False
+
+    @property
+    def version(self) -> str | None:
+        """The detected version, when the detected plugin is the one used."""
+        if self.detection.profile is not None and self.detection.profile.name == self.profile.name:
+            return self.detection.version
+        return None
+
+    @property
+    def conventions(self) -> Conventions:
+        """What the engine is told."""
+        repository = self.detection.repository if self.version else None
+        return self.profile.conventions(repository, self.version)
+
+    @property
+    def reason(self) -> str:
+        """Why this profile, in words."""
+        detection = self.detection
+        if self.chosen:
+            if detection.profile is not None and detection.profile.name != self.profile.name:
+                return f"--cni; the input looks like {detection.profile.name}: {detection.evidence[0].text}"
+            return "--cni"
+        if detection.profile is not None:
+            return "detected: " + "; ".join(e.text for e in detection.evidence[:2])
+        if detection.ambiguous:
+            return f"several network plugins found: {', '.join(detection.found)}; --cni NAME picks one"
+        return "no network plugin recognised in the input; --cni NAME picks one"
+
+    def line(self) -> str:
+        """The one line every verb prints on stderr."""
+        version = f" {self.version}" if self.version else ""
+        return f"podwall: CNI profile {self.profile.name}{version} ({self.reason})"
+
+
+def choose(cluster: Cluster, name: str | None = None) -> Choice:
+    """The profile to judge by: ``name`` if given, else the detected one, else ``generic``."""
+    detection = detect(cluster)
+    if name:
+        return Choice(profile(name), detection, chosen=True)
+    if detection.profile is not None:
+        return Choice(detection.profile, detection)
+    return Choice(profile("generic"), detection)

@@ -1,0 +1,233 @@
+"""A CNI profile: what one network plugin does where the NetworkPolicy API leaves a choice, each statement cited.
+
+Profiles are data (``profiles/NAME.toml``, shipped in the package). Each
+statement has a value, the source it was taken from (plugin docs, plugin
+source, the plugin's conformance results) and optionally a note; a value
+``"unknown"`` says the point could not be confirmed, and verdicts then use the
+``generic`` profile's value for it (and say so). A statement may change at a
+plugin version (``since``: the first version with ``value``; ``before``: the
+value of earlier versions), per image repository when a plugin ships under
+several names.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from podwall.errors import UsageError
+from podwall.model import GENERIC, Conventions, HostNetwork
+from podwall.model.conventions import ADMIN_V1ALPHA1, ADMIN_V1ALPHA2
+
+UNKNOWN = "unknown"
+
+#: The statements of a profile, in the order they are shown, with the words for them.
+TOPICS: dict[str, str] = {
+    "enforces": "enforces NetworkPolicy",
+    "host_network": "host-network pods",
+    "ipblock_matches_pods": "ipBlock matches pod IPs",
+    "ipblock_matches_nodes": "ipBlock matches node addresses (host-network pods)",
+    "node_to_local_pods": "node to its own pods always allowed (kubelet probes)",
+    "end_port": "endPort (port ranges)",
+    "admin_v1alpha1": "AdminNetworkPolicy, BaselineAdminNetworkPolicy (v1alpha1)",
+    "admin_v1alpha2": "ClusterNetworkPolicy (v1alpha2)",
+    "external_source_preserved": "client address kept through NodePort/LoadBalancer (externalTrafficPolicy: Cluster)",
+    "sctp": "SCTP in policies",
+    "named_ports": "named ports in policies",
+}
+
+#: Statements that change verdicts (the rest are features lint checks policies against).
+VERDICT_TOPICS = (
+    "enforces",
+    "host_network",
+    "ipblock_matches_pods",
+    "ipblock_matches_nodes",
+    "node_to_local_pods",
+    "end_port",
+    "admin_v1alpha1",
+    "admin_v1alpha2",
+    "external_source_preserved",
+)
+
+_VALUES: dict[str, tuple[Any, ...]] = {"host_network": ("node", "pod")}
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One cited statement about a plugin: ``value`` is True/False (``node``/``pod`` for host_network) or unknown."""
+
+    topic: str
+    value: Any
+    source: str = ""
+    note: str = ""
+    since: dict[str, str] = field(default_factory=dict, hash=False)  # image repository ("" any) -> version
+    before: Any = None
+
+    @property
+    def known(self) -> bool:
+        """Whether the value was confirmed (else the generic profile's value is used)."""
+        return self.value != UNKNOWN
+
+    def value_at(self, repository: str | None, version: str | None) -> Any:
+        """The value for a detected version (``None``: the current one)."""
+        if not self.since or version is None:
+            return self.value
+        first = self.since.get(repository or "", self.since.get("", None))
+        if first is None:
+            return self.value
+        return self.value if version_key(version) >= version_key(first) else self.before
+
+
+@dataclass(frozen=True, slots=True)
+class Detect:
+    """How to recognise the plugin in the input."""
+
+    namespaces: tuple[str, ...] = ()
+    daemonsets: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()  # image repositories, matched by their trailing path components
+    node_annotations: tuple[str, ...] = ()
+    require_args: tuple[str, ...] = ()  # some container of the workload has every one of these
+    refuse_args: tuple[str, ...] = ()  # ... and none of these
+    refines: tuple[str, ...] = ()  # profiles this one wins over when both are found
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A network plugin's answers, each statement cited."""
+
+    name: str
+    title: str
+    summary: str
+    statements: dict[str, Statement] = field(hash=False)
+    detect: Detect = Detect()
+
+    def statement(self, topic: str) -> Statement:
+        """The statement about one topic."""
+        return self.statements[topic]
+
+    def resolved(self, topic: str, repository: str | None = None, version: str | None = None) -> Any:
+        """The value verdicts use: this plugin's (at that version), or generic's where unknown."""
+        value = self.statements[topic].value_at(repository, version)
+        if value == UNKNOWN:
+            return generic_value(topic)
+        return value
+
+    def conventions(self, repository: str | None = None, version: str | None = None) -> Conventions:
+        """The engine's view of this plugin."""
+
+        def value(topic: str) -> Any:
+            return self.resolved(topic, repository, version)
+
+        admin = frozenset(
+            api for api, topic in ((ADMIN_V1ALPHA1, "admin_v1alpha1"), (ADMIN_V1ALPHA2, "admin_v1alpha2")) if value(topic)
+        )
+        return Conventions(
+            enforces=value("enforces"),
+            host_network=HostNetwork(value("host_network")),
+            ipblock_matches_pods=value("ipblock_matches_pods"),
+            ipblock_matches_nodes=value("ipblock_matches_nodes"),
+            node_to_local_pods=value("node_to_local_pods"),
+            end_port=value("end_port"),
+            admin_apis=admin,
+            external_source_preserved=value("external_source_preserved"),
+        )
+
+
+def generic_value(topic: str) -> Any:
+    """What the generic profile answers (the engine's defaults, the Kubernetes documentation's common case)."""
+    return _GENERIC_VALUES[topic]
+
+
+_GENERIC_VALUES: dict[str, Any] = {
+    "enforces": GENERIC.enforces,
+    "host_network": GENERIC.host_network.value,
+    "ipblock_matches_pods": GENERIC.ipblock_matches_pods,
+    "ipblock_matches_nodes": GENERIC.ipblock_matches_nodes,
+    "node_to_local_pods": GENERIC.node_to_local_pods,
+    "end_port": GENERIC.end_port,
+    "admin_v1alpha1": ADMIN_V1ALPHA1 in GENERIC.admin_apis,
+    "admin_v1alpha2": ADMIN_V1ALPHA2 in GENERIC.admin_apis,
+    "external_source_preserved": GENERIC.external_source_preserved,
+    "sctp": True,
+    "named_ports": True,
+}
+
+
+def version_key(text: str) -> tuple[int, ...]:
+    """``v1.16.3-eksbuild.1`` -> (1, 16, 3); ``v20240813-c6f155d6`` -> (20240813,)."""
+    found = re.match(r"v?(\d+(?:\.\d+)*)", text.strip())
+    return tuple(int(p) for p in found.group(1).split(".")) if found else ()
+
+
+# -- the shipped profiles ---------------------------------------------------------------
+
+
+@cache
+def profiles() -> dict[str, Profile]:
+    """Every shipped profile by name, ``generic`` first, then alphabetical."""
+    root = resources.files("podwall.cni") / "profiles"
+    raw = {
+        entry.name.removesuffix(".toml"): tomllib.loads(entry.read_text(encoding="utf-8"))
+        for entry in root.iterdir()
+        if entry.name.endswith(".toml")
+    }
+    built: dict[str, Profile] = {}
+    for name in sorted(raw, key=lambda n: (n != "generic", n)):
+        built[name] = _build(name, raw)
+    return built
+
+
+def _build(name: str, raw: dict[str, dict[str, Any]]) -> Profile:
+    data = raw[name]
+    statements: dict[str, Statement] = {}
+    base = data.get("based_on")
+    if base is not None:
+        statements.update(_build(base, raw).statements)
+    for topic in TOPICS:
+        given = data.get(topic)
+        if given is None:
+            if topic not in statements:
+                raise ValueError(f"CNI profile {name}: no statement about {topic}")
+            continue
+        statements[topic] = _statement(name, topic, given)
+    detect = data.get("detect", {})
+    return Profile(
+        name=name,
+        title=data["title"],
+        summary=data.get("summary", ""),
+        statements=statements,
+        detect=Detect(**{k: tuple(v) for k, v in detect.items()}),
+    )
+
+
+def _statement(profile: str, topic: str, given: dict[str, Any]) -> Statement:
+    value = given["value"]
+    allowed = _VALUES.get(topic, (True, False))
+    if value != UNKNOWN and value not in allowed:
+        raise ValueError(f"CNI profile {profile}: {topic} = {value!r}, expected one of {allowed} or {UNKNOWN!r}")
+    if value != UNKNOWN and not given.get("source"):
+        raise ValueError(f"CNI profile {profile}: {topic} has no source")
+    since = given.get("since", {})
+    return Statement(
+        topic=topic,
+        value=value,
+        source=given.get("source", ""),
+        note=given.get("note", ""),
+        since={"": since} if isinstance(since, str) else dict(since),
+        before=given.get("before"),
+    )
+
+
+def profile(name: str) -> Profile:
+    """The profile called ``name``; a UsageError naming the known ones otherwise."""
+    known = profiles()
+    found = known.get(name.strip().lower())
+    if found is None:
+        close = [n for n in known if n.startswith(name[:3].lower())] if name else []
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        raise UsageError(f"unknown CNI profile {name!r}{hint}: known profiles are {', '.join(known)}")
+    return found
