@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "probe": "podwall.cli.commands.probe:probe_command",
     "rbac": "podwall.cli.commands.rbac:rbac_command",
     "flows": "podwall.cli.commands.flows:flows_command",
+    "cni": "podwall.cli.commands.cni:cni_command",
 }
 
 REPORT_URL = "https://github.com/podwall/podwall/issues"

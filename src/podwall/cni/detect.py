@@ -81,12 +81,13 @@ def _workload_evidence(
         return None
     by_name = name in rules.daemonsets or (owner is not None and owner in rules.daemonsets)
     image_hit: tuple[str, str, str | None] | None = None
+    patterns = rules.images + (rules.version_images if by_name else ())
     for container in containers:
         repository, tag = image_parts(container.image)
-        if any(_image_matches(repository, p) for p in rules.images):
+        if any(_image_matches(repository, p) for p in patterns):
             image_hit = (container.image, repository, tag)
             break
-    if not (by_name or image_hit):
+    if not (by_name or image_hit):  # version-only images count once the name matched
         return None
     if rules.require_args and not any(all(a in c.args for a in rules.require_args) for c in containers):
         return None

@@ -89,6 +89,7 @@ class Detect:
     namespaces: tuple[str, ...] = ()
     daemonsets: tuple[str, ...] = ()
     images: tuple[str, ...] = ()  # image repositories, matched by their trailing path components
+    version_images: tuple[str, ...] = ()  # images that only tell the version (the name must match)
     node_annotations: tuple[str, ...] = ()
     require_args: tuple[str, ...] = ()  # some container of the workload has every one of these
     refuse_args: tuple[str, ...] = ()  # ... and none of these

@@ -1,0 +1,159 @@
+"""One small scenario per convention, and the verdict every profile gives it.
+
+The expected verdicts are written from the profiles' cited statements
+(docs/cni.md), one column per scenario, not from podwall's output: a plugin
+that enforces nothing allows everything; ``unknown`` statements are judged as
+generic. Each verdict is checked three ways: ``reach`` (the class matrix),
+``explain`` (one flow with its reasons) and the reference evaluator
+(``tests/reference.py``, which implements each convention on its own).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from podwall.cni import profile, profiles
+from podwall.engine import EngineOptions, Probe, explain, reach
+from podwall.loader import load_text
+from podwall.model import Pod
+from reference import reference_allowed
+
+NODES = """
+apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status: {addresses: [{type: InternalIP, address: 10.0.0.1}]}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: n2}
+status: {addresses: [{type: InternalIP, address: 10.0.0.2}]}
+"""
+
+
+def _pod(name: str, ip: str, node: str, labels: str = "{}", host: bool = False, ports: str = "[{containerPort: 80}]") -> str:
+    host_line = "hostNetwork: true, " if host else ""
+    return f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}, namespace: x, labels: {labels}}}
+spec: {{{host_line}nodeName: {node}, containers: [{{name: c, image: app, ports: {ports}}}]}}
+status: {{podIP: {ip}}}
+"""
+
+
+SERVER = _pod("server", "10.244.1.10", "n1", "{app: server}", ports="[{containerPort: 80}, {containerPort: 8005}]")
+CLIENT = _pod("client", "10.244.2.20", "n2", "{app: client}")
+AGENT_REMOTE = _pod("agent", "10.0.0.2", "n2", "{app: agent}", host=True)
+AGENT_LOCAL = _pod("agent", "10.0.0.1", "n1", "{app: agent}", host=True)
+
+
+def _ingress(rules: str) -> str:
+    return f"""
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: server, namespace: x}}
+spec:
+  podSelector: {{matchLabels: {{app: server}}}}
+  policyTypes: [Ingress]
+  ingress: {rules}
+"""
+
+
+BANP_DENY = """
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: BaselineAdminNetworkPolicy
+metadata: {name: default}
+spec:
+  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: server}}}}
+  ingress:
+    - {name: deny-all, action: Deny, from: [{namespaces: {}}]}
+"""
+
+CNP_BASELINE_DENY = """
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: baseline}
+spec:
+  tier: Baseline
+  priority: 10
+  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: server}}}}
+  ingress:
+    - {name: deny-all, action: Deny, from: [{namespaces: {}}]}
+"""
+
+#: scenario -> (manifests, source, destination, probe)
+SCENARIOS = {
+    "enforces": (_ingress("[]") + "---" + SERVER + "---" + CLIENT, "x/client", "x/server", "80/TCP"),
+    "host_network": (
+        _ingress("[{from: [{podSelector: {matchLabels: {app: agent}}}]}]") + "---" + SERVER + "---" + AGENT_REMOTE,
+        "x/agent", "x/server", "80/TCP",
+    ),
+    "ipblock_matches_pods": (
+        _ingress("[{from: [{ipBlock: {cidr: 10.244.0.0/16}}]}]") + "---" + SERVER + "---" + CLIENT,
+        "x/client", "x/server", "80/TCP",
+    ),
+    "ipblock_matches_nodes": (
+        _ingress("[{from: [{ipBlock: {cidr: 10.0.0.0/24}}]}]") + "---" + SERVER + "---" + AGENT_REMOTE,
+        "x/agent", "x/server", "80/TCP",
+    ),
+    "node_to_local_pods": (_ingress("[]") + "---" + SERVER + "---" + AGENT_LOCAL, "x/agent", "x/server", "80/TCP"),
+    "end_port": (
+        _ingress("[{ports: [{protocol: TCP, port: 8000, endPort: 8010}]}]") + "---" + SERVER + "---" + CLIENT,
+        "x/client", "x/server", "8005/TCP",
+    ),
+    "admin_v1alpha1": (BANP_DENY + "---" + SERVER + "---" + CLIENT, "x/client", "x/server", "80/TCP"),
+    "admin_v1alpha2": (CNP_BASELINE_DENY + "---" + SERVER + "---" + CLIENT, "x/client", "x/server", "80/TCP"),
+}
+
+# Allowed (True) or denied (False), per profile, in the order of SCENARIOS:
+#   enforces  host_network  ipblock_pods  ipblock_nodes  node_local  end_port  banp_v1alpha1  cnp_v1alpha2
+# Written from each profile's statements; "unknown" counts as generic; no enforcement allows everything.
+T, F = True, False
+EXPECTED = {
+    "generic":               (F, F, T, T, T, T, F, F),
+    "npa":                   (F, T, T, T, F, T, F, F),  # host-network pods are pods: selected, and never node traffic
+    "antrea":                (F, F, T, T, T, T, F, T),  # v1alpha1 only
+    "aws-vpc-cni":           (T, T, T, T, T, T, T, T),  # enforces nothing
+    "aws-vpc-cni-netpol":    (F, F, T, T, T, T, F, F),
+    "azure-npm":             (F, F, T, T, T, F, T, T),  # no endPort: only 8000; no admin tiers
+    "calico":                (F, F, T, T, T, T, F, F),
+    "canal":                 (F, F, T, T, T, T, F, F),
+    "cilium":                (F, F, F, F, T, T, T, T),  # CIDR rules never match pods or nodes; no admin tiers
+    "flannel":               (T, T, T, T, T, T, T, T),  # enforces nothing
+    "gke-dataplane-v2":      (F, F, T, T, T, T, T, T),  # no admin tiers listed
+    "kindnet":               (F, F, T, T, T, T, T, T),  # the standard kube-network-policies build: no admin tiers
+    "kube-network-policies": (F, F, T, T, T, T, T, T),
+    "kube-router":           (F, F, T, T, T, T, T, T),
+    "ovn-kubernetes":        (F, F, T, T, T, T, F, T),  # v1alpha1 only
+    "weave":                 (F, F, T, T, T, T, T, T),
+}  # fmt: skip
+
+
+def test_every_profile_has_a_row() -> None:
+    assert sorted(EXPECTED) == sorted(profiles())
+    assert all(len(row) == len(SCENARIOS) for row in EXPECTED.values())
+
+
+CASES = [
+    pytest.param(name, scenario, EXPECTED[name][i], id=f"{scenario}-{name}")
+    for name in sorted(EXPECTED)
+    for i, scenario in enumerate(SCENARIOS)
+]
+
+
+@pytest.mark.parametrize(("name", "scenario", "allowed"), CASES)
+def test_verdict(name: str, scenario: str, allowed: bool) -> None:
+    text, source, destination, port = SCENARIOS[scenario]
+    cluster = load_text(NODES + "---" + text)
+    conventions = profile(name).conventions()
+    options = EngineOptions(conventions=conventions)
+    probe = Probe.parse(port)
+    # 1. explain: one flow with its reasons
+    assert explain(cluster, source, destination, probe, options).allowed is allowed
+    # 2. reach: the class matrix (probing every port the pods declare)
+    matrix = reach(cluster, [probe], options=options)
+    assert matrix.allows(source, destination, probe) is allowed
+    # 3. the reference evaluator, convention by convention
+    pods = {p.key: p for p in cluster.pods if isinstance(p, Pod)}
+    assert reference_allowed(cluster, pods[source], pods[destination], probe, conventions=conventions) is allowed
