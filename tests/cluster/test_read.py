@@ -157,6 +157,8 @@ def test_forbidden_nodes_is_a_warning(api: ApiServer, tmp_path: Path) -> None:
     assert result.stderr == (
         f'warning: the API server at {api.url} (context "test"): cannot list nodes/v1 (forbidden): not read; '
         "network-plugin detection and node addresses are unavailable\n"
+        "podwall: CNI profile calico v3.28.0 (detected: DaemonSet kube-system/calico-node, "
+        "image docker.io/calico/node:v3.28.0)\n"
     )
 
 
@@ -262,7 +264,9 @@ def test_kubectl_plugin_reads_the_current_context_and_says_so(api: ApiServer, co
     result = cli("reach", "--by", "workload", "-o", "json", kubectl_plugin=True)
     assert result.exit_code == 0
     assert result.stderr == (f'podwall: reading the live cluster: the API server at {api.url} (context "test"); '
-                             "use -f to read manifests instead\n")
+                             "use -f to read manifests instead\n"
+                             "podwall: CNI profile calico v3.28.0 (detected: DaemonSet kube-system/calico-node, "
+                             "image docker.io/calico/node:v3.28.0; Node node-a, annotation projectcalico.org/IPv4Address)\n")
     assert json.loads(result.stdout) == reach_json("--cluster")
     plain = cli("reach")  # the podwall command itself never reads a cluster unasked
     assert plain.exit_code == 2 and "no input" in plain.stderr

@@ -15,7 +15,7 @@ import pytest
 from podwall.cni import profile, profiles
 from podwall.engine import EngineOptions, Probe, explain, reach
 from podwall.loader import load_text
-from podwall.model import Pod
+from podwall.model import Conventions, Pod
 from reference import reference_allowed
 
 NODES = """
@@ -82,6 +82,13 @@ spec:
     - {name: deny-all, action: Deny, from: [{namespaces: {}}]}
 """
 
+SERVICE = """
+apiVersion: v1
+kind: Service
+metadata: {name: server, namespace: x}
+spec: {type: NodePort, selector: {app: server}, ports: [{port: 80}]}
+"""
+
 #: scenario -> (manifests, source, destination, probe)
 SCENARIOS = {
     "enforces": (_ingress("[]") + "---" + SERVER + "---" + CLIENT, "x/client", "x/server", "80/TCP"),
@@ -104,29 +111,36 @@ SCENARIOS = {
     ),
     "admin_v1alpha1": (BANP_DENY + "---" + SERVER + "---" + CLIENT, "x/client", "x/server", "80/TCP"),
     "admin_v1alpha2": (CNP_BASELINE_DENY + "---" + SERVER + "---" + CLIENT, "x/client", "x/server", "80/TCP"),
+    # explain only: a client outside, through a NodePort Service (externalTrafficPolicy: Cluster)
+    "external_source_preserved": (
+        _ingress("[{from: [{ipBlock: {cidr: 198.51.100.0/24}}]}]") + "---" + SERVER + "---" + SERVICE,
+        "198.51.100.7", "x/svc/server", "80/TCP",
+    ),
 }
 
 # Allowed (True) or denied (False), per profile, in the order of SCENARIOS:
-#   enforces  host_network  ipblock_pods  ipblock_nodes  node_local  end_port  banp_v1alpha1  cnp_v1alpha2
+#   enforces  host_network  ipblock_pods  ipblock_nodes  node_local  end_port  banp_v1alpha1  cnp_v1alpha2  client_kept
 # Written from each profile's statements; "unknown" counts as generic; no enforcement allows everything.
+# client_kept: no profile keeps the client address through a NodePort with externalTrafficPolicy: Cluster
+# (generic and antrea say so, the rest are unknown), so the ipBlock naming the client never matches.
 T, F = True, False
 EXPECTED = {
-    "generic":               (F, F, T, T, T, T, F, F),
-    "npa":                   (F, T, T, T, F, T, F, F),  # host-network pods are pods: selected, and never node traffic
-    "antrea":                (F, F, T, T, T, T, F, T),  # v1alpha1 only
-    "aws-vpc-cni":           (T, T, T, T, T, T, T, T),  # enforces nothing
-    "aws-vpc-cni-netpol":    (F, F, T, T, T, T, F, F),
-    "azure-npm":             (F, F, T, T, T, F, T, T),  # no endPort: only 8000; no admin tiers
-    "calico":                (F, F, T, T, T, T, F, F),
-    "canal":                 (F, F, T, T, T, T, F, F),
-    "cilium":                (F, F, F, F, T, T, T, T),  # CIDR rules never match pods or nodes; no admin tiers
-    "flannel":               (T, T, T, T, T, T, T, T),  # enforces nothing
-    "gke-dataplane-v2":      (F, F, T, T, T, T, T, T),  # no admin tiers listed
-    "kindnet":               (F, F, T, T, T, T, T, T),  # the standard kube-network-policies build: no admin tiers
-    "kube-network-policies": (F, F, T, T, T, T, T, T),
-    "kube-router":           (F, F, T, T, T, T, T, T),
-    "ovn-kubernetes":        (F, F, T, T, T, T, F, T),  # v1alpha1 only
-    "weave":                 (F, F, T, T, T, T, T, T),
+    "generic":               (F, F, T, T, T, T, F, F, F),
+    "npa":                   (F, T, T, T, F, T, F, F, F),  # host-network pods are pods: selected, and never node traffic
+    "antrea":                (F, F, T, T, T, T, F, T, F),  # v1alpha1 only
+    "aws-vpc-cni":           (T, T, T, T, T, T, T, T, T),  # enforces nothing
+    "aws-vpc-cni-netpol":    (F, F, T, T, T, T, F, F, F),
+    "azure-npm":             (F, F, T, T, T, F, T, T, F),  # no endPort: only 8000; no admin tiers
+    "calico":                (F, F, T, T, T, T, F, F, F),
+    "canal":                 (F, F, T, T, T, T, F, F, F),
+    "cilium":                (F, F, F, F, T, T, T, T, F),  # CIDR rules never match pods or nodes; no admin tiers
+    "flannel":               (T, T, T, T, T, T, T, T, T),  # enforces nothing
+    "gke-dataplane-v2":      (F, F, T, T, T, T, T, T, F),  # no admin tiers listed
+    "kindnet":               (F, F, T, T, T, T, T, T, F),  # the standard kube-network-policies build: no admin tiers
+    "kube-network-policies": (F, F, T, T, T, T, T, T, F),
+    "kube-router":           (F, F, T, T, T, T, T, T, F),
+    "ovn-kubernetes":        (F, F, T, T, T, T, F, T, F),  # v1alpha1 only
+    "weave":                 (F, F, T, T, T, T, T, T, F),
 }  # fmt: skip
 
 
@@ -151,9 +165,26 @@ def test_verdict(name: str, scenario: str, allowed: bool) -> None:
     probe = Probe.parse(port)
     # 1. explain: one flow with its reasons
     assert explain(cluster, source, destination, probe, options).allowed is allowed
-    # 2. reach: the class matrix (probing every port the pods declare)
+    if scenario == "external_source_preserved":
+        return  # a Service-level question: reach and the reference judge pods, not Services
+    # 2. reach: the class matrix
     matrix = reach(cluster, [probe], options=options)
     assert matrix.allows(source, destination, probe) is allowed
     # 3. the reference evaluator, convention by convention
     pods = {p.key: p for p in cluster.pods if isinstance(p, Pod)}
     assert reference_allowed(cluster, pods[source], pods[destination], probe, conventions=conventions) is allowed
+
+
+def test_client_address_kept_with_local_traffic_policy_or_by_the_plugin() -> None:
+    text, source, destination, port = SCENARIOS["external_source_preserved"]
+    local = load_text(NODES + "---" + text.replace("type: NodePort", "type: NodePort, externalTrafficPolicy: Local"))
+    result = explain(local, source, destination, port)
+    assert result.allowed
+    assert "Service x/Service/server is NodePort with externalTrafficPolicy: Local: the client address " \
+           "198.51.100.7 reaches the pods unchanged" in result.notes
+    cluster = load_text(NODES + "---" + text)
+    keeps = EngineOptions(conventions=Conventions(external_source_preserved=True))
+    assert explain(cluster, source, destination, port, keeps).allowed
+    denied = explain(cluster, source, destination, port)
+    assert not denied.allowed and denied.verdict.egress.basis.value == "external"
+    assert "the pods see a node's address instead of 198.51.100.7 (nodes: n1 10.0.0.1, n2 10.0.0.2)" in denied.notes[0]

@@ -32,7 +32,7 @@ if not CORPUS.is_dir():
 HOST_NETWORK = (
     "pods with hostNetwork: true; SEMANTICS.md 'Which pods a policy selects': host-network pods are never "
     "selected (their traffic is node traffic), upstream treats them as ordinary pods "
-    "(test_only_host_network_differs proves it is the only difference)"
+    "(test_only_host_network_differs proves it is the only difference; with --cni npa they match)"
 )
 NOT_BUILT_NETWORKS = "multi-network analysis (UDN/NAD sections) is not built in podwall yet"
 NOT_BUILT_PODMAP = "the pod-level all-pairs map of upstream's eval package is not a podwall output"
@@ -117,6 +117,22 @@ def test_expected_output(scenario: str, entry: dict) -> None:
         assert _exposure(result.stdout, entry["format"]) == _exposure(expected, entry["format"])
     else:
         assert _rows(result.stdout, entry["format"]) == _rows(expected, entry["format"])
+
+
+def _host_network_cases() -> list[pytest.param]:
+    return [
+        pytest.param(*p.values, id=p.id) for p in _cases() if KNOWN.get(Path(p.values[1]["file"]).name) == HOST_NETWORK
+    ]
+
+
+@pytest.mark.parametrize(("scenario", "entry"), _host_network_cases())
+def test_host_network_cases_under_the_npa_profile(scenario: str, entry: dict) -> None:
+    """``--cni npa`` treats host-network pods as pods, as netpol-analyzer does: its outputs, line for line."""
+    expected = (CORPUS / scenario / entry["file"]).read_text()
+    result = run(*_args(scenario, entry), "--cni", "npa")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith("podwall: CNI profile npa (--cni")
+    assert _rows(result.stdout, entry["format"]) == _rows(expected, entry["format"])
 
 
 @pytest.mark.parametrize(

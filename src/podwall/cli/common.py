@@ -9,7 +9,7 @@ import click
 
 from podwall.cli.env import Environment
 from podwall.cli.live import live_options, live_requested, read_live
-from podwall.cni import Choice, choose
+from podwall.cni import Choice, choose, profiles
 from podwall.engine import EngineOptions
 from podwall.loader import load
 from podwall.model import Cluster
@@ -71,6 +71,27 @@ def judging(cluster: Cluster, cni: str | None, ipblock_ignores_pods: bool) -> tu
     """
     choice = choose(cluster, cni)
     return choice, EngineOptions(ipblock_matches_pods=False if ipblock_ignores_pods else None, conventions=choice.conventions)
+
+
+def every_profile(choice: Choice, ipblock_ignores_pods: bool) -> dict[str, EngineOptions]:
+    """``--across-cnis``: engine switches per CNI profile (the one in use at its detected version).
+
+    Profiles that enforce nothing are left out (unless in use): every denied flow
+    would depend on them, which lint's PW106 says once.
+    """
+    flag = False if ipblock_ignores_pods else None
+    chosen: dict[str, EngineOptions] = {}
+    for p in profiles().values():
+        conventions = choice.conventions if p is choice.profile else p.conventions()
+        if conventions.enforces or p is choice.profile:
+            chosen[p.name] = EngineOptions(flag, conventions)
+    return chosen
+
+
+ACROSS_OPTION = click.option(
+    "--across-cnis", is_flag=True,
+    help="Judge under every CNI profile too and show where the verdict depends on the network plugin "
+         "(cells marked *, the flows listed with the profiles on each side).")
 
 
 def namespaces_shown(namespace: str | None, all_namespaces: bool) -> set[str] | None:

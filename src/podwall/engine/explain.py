@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from podwall.engine.classes import partition
 from podwall.engine.conventions import node_local_pairs, view
 from podwall.engine.evaluate import evaluate, namespace_labels
 from podwall.engine.exposure import CONTROLLER, INGRESS_CONTROLLER
-from podwall.engine.match import Endpoint
+from podwall.engine.match import Endpoint, ipblock_sees, selects
 from podwall.engine.options import EngineOptions, External, Probe
-from podwall.engine.verdict import Verdict
+from podwall.engine.verdict import Basis, DirectionVerdict, Verdict
 from podwall.errors import UsageError
-from podwall.model import Cluster, Pod, Service
+from podwall.model import Cluster, Direction, IPBlockPeer, Pod, Service
 
 #: kubectl's names and short names for the kinds a subject may be given as.
 KIND_ALIASES = {
@@ -28,6 +28,10 @@ KIND_ALIASES = {
     "cronjob": "CronJob", "cronjobs": "CronJob", "cj": "CronJob",
     "service": "Service", "services": "Service", "svc": "Service",
 }  # fmt: skip
+
+
+#: The namespace of the stand-ins for nodes that outside traffic appears to come from.
+NODE_STAND_IN = "(node)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,19 +170,74 @@ def explain(
         raise UsageError("a Service cannot be a source: traffic comes from pods; name the pod or workload")
     labels = namespace_labels(cluster)
     first: Verdict | None = None
-    notes: list[str] = []
-    for s in _distinct(cluster, src.endpoints, options):
+    sources, notes = _through_node(cluster, src, dst, options)
+    for s in _distinct(cluster, sources, options):
         for d in _distinct(cluster, dst.endpoints, options):
             actual, note = _target_probe(dst, d, probe) if isinstance(d, Pod) else (probe, None)
             if note and note not in notes:
                 notes.append(note)
             verdict = evaluate(cluster, s, d, actual, options, labels=labels)
+            if isinstance(s, Pod) and s.namespace == NODE_STAND_IN:  # the client's side is still not judged
+                verdict = replace(verdict, egress=DirectionVerdict(Direction.EGRESS, s.key, Basis.EXTERNAL))
             if first is None:
                 first = verdict
+                first_pair = (s, d)
             if verdict.allowed:
-                return Explanation(src.name, dst.name, probe, verdict, tuple(notes))
+                return Explanation(src.name, dst.name, probe, verdict, tuple(notes + _unseen(cluster, s, d, options)))
     assert first is not None  # resolve() never returns an empty subject
-    return Explanation(src.name, dst.name, probe, first, tuple(notes))
+    return Explanation(src.name, dst.name, probe, first, tuple(notes + _unseen(cluster, *first_pair, options)))
+
+
+def _through_node(
+    cluster: Cluster, src: Subject, dst: Subject, options: EngineOptions
+) -> tuple[tuple[Endpoint, ...], list[str]]:
+    """Outside traffic through a NodePort or LoadBalancer Service: which address the policies see.
+
+    With ``externalTrafficPolicy: Cluster`` kube-proxy replaces the client's
+    address with a node's, unless the plugin keeps it (a convention); the flow
+    is then judged from each node's address (a host-network stand-in that no
+    selector matches and that the destination's node-local exemption does not
+    cover: the traffic was forwarded, not sent by the node).
+    """
+    service = dst.service
+    if (
+        service is None
+        or service.type not in ("NodePort", "LoadBalancer")
+        or not all(isinstance(e, External) for e in src.endpoints)
+    ):
+        return src.endpoints, []
+    where = f"Service {dst.name} is {service.type} with externalTrafficPolicy: {service.external_traffic_policy}"
+    if service.external_traffic_policy == "Local" or options.conventions.external_source_preserved:
+        return src.endpoints, [f"{where}: the client address {src.name} reaches the pods unchanged"]
+    nodes = [Pod(namespace=NODE_STAND_IN, name=n.name, ips=n.addresses[:1], host_network=True) for n in cluster.nodes]
+    if not nodes:
+        stand_in = Pod(namespace=NODE_STAND_IN, name="unknown", host_network=True)
+        return (stand_in,), [
+            f"{where}: the pods see a node's address instead of {src.name}; the input has no Node objects, "
+            "so it is judged as an address no ipBlock names"
+        ]
+    shown = ", ".join(f"{p.name} {p.ips[0]}" if p.ips else p.name for p in nodes)
+    return tuple(nodes), [f"{where}: the pods see a node's address instead of {src.name} (nodes: {shown})"]
+
+
+def _unseen(cluster: Cluster, source: Endpoint, destination: Endpoint, options: EngineOptions) -> list[str]:
+    """Where the network plugin's conventions hide an end from an ipBlock that contains its address."""
+    found: list[str] = []
+    for policy in cluster.policies:
+        for rule in (*policy.ingress, *policy.egress):
+            subject, other = (destination, source) if rule.direction is Direction.INGRESS else (source, destination)
+            if not isinstance(subject, Pod) or not selects(policy, subject):
+                continue
+            if not isinstance(other, Pod) or ipblock_sees(other, options):
+                continue
+            for peer in rule.peers:
+                if isinstance(peer, IPBlockPeer) and any(peer.contains(ip) for ip in other.ips):
+                    what = "node addresses (host-network pods)" if other.host_network else "pod addresses"
+                    note = (f"{other.key}'s address is in {policy.key.split('/', 1)[1]}'s {peer}, but with this network "
+                            f"plugin ipBlocks do not match {what}")
+                    if note not in found:
+                        found.append(note)
+    return found
 
 
 def _distinct(cluster: Cluster, endpoints: tuple[Endpoint, ...], options: EngineOptions) -> list[Endpoint]:

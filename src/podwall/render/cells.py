@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from podwall.engine import Probe, Reachability
@@ -37,8 +38,12 @@ def short_name(subject: str) -> str:
     return subject.split("/", 1)[1]
 
 
-def grid(result: Reachability) -> Grid:
-    """Lay the matrix out: numbering follows sorted subjects, grouped by namespace."""
+#: Appended to a cell whose verdict depends on the network plugin (``--across-cnis``).
+DEPENDS = "*"
+
+
+def grid(result: Reachability, marks: Collection[tuple[str, str]] = ()) -> Grid:
+    """Lay the matrix out: numbering follows sorted subjects, grouped by namespace; ``marks`` get DEPENDS."""
     allowed: dict[tuple[str, str], list[Probe]] = {}
     for src, dst, probe in result.allowed:
         allowed.setdefault((src, dst), []).append(probe)
@@ -55,6 +60,8 @@ def grid(result: Reachability) -> Grid:
                 cells[src, dst] = EVERYTHING
             else:
                 cells[src, dst] = ",".join(probe_label(p) for p in probes)
+            if (src, dst) in marks:
+                cells[src, dst] += DEPENDS
     groups: dict[str, list[tuple[int, str, str]]] = {}
     for number, subject in enumerate(result.subjects, start=1):
         groups.setdefault(namespace_of(subject), []).append((number, subject, short_name(subject)))

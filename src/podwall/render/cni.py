@@ -51,7 +51,7 @@ def cni_text(choice: Choice) -> str:
     width = max(len(t) for t in TOPICS.values())
     for topic, words in TOPICS.items():
         lines.append(f"  {words:<{width}}  {statement_words(prof, prof.statement(topic), choice)}")
-    lines.append(f"sources: podwall cni --cni {prof.name} -o json, or docs/cni.md")
+    lines.append(f"sources: podwall cni --cni {prof.name} -o json, or docs/cni-profiles.md")
     return "\n".join(lines) + "\n"
 
 

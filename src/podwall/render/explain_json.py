@@ -31,9 +31,9 @@ def _side(side: DirectionVerdict) -> dict[str, object]:
     }
 
 
-def explain_json(result: Explanation) -> str:
-    """``{"allowed", "verdict", "egress", "ingress", ...}`` plus the text rendering."""
-    document = {
+def explain_data(result: Explanation) -> dict[str, object]:
+    """``{"allowed", "verdict", "egress", "ingress", ...}`` plus the text rendering, as data."""
+    return {
         "source": result.source,
         "destination": result.destination,
         "port": result.probe.port,
@@ -45,4 +45,8 @@ def explain_json(result: Explanation) -> str:
         "notes": list(result.notes),
         "text": explain_text(result).rstrip("\n"),
     }
-    return json.dumps(document, indent=2) + "\n"
+
+
+def explain_json(result: Explanation) -> str:
+    """:func:`explain_data` as JSON."""
+    return json.dumps(explain_data(result), indent=2) + "\n"

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from podwall.engine import Reachability
 from podwall.render.cells import grid, legend
 
 
-def reach_md(result: Reachability) -> str:
-    """One row per source, one column per destination, numbered as in the table view."""
+def reach_md(result: Reachability, marks: Collection[tuple[str, str]] = ()) -> str:
+    """One row per source, one column per destination, numbered as in the table view; ``marks`` cells get ``*``."""
     if not result.subjects:
         return "No pods or workloads in the input.\n"
-    layout = grid(result)
+    layout = grid(result, marks)
     numbered = [(n, subject) for _, rows in layout.groups for n, subject, _ in rows]
     lines = [
         f"### Connectivity by {result.view.value} (row -> column)",

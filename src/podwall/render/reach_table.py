@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from podwall.engine import Reachability
 from podwall.render.cells import grid, legend
 
 
-def reach_table(result: Reachability) -> str:
-    """Rows are sources grouped by namespace; columns are destinations by number."""
+def reach_table(result: Reachability, marks: Collection[tuple[str, str]] = ()) -> str:
+    """Rows are sources grouped by namespace; columns are destinations by number; ``marks`` cells get ``*``."""
     if not result.subjects:
         return "No pods or workloads in the input.\n"
-    layout = grid(result)
+    layout = grid(result, marks)
     numbered = [(n, subject) for _, rows in layout.groups for n, subject, _ in rows]
     name_width = max(len(short) for _, rows in layout.groups for _, _, short in rows)
     name_width = max(name_width, max(len(ns) for ns, _ in layout.groups), len("source"))

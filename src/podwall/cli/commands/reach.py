@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import click
 
-from podwall.cli.common import input_options, judging, load_input, namespaces_shown
+from podwall.cli.common import ACROSS_OPTION, every_profile, input_options, judging, load_input, namespaces_shown
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.cli.progress import ProgressBar
 from podwall.engine import Probe, reach
+from podwall.engine.across import reach_across
+from podwall.render.across import ACROSS_FORMATS
 from podwall.engine.summary import summarize
 from podwall.engine.connlist import Focus, connlist, parse_focus_conn
 from podwall.engine.exposure_analysis import ExposureReport, exposure_analysis
@@ -57,14 +59,17 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
                    "(entire-cluster, ns/[all pods], [namespace with {k=v}]/[pod with {k=v}]), external ranges, and "
                    "the workloads no policy protects (netpol-analyzer's --exposure). --focus-workload-peer does not "
                    "filter exposure lines.")
+@ACROSS_OPTION
 @click.pass_obj
 def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods, cni,
                   probes, by, output, external, summary, focus_workloads, focus_peers, focus_direction, focus_conn,
-                  exposure) -> int:
+                  exposure, across_cnis) -> int:
     """Who can talk to whom, on which ports: the connectivity matrix."""
     shown = namespaces_shown(namespace, all_namespaces)
     chosen = [Probe.parse(p) for p in probes] or None
     focused = focus_workloads or focus_peers or focus_direction or focus_conn
+    if across_cnis and (output in CONNLIST_FORMATS or summary or external):
+        raise click.UsageError("--across-cnis compares the probe matrix: not with -o connlist*, --summary or --external")
     if output in CONNLIST_FORMATS:
         if by == "pod":
             raise click.UsageError(f"-o {output} lists workloads: use --by workload (or leave --by out)")
@@ -105,6 +110,12 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
         raise click.UsageError(f"--summary prints table, json or md, not {output}")
     cluster = load_input(env, paths, namespace, lenient, verbose)
     choice, options = judging(cluster, cni, ipblock_ignores_pods)
+    if across_cnis:
+        across = reach_across(cluster, every_profile(choice, ipblock_ignores_pods), choice.profile.name, chosen,
+                              by=by or "pod", namespaces=shown)
+        env.err(choice.line())
+        env.out(ACROSS_FORMATS[output](across))
+        return ExitStatus.SUCCESS
     with ProgressBar(env, "probing") as bar:
         result = reach(
             cluster,
