@@ -128,3 +128,15 @@ def test_cni_option_wins_and_says_what_the_input_looks_like() -> None:
 )
 def test_image_parts(image: str, parts: tuple[str, str | None]) -> None:
     assert image_parts(image) == parts
+
+
+def test_an_image_with_unusual_characters_is_not_echoed() -> None:
+    text = (DATA / "cilium.yaml").read_text().replace(
+        '"quay.io/cilium/cilium:v1.16.3@sha256:62d2a09bbef840a46099ac4c69421c90f84f28d018d479749049011329aa7f28"',
+        '"quay.io/cilium/cilium:v1\\u001b[2J"',
+    )
+    from podwall.loader import load_text
+
+    found = detect(load_text(text))
+    assert [e.text for e in found.evidence] == ["DaemonSet kube-system/cilium, image cilium/cilium"]
+    assert found.version is None

@@ -29,7 +29,7 @@ import podwall
 from podwall.errors import PodwallError
 from podwall.lab import Lab, plan_lab
 
-from tests.cli.harness import run
+from tests.cli.harness import CNI_GENERIC, run
 from tests.lab.conftest import fresh_run_id
 
 #: A file the include attack names; its text must never show up anywhere.
@@ -270,7 +270,7 @@ BENIGN = manifest()
 @functools.cache
 def benign_listing() -> str:
     listing = run("lab", "rules", "-f", "-", stdin=BENIGN)
-    assert (listing.exit_code, listing.stderr) == (0, "")
+    assert (listing.exit_code, listing.stderr) == (0, CNI_GENERIC)
     return listing.stdout
 
 
@@ -307,7 +307,7 @@ def test_no_input_text_reaches_a_script(field: str, payload: str) -> None:
         started = run("lab", "run", "-f", "-", stdin=hostile)
         assert (started.exit_code, started.stdout, started.stderr) == (2, "", rules.stderr)
         return
-    assert (rules.exit_code, rules.stderr) == (0, "")
+    assert (rules.exit_code, rules.stderr) == (0, CNI_GENERIC)
     assert scripts_only(rules.stdout) == scripts_only(benign_listing())
     assert rules.stdout.isascii() and rules.stdout.replace("\t", "").replace("\n", "").isprintable(), \
         "the legend quotes the input as printable ASCII literals"

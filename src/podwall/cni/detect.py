@@ -11,6 +11,7 @@ plugins remain, the answer is ambiguous and the user chooses.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from podwall.cni.profile import Profile, profile, profiles
@@ -55,14 +56,26 @@ class Detection:
         return self.profile is None and len(self.found) > 1
 
 
+#: What an image reference may contain (the distribution reference grammar, loosely): anything else,
+#: such as terminal escapes in a manifest, is never echoed.
+_IMAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,511}")
+#: A tag, as the distribution reference grammar allows it.
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+
+
 def image_parts(image: str) -> tuple[str, str | None]:
-    """``docker.io/calico/node:v3.28.0@sha256:..`` -> (``calico/node``, ``v3.28.0``): registry and digest dropped."""
+    """``docker.io/calico/node:v3.28.0@sha256:..`` -> (``calico/node``, ``v3.28.0``): registry and digest dropped.
+
+    A tag that is not a valid tag is no version (``None``).
+    """
     name = image.split("@", 1)[0]
     tag = None
     slash = name.rfind("/")
     colon = name.rfind(":")
     if colon > slash:
         name, tag = name[:colon], name[colon + 1 :]
+        if not _TAG.fullmatch(tag):
+            tag = None
     parts = name.split("/")
     if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
         parts = parts[1:]
@@ -97,7 +110,8 @@ def _workload_evidence(
     if image_hit is None:
         return Evidence(prof.name, text)
     image, repository, tag = image_hit
-    return Evidence(prof.name, f"{text}, image {image}", repository, tag)
+    shown = image if _IMAGE.fullmatch(image) else repository  # never echo what a reference cannot contain
+    return Evidence(prof.name, f"{text}, image {shown}", repository, tag)
 
 
 def _annotation_evidence(prof: Profile, cluster: Cluster) -> list[Evidence]:
@@ -118,19 +132,21 @@ def detect(cluster: Cluster) -> Detection:
     """Recognise the network plugin from the input's DaemonSets, pods and node annotations."""
     evidence: dict[str, list[Evidence]] = {}
     agents = {str(w.ref) for w in cluster.workloads if w.ref.kind == "DaemonSet"}
+    places = {ns for prof in profiles().values() for ns in prof.detect.namespaces}  # one pass to narrow
+    daemonsets = [w for w in cluster.workloads if w.ref.kind == "DaemonSet" and w.ref.namespace in places]
+    pods = [p for p in cluster.pods if p.namespace in places and not p.template]
     for prof in profiles().values():
         if not (prof.detect.daemonsets or prof.detect.images or prof.detect.node_annotations):
             continue
         hits: list[Evidence] = []
-        for workload in cluster.workloads:
-            if workload.ref.kind == "DaemonSet":
-                ref = workload.ref
-                hit = _workload_evidence(prof, "DaemonSet", ref.namespace, ref.name, workload.containers, None)
-                if hit is not None:
-                    hits.append(hit)
-        for pod in cluster.pods:
+        for workload in daemonsets:
+            ref = workload.ref
+            hit = _workload_evidence(prof, "DaemonSet", ref.namespace, ref.name, workload.containers, None)
+            if hit is not None:
+                hits.append(hit)
+        for pod in pods:
             owner = pod.controller
-            if pod.template or (owner is not None and str(owner) in agents):
+            if owner is not None and str(owner) in agents:
                 continue  # its DaemonSet already spoke
             name = owner.name if owner is not None and owner.kind == "DaemonSet" else None
             hit = _workload_evidence(prof, "Pod", pod.namespace, pod.name, pod.containers, name)

@@ -196,6 +196,8 @@ def _build(name: str, raw: dict[str, dict[str, Any]]) -> Profile:
             continue
         statements[topic] = _statement(name, topic, given)
     detect = data.get("detect", {})
+    if (detect.get("daemonsets") or detect.get("images")) and not detect.get("namespaces"):
+        raise ValueError(f"CNI profile {name}: detection by DaemonSet or image needs its namespaces")
     return Profile(
         name=name,
         title=data["title"],

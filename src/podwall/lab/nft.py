@@ -47,6 +47,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from podwall.engine import EngineOptions
+from podwall.engine.conventions import node_local
+from podwall.engine.match import ipblock_sees
 from podwall.model import (
     Action,
     Cluster,
@@ -235,8 +237,8 @@ def pod_matches_selector_peer(peer: PodPeer, pod: Pod, ns_labels: Mapping[str, L
 
 
 def pod_matches_ipblock(peer: IPBlockPeer, pod: Pod, options: EngineOptions) -> bool:
-    """By convention an ipBlock matches pods whose IP it contains (host-network pods always)."""
-    if not (options.ipblock_matches_pods or pod.host_network):
+    """An ipBlock matches pods whose IP it contains, where the conventions let it see them (the engine's rule)."""
+    if not ipblock_sees(pod, options):
         return False
     return any(peer.contains(ip) for ip in pod.ips)
 
@@ -272,7 +274,7 @@ class _Compiler:
         self.sets: dict[tuple[str, tuple[str, ...]], _Set] = {}
         self.chains: list[_Chain] = []
         self.summary: list[str] = []
-        self.non_host_ips = [ip for p in pods if not p.host_network for ip in p.ips]
+        self.unseen_ips = [ip for p in pods if not ipblock_sees(p, options) for ip in p.ips]
         # podwall-made identifiers: the position of each policy in the cluster
         self.ids = {id(p): f"p{i}" for i, p in enumerate(cluster.policies)}
         self.ids.update((id(p), f"a{i}") for i, p in enumerate(getattr(cluster, "admin_policies", ())))
@@ -320,9 +322,8 @@ class _Compiler:
         for peer in peers:
             if isinstance(peer, IPBlockPeer):
                 ranges = ipblock_networks(peer)
-                if not self.options.ipblock_matches_pods:
-                    for ip in self.non_host_ips:
-                        ranges = list(_exclude(ranges, _host(ip)))
+                for ip in self.unseen_ips:  # addresses the plugin's ipBlocks do not see
+                    ranges = list(_exclude(ranges, _host(ip)))
                 nets.extend(ranges)
         nets.extend(_host(ip) for pod in self._matched_pods(peers) for ip in pod.ips)
         return collapse(nets)
@@ -477,6 +478,20 @@ class _Compiler:
         if baseline and policies.lines[-1] == f"goto {word}_baseline":  # isolated pods never reach it
             self.summary.append(f"{word.capitalize()} baseline tier: {', '.join(self._admin_id(p) for p in baseline)}.")
             self.chains.append(self._admin_chain(direction, baseline, f"{word}_baseline", "accept"))
+        if direction is Direction.INGRESS:
+            self._node_local(next(c for c in self.chains if c.name == word))
+
+    def _node_local(self, chain: _Chain) -> None:
+        """Traffic from the subject's own node (its host-network pods) first, accepted where the plugin never blocks it."""
+        hosts = [p for p in self.pods if node_local(p, self.subject, self.options.conventions)]
+        lines = ["# node-local: traffic from the node of this pod is never blocked"]
+        for version, nets in sorted(collapse(_host(ip) for p in hosts for ip in p.ips).items()):
+            keyword, type_ = _ADDR[version]
+            name = self._set("peers", type_, [_element(n) for n in nets], interval=True, comment="node-local")
+            lines.append(f"{keyword} saddr @{name} accept")
+        if len(lines) > 1:
+            chain.lines[:0] = lines
+            self.summary.append("Ingress: from its node always allowed.")
 
     # -- output --------------------------------------------------------------------
 

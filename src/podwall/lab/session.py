@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from podwall.engine import EngineOptions, External, Probe, View, evaluate, reach
+from podwall.engine.conventions import view
 from podwall.errors import UsageError
 from podwall.lab import netns
 from podwall.lab.agents import Agent, exchange, stop_all
@@ -166,9 +167,13 @@ class Lab:
     # -- policies and probes ---------------------------------------------------------
 
     def apply(self, cluster: Cluster, options: EngineOptions = EngineOptions()) -> None:
-        """Load ``cluster``'s policies into every subject's table, then forget tracked connections."""
+        """Load ``cluster``'s policies into every subject's table, then forget tracked connections.
+
+        The rules are compiled from the input as ``options.conventions`` say the
+        network plugin enforces it, so the kernel enforces that plugin's verdicts.
+        """
         started = time.monotonic()
-        lab_cluster = self.plan.cluster(cluster)
+        lab_cluster = view(self.plan.cluster(cluster), options.conventions)
         scripts = compile_lab(lab_cluster, lab_cluster.pods, table=self.plan.table, options=options)
         agents = [self._agents[s.key] for s in self.plan.subjects]
         messages = [{"op": "apply", "script": scripts[s.pod.key]} for s in self.plan.subjects]
@@ -386,6 +391,7 @@ def run(
     limit) is a ``UsageError`` naming the count, before anything is built.
     Everything the run created is gone when this returns or raises.
     """
+    cluster = view(cluster, options.conventions)  # the input as the network plugin enforces it
     # Both ends limited: build only those subjects; otherwise every subject is needed.
     only = None if sources is None or destinations is None else {*sources, *destinations}
     internet = internet and only is None  # the internet only takes part at an unlimited end

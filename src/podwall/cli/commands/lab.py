@@ -24,6 +24,7 @@ from podwall.cli.common import input_options, judging, load_input, namespaces_sh
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.engine import EngineOptions, External, Probe, View, evaluate, resolve, subject_of
+from podwall.engine.conventions import view
 from podwall.engine.match import port_matches  # not re-exported by podwall.engine (yet)
 from podwall.errors import InputError, InputErrors, Location, PodwallError, UsageError
 from podwall.generate import IntendedFlow, Intents, NetParty, PodParty, from_intents, parse_intents
@@ -161,10 +162,11 @@ def rules_command(env: Environment, paths, namespace, all_namespaces, lenient, v
     shown = namespaces_shown(namespace, all_namespaces)
     chosen = [Probe.parse(p) for p in probes] or None
     cluster = load_input(env, paths, namespace, lenient, verbose)
+    choice, options = judging(cluster, cni, ipblock_ignores_pods)
+    cluster = view(cluster, options.conventions)  # the rules the network plugin would enforce
     plan = plan_lab(cluster, chosen, by=by, namespaces=shown, internet=False, run_id="pwl-000000")
     wanted = _subjects(cluster, subjects, by, "--subject")
     lab_cluster = plan.cluster(cluster)
-    choice, options = judging(cluster, cni, ipblock_ignores_pods)
     texts = [listing(s.key, compile_rules(lab_cluster, s.pod, lab_cluster.pods, options=options))
              for s in plan.subjects if wanted is None or s.key in wanted]
     env.err(choice.line())
