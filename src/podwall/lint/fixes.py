@@ -14,8 +14,20 @@ from podwall.model.manifest import rule_manifest as rule_dict
 from podwall.model.manifest import selector_manifest as selector_dict
 
 #: The manifest helpers are the model's (shared with generate), under the names the rules use.
-__all__ = ["command", "dns_name", "namespace_selector", "peer_dict", "policy", "port_dict", "rule_dict",
+__all__ = ["command", "dns_name", "namespace_selector", "peer_dict", "policy", "port_dict", "port_list", "rule_dict",
            "selector_arg", "selector_dict", "to_yaml"]
+
+#: A fix lists at most this many ports of a range.
+LISTED_PORTS = 8
+
+
+def port_list(protocol: str, first: int, last: int) -> str:
+    """``ports:`` with one entry per port of ``first..last`` (the first few, then a comment)."""
+    shown = min(last, first + LISTED_PORTS - 1)
+    fix = "ports:\n" + "\n".join(f"  - {{protocol: {protocol}, port: {n}}}" for n in range(first, shown + 1))
+    if shown < last:
+        fix += f"\n  # ... one entry per port up to {last}"
+    return fix
 
 
 def command(*words: str) -> str:

@@ -6,13 +6,10 @@ from collections.abc import Iterator
 
 from podwall.lint.context import Context
 from podwall.lint.finding import Finding, Severity
+from podwall.lint.fixes import port_list
 from podwall.lint.phrases import port_field
 from podwall.lint.registry import Rule, register
 from podwall.model import Protocol
-
-#: The fix lists at most this many ports of a range.
-_LISTED = 8
-
 
 @register
 class SctpPortRange(Rule):
@@ -73,8 +70,4 @@ class SctpPortRange(Rule):
                         fix = "ports:\n  - {protocol: SCTP}   # every SCTP port: no range needed"
                         yield self.finding(ctx, policy, message, fix, rule.location)
                         continue
-                    last = min(spec.end_port, spec.port + _LISTED - 1)
-                    fix = "ports:\n" + "\n".join(f"  - {{protocol: SCTP, port: {n}}}" for n in range(spec.port, last + 1))
-                    if last < spec.end_port:
-                        fix += f"\n  # ... one entry per port up to {spec.end_port}"
-                    yield self.finding(ctx, policy, message, fix, rule.location)
+                    yield self.finding(ctx, policy, message, port_list("SCTP", spec.port, spec.end_port), rule.location)

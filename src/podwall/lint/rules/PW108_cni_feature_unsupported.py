@@ -7,14 +7,10 @@ from collections.abc import Iterator
 from podwall.lint.cni import choice_of, plugin, supports
 from podwall.lint.context import Context
 from podwall.lint.finding import Finding, Severity
-from podwall.lint.fixes import to_yaml
+from podwall.lint.fixes import port_list, to_yaml
 from podwall.lint.phrases import port_field
 from podwall.lint.registry import Rule, register
 from podwall.model import PortSpec, Protocol
-
-#: The fix lists at most this many ports of a range.
-_LISTED = 8
-
 
 @register
 class FeatureUnsupported(Rule):
@@ -80,7 +76,8 @@ class FeatureUnsupported(Rule):
                             f"{field}: port range {spec.port}-{spec.end_port}: the network plugin {who} does not support "
                             f"endPort, so only port {spec.port} is allowed"
                         )
-                        yield self.finding(ctx, policy, message, _range_fix(spec), rule.location)
+                        fix = port_list(spec.protocol.value, spec.port, spec.end_port)
+                        yield self.finding(ctx, policy, message, fix, rule.location)
                     elif "named_ports" in unsupported and isinstance(spec.port, str):
                         message = f"{field}: named port {spec.port!r}: the network plugin {who} does not support named ports"
                         yield self.finding(ctx, policy, message, _named_fix(ctx, spec), rule.location)
@@ -90,16 +87,6 @@ def _sctp_fix(profile: str, code: str) -> str:
     if profile == "cilium":
         return to_yaml({"sctp": {"enabled": True}}) + "   # Cilium's Helm values (beta)"
     return to_yaml({"metadata": {"annotations": {"podwall.io/ignore": code}}}) + "   # once SCTP is handled otherwise"
-
-
-def _range_fix(spec: PortSpec) -> str:
-    assert isinstance(spec.port, int) and spec.end_port is not None
-    last = min(spec.end_port, spec.port + _LISTED - 1)
-    proto = spec.protocol.value
-    fix = "ports:\n" + "\n".join(f"  - {{protocol: {proto}, port: {n}}}" for n in range(spec.port, last + 1))
-    if last < spec.end_port:
-        fix += f"\n  # ... one entry per port up to {spec.end_port}"
-    return fix
 
 
 def _named_fix(ctx: Context, spec: PortSpec) -> str:
