@@ -9,11 +9,12 @@ from typing import Any
 
 import click
 
+from podwall.cli.common import CNI_OPTION, judging
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.cli.live import live_options, live_requested
 from podwall.cli.progress import ProgressBar
-from podwall.engine import EngineOptions, Probe
+from podwall.engine import Probe
 from podwall.errors import UsageError
 
 
@@ -71,11 +72,12 @@ def _confirm(env: Environment, question: str) -> bool:
               help="Judge with ipBlocks that match only addresses outside the cluster (some plugins).")
 @click.option("--lenient", is_flag=True, help="Skip invalid objects of the cluster with a warning.")
 @click.option("-v", "--verbose", is_flag=True, help="Print each step.")
+@CNI_OPTION
 @click.pass_obj
 def probe_command(env: Environment, namespace: str | None, sources: tuple[str, ...], destinations: tuple[str, ...],
                   probes: tuple[str, ...], sample: int | None, timeout: float, image: str | None, dry_run: bool,
                   yes: bool, clean: bool, output: str, ipblock_ignores_pods: bool, lenient: bool,
-                  verbose: bool) -> int:
+                  verbose: bool, cni: str | None) -> int:
     """Probe the live cluster with twins of its workloads and compare with the engine.
 
     For each workload under test a twin pod (same namespace, labels and container ports, owned by
@@ -112,7 +114,8 @@ def probe_command(env: Environment, namespace: str | None, sources: tuple[str, .
             cluster = read(conn, lenient=lenient, namespace=namespace, progress=bar)
         for warning in cluster.warnings:
             env.err(warning if warning.startswith("warning:") else f"warning: {warning}")
-        engine = EngineOptions(ipblock_matches_pods=not ipblock_ignores_pods)
+        choice, engine = judging(cluster, cni, ipblock_ignores_pods)  # the cluster's own plugin, unless --cni
+        env.err(choice.line())
         plan = make_plan(cluster, namespace=namespace, sources=sources, destinations=destinations, probes=chosen,
                          sample=sample, options=engine)
         image = image or IMAGE
