@@ -6,13 +6,14 @@ from typing import Any
 
 import click
 
-from podwall.cli.common import engine_options, input_options, load_input, namespaces_shown
+from podwall.cli.common import input_options, judging, load_input, namespaces_shown
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.cli.live import live_requested
 from podwall.errors import UsageError
 from podwall.flows import FORMATS, advise, check, read
 from podwall.generate import render as render_policies
+from podwall.model import Cluster
 from podwall.render.flows_json import advise_json, check_json
 from podwall.render.flows_md import check_md
 from podwall.render.flows_text import advise_report, check_text
@@ -48,7 +49,7 @@ def flows_command() -> None:
 @click.option("-o", "--output", type=click.Choice(sorted(CHECK_FORMATS)), default="text", show_default=True)
 @click.option("--fail-on-break", is_flag=True, help="Exit 1 when an observed flow would be denied (for CI).")
 @click.pass_obj
-def check_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
+def check_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods, cni,
                   flows, flows_format, output, fail_on_break) -> int:
     """Judge every observed flow against the policies in -f: what would break, and why.
 
@@ -57,13 +58,12 @@ def check_command(env: Environment, paths, namespace, all_namespaces, lenient, v
     policies allow them get their likely cause; coverage says what was read and judged.
     Exit 1 with --fail-on-break when something would break.
     """
-    # The CNI profile hook: once `podwall.cni` is on main, --cni comes with input_options and
-    # the EngineOptions built here carry its Conventions; check() already takes them.
     _no_double_stdin(flows, paths)
     cluster = load_input(env, paths, namespace, lenient, verbose)
     shown = namespaces_shown(namespace, all_namespaces)
-    report = check(cluster, read(flows, flows_format, env.stdin), options=engine_options(ipblock_ignores_pods),
-                   namespaces=shown)
+    choice, options = judging(cluster, cni, ipblock_ignores_pods)  # the CNI profile: --cni, detected, or generic
+    report = check(cluster, read(flows, flows_format, env.stdin), options=options, namespaces=shown)
+    env.err(choice.line())
     env.out(CHECK_FORMATS[output](report))
     if fail_on_break and not report.ok:
         return ExitStatus.DENIED_OR_FINDINGS
@@ -83,7 +83,7 @@ def check_command(env: Environment, paths, namespace, all_namespaces, lenient, v
 @click.option("--external-prefix6", type=int, default=64, show_default=True, help="The same for IPv6.")
 @click.option("--app", "app", default=None, metavar="NAME", help="The app's name (label app.kubernetes.io/part-of).")
 @click.pass_obj
-def advise_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
+def advise_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods, cni,
                    flows, flows_format, output, min_count, external_prefix, external_prefix6, app) -> int:
     """Least-privilege intents (or policies) from observed flows, proven before they are printed.
 
@@ -99,9 +99,11 @@ def advise_command(env: Environment, paths, namespace, all_namespaces, lenient, 
         raise UsageError("-n and -A cannot be used together")
     given = paths or live_requested()
     cluster = load_input(env, paths, namespace, lenient, verbose) if given else None
+    choice, options = judging(cluster if cluster is not None else Cluster(), cni, ipblock_ignores_pods)
     result = advise(read(flows, flows_format, env.stdin), cluster, namespaces=[namespace] if namespace else (),
                     min_count=min_count, external_prefix=external_prefix, external_prefix6=external_prefix6,
-                    name=app, options=engine_options(ipblock_ignores_pods))
+                    name=app, options=options)
+    env.err(choice.line())
     for note in result.generation.notes:
         env.err(note)
     if not result.ok:
