@@ -111,13 +111,12 @@ def measure_parse(path: str | Path) -> dict[str, Any]:
 
 
 def _podwall_parse(text: str, path: str) -> Callable[[], Any] | None:
-    """podwall's own YAML parse step (``loader.yamlio.parse``), if that internal is still there."""
+    """podwall's own YAML parse step (``loader.decode.decode``), if that internal is still there."""
     try:
-        from podwall.loader import yamlio
+        from podwall.loader.decode import decode
     except ImportError:  # pragma: no cover - the loader was reorganised
         return None
-    parse = getattr(yamlio, "parse", None)
-    return None if parse is None else (lambda: parse(text, path))
+    return lambda: decode(text, path)
 
 
 def _explain_subjects(cluster: Any, rng: random.Random, calls: int) -> list[tuple[str, str, str]]:
@@ -570,7 +569,7 @@ def render(results: dict[str, Any]) -> str:
     lines += [
         "",
         "- *parse floor*: `list(yaml.load_all(text, Loader=yaml.CSafeLoader))`, default garbage collector settings.",
-        "- *podwall parse*: podwall's own YAML step (`loader.yamlio.parse`, keeps every key's line); *model build*"
+        "- *podwall parse*: podwall's own YAML step (`loader.decode.decode`: kubectl's decoding, keeps every key's line); *model build*"
         " = `podwall.load` minus that (validation, conversion, owners, the Cluster).",
         "- *workload matrix*: `podwall.reach(cluster, by=\"workload\")` over every declared probe, result expanded"
         " to flows. *pod class matrix*: `partition` + `class_matrix` over the declared probes: the pod-level"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -19,12 +20,19 @@ import yaml
 from podwall.model import Cluster, Pod
 
 
+class _Dumper(yaml.SafeDumper):
+    """Quotes y, Y, n and N: kubectl reads them unquoted as booleans (YAML 1.1, as go-yaml does); PyYAML does not."""
+
+
+_Dumper.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
+
+
 def namespace(name: str, **labels: str) -> str:
     """A Namespace manifest."""
     meta: dict = {"name": name}
     if labels:
         meta["labels"] = labels
-    return yaml.safe_dump({"apiVersion": "v1", "kind": "Namespace", "metadata": meta}, sort_keys=False)
+    return yaml.dump({"apiVersion": "v1", "kind": "Namespace", "metadata": meta}, Dumper=_Dumper, sort_keys=False)
 
 
 def pod(
@@ -61,7 +69,7 @@ def pod(
     if ip is not None:
         ips = (ip,) if isinstance(ip, str) else ip
         doc["status"] = {"phase": "Running", "podIP": ips[0], "podIPs": [{"ip": a} for a in ips]}
-    return yaml.safe_dump(doc, sort_keys=False)
+    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False)
 
 
 def netpol(key: str, spec: str) -> str:
@@ -71,7 +79,7 @@ def netpol(key: str, spec: str) -> str:
     return (
         "apiVersion: networking.k8s.io/v1\n"
         "kind: NetworkPolicy\n"
-        f"metadata:\n  name: {name}\n  namespace: {ns}\n"
+        f"metadata:\n  name: {name}\n  namespace: \"{ns}\"\n"
         f"spec:\n{body}\n"
     )
 

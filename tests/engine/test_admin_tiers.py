@@ -61,7 +61,7 @@ def cnp(name: str, tier: str, priority: int, spec: str) -> str:
 
 
 def ns_is(name: str) -> str:
-    return f"{{matchLabels: {{kubernetes.io/metadata.name: {name}}}}}"
+    return f'{{matchLabels: {{kubernetes.io/metadata.name: "{name}"}}}}'
 
 
 SUBJECT_X = f"subject:\n  namespaces: {ns_is('x')}"

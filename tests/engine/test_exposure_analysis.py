@@ -131,7 +131,7 @@ def test_rules_toward_one_representative_merge_and_broader_ones_hide_narrower() 
   ingress:
   - from: [{namespaceSelector: {matchLabels: {team: x}}}]
     ports: [{port: 8090}]
-  - from: [{namespaceSelector: {matchLabels: {team: y}}}]
+  - from: [{namespaceSelector: {matchLabels: {team: "y"}}}]
     ports: [{port: 8000}]
   - from: [{namespaceSelector: {}}]
     ports: [{port: 8000}]"""

@@ -11,6 +11,7 @@ and pods in sorted order, so x/a = 10.244.0.1, ..., z/c = 10.244.2.3.
 from __future__ import annotations
 
 import ipaddress
+import re
 import textwrap
 
 import yaml
@@ -37,9 +38,17 @@ def _pod(ns: str, name: str) -> dict:
     }
 
 
-WORLD = yaml.safe_dump_all(
+class _Dumper(yaml.SafeDumper):
+    """Quotes y, Y, n and N: kubectl reads them unquoted as booleans (YAML 1.1, as go-yaml does); PyYAML does not."""
+
+
+_Dumper.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
+
+
+WORLD = yaml.dump_all(
     [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": {"ns": ns}}} for ns in NAMESPACES]
     + [_pod(ns, name) for ns in NAMESPACES for name in PODS],
+    Dumper=_Dumper,
     sort_keys=False,
 )
 
@@ -48,7 +57,7 @@ def netpol(key: str, spec: str) -> str:
     """A NetworkPolicy document; ``spec`` is the YAML body of ``spec:``."""
     ns, name = key.split("/")
     body = textwrap.indent(textwrap.dedent(spec).strip("\n"), "  ")
-    return f"---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n{body}\n"
+    return f'---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: {name}\n  namespace: "{ns}"\nspec:\n{body}\n'
 
 
 DENY_ALL_INGRESS_X = netpol("x/deny-ingress", "podSelector: {}\npolicyTypes: [Ingress]")
@@ -77,20 +86,20 @@ POLICY_SETS: dict[str, str] = {
         podSelector: {matchLabels: {pod: a}}
         ingress:
           - from:
-              - namespaceSelector: {matchLabels: {ns: y}}
+              - namespaceSelector: {matchLabels: {ns: "y"}}
     """),
     "pod-and-namespace-in-one-peer": netpol("x/a-from-y-b", """
         podSelector: {matchLabels: {pod: a}}
         ingress:
           - from:
-              - namespaceSelector: {matchLabels: {ns: y}}
+              - namespaceSelector: {matchLabels: {ns: "y"}}
                 podSelector: {matchLabels: {pod: b}}
     """),
     "pod-or-namespace-two-peers": netpol("x/a-from-y-or-b", """
         podSelector: {matchLabels: {pod: a}}
         ingress:
           - from:
-              - namespaceSelector: {matchLabels: {ns: y}}
+              - namespaceSelector: {matchLabels: {ns: "y"}}
               - podSelector: {matchLabels: {pod: b}}
     """),
     "match-expressions": netpol("x/expressions", """
@@ -259,7 +268,7 @@ ADMIN_SETS: dict[str, str] = {
           - name: deny-from-y
             action: Deny
             from:
-              - namespaces: {matchLabels: {ns: y}}
+              - namespaces: {matchLabels: {ns: "y"}}
           - name: pass-from-z
             action: Pass
             from:

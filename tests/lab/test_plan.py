@@ -93,7 +93,7 @@ def test_nothing_in_scope_is_an_error() -> None:
 def test_nothing_to_probe_is_a_usage_error() -> None:
     from podwall.errors import UsageError
 
-    cluster = podwall.load_text("apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: n}\n"
+    cluster = podwall.load_text("apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: ns1}\n"
                                 "spec: {containers: [{name: c, image: x}]}\n")
     assert plan_lab(cluster, internet=False).probes == ()  # enough for ``lab rules``
     with pytest.raises(UsageError, match="nothing to probe"):

@@ -313,7 +313,7 @@ def test_cronjob_template_and_default_replicas() -> None:
             "an alphanumeric character",
         ),
         (
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  ownerReferences: [{kind: X}]\n"
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  ownerReferences: [{apiVersion: v1, kind: X, uid: u1}]\n"
             "spec: {template: {}}\n",
             'k.yaml:5: Deployment default/d: metadata.ownerReferences[0]: missing required field "name"',
         ),
@@ -437,7 +437,7 @@ def test_calico_policy_is_not_validated_as_a_kubernetes_one() -> None:
 
 def test_duplicates_name_both_locations() -> None:
     pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\n"
-    other_ns = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: y}\n"
+    other_ns = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: z}\n"
     other_kind = "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: x}\n"
     assert error_lines(docs(pod, other_ns, other_kind, pod), "d.yaml") == [
         "d.yaml:13: Pod x/a: defined twice (first at d.yaml:1)"

@@ -205,7 +205,7 @@ def test_null_fields_mean_absent() -> None:
 def test_policies_sorted_by_namespace_and_name() -> None:
     docs = [
         f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: {n}, namespace: {ns}}}\n"
-        for ns, n in [("b", "x"), ("a", "z"), ("a", "y")]
+        for ns, n in [("b", "x"), ("a", "z"), ("a", "w")]
     ]
     cluster = load_text("---\n".join(docs))
-    assert [p.key for p in cluster.policies] == ["a/y", "a/z", "b/x"]
+    assert [p.key for p in cluster.policies] == ["a/w", "a/z", "b/x"]

@@ -19,7 +19,7 @@ from podwall.errors import Location
 from podwall.loader.fields import Report, is_int, join, line_of, quote, type_name
 from podwall.loader.meta import read_meta
 from podwall.loader.netpol import parse_cidr, selector
-from podwall.loader.yamlio import LineDict, LineList
+from podwall.loader.decode import LineDict, LineList
 from podwall.model import (
     Action,
     AdminPolicy,

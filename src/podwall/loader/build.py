@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from podwall.errors import InputError, InputErrors, Location, ManifestError, PodwallError, UsageError
-from podwall.loader import owners, yamlio
+from podwall.loader import owners
+from podwall.loader.decode import decode, wrap
 from podwall.model import names
 from podwall.loader.convert import Converted, RawObject, convert, flatten, flatten_value
 from podwall.loader.files import Source, Unreadable
@@ -73,9 +74,10 @@ class Builder:
 
     def add_text(self, text: str, path: str) -> None:
         """Parse and convert every document of one input, in document order."""
-        parsed = yamlio.parse(text, path, recover=self.lenient)
-        pending = sorted(parsed.errors, key=_document_of)
-        for document in parsed.documents:
+        decoded = decode(text, path)
+        self.warnings.extend(f"warning: {warning}" for warning in decoded.warnings)
+        pending = sorted(decoded.errors, key=_document_of)
+        for document in decoded.documents:
             while pending and _document_of(pending[0]) < document.index:
                 self._problem(pending.pop(0), _DOCUMENT)
             if document.data is None:  # an empty document, e.g. after a trailing ---
@@ -86,7 +88,7 @@ class Builder:
 
     def add_value(self, data: Any, location: Location) -> None:
         """Convert one decoded JSON value (an object or a List, e.g. a page from the live API)."""
-        self._objects(flatten_value(yamlio.wrap(data), location))
+        self._objects(flatten_value(wrap(data), location))
 
     def absorb(self, other: Builder) -> None:
         """Take everything ``other`` (a builder of the same load, e.g. one per API resource) collected."""

@@ -17,13 +17,13 @@ from typing import Any
 from podwall.errors import Location, ManifestError
 from podwall.model import names
 from podwall.loader.fields import Report, display, is_int, join, line_of, quote, type_name
-from podwall.loader.meta import UNNAMED, describe, identity, read_meta, string_entries
+from podwall.loader.meta import UNNAMED, decoding_problems, describe, identity, read_meta, string_entries
 from podwall.loader.monitoring import MONITOR_KINDS, MONITORING_GROUP, convert_monitor
 from podwall.loader.admin import ADMIN_KINDS, convert_admin
 from podwall.loader.exposure import INGRESS_API_GROUPS, ROUTE_API_GROUP, convert_ingress, convert_route
 from podwall.loader.netpol import convert_policy
 from podwall.loader.owners import PodDraft, WorkloadDraft
-from podwall.loader.yamlio import Document, LineDict, LineList
+from podwall.loader.decode import Document, LineDict, LineList
 from podwall.model import (
     NAMESPACE_NAME_LABEL,
     AdminPolicy,
@@ -202,8 +202,18 @@ def _group(api_version: str) -> str:
     return api_version.rpartition("/")[0]
 
 
+#: Kinds whose objects live in a namespace (for naming them in messages before conversion).
+_NAMESPACED = frozenset(KIND_GROUPS) - {"Namespace"} | {"NetworkPolicy", "Ingress", "Route"} | MONITOR_KINDS
+
+
 def convert(raw: RawObject, default_namespace: str) -> Converted:
-    """Convert one object; kinds podwall does not use are counted, policy kinds also warned about."""
+    """Convert one object; kinds podwall does not use are counted, policy kinds also warned about.
+
+    An object whose metadata kubectl cannot decode is refused whatever its kind.
+    """
+    refused = _undecodable(raw, default_namespace)
+    if refused is not None:
+        return refused
     kind, api_version = raw.kind, raw.api_version
     if kind == "NetworkPolicy" and api_version == NETWORK_POLICY_API:
         return _policy(raw, default_namespace)
@@ -244,12 +254,28 @@ def convert(raw: RawObject, default_namespace: str) -> Converted:
     return result
 
 
+def _undecodable(raw: RawObject, default_namespace: str) -> Converted | None:
+    """The object refused with kubectl's decoding errors for its ``metadata``, or None when it decodes."""
+    meta = raw.data.get("metadata")
+    given = meta.get("namespace") if isinstance(meta, dict) else None
+    namespaced = raw.kind in _NAMESPACED or isinstance(given, str) and given != ""
+    name, ns = identity(raw.data, namespaced=namespaced, default_namespace=default_namespace)
+    result = Converted(raw.kind, ns, name, raw.location)
+    report = Report(raw.location, result.label)
+    decoding_problems(report, raw.data)
+    if not report.errors:
+        return None
+    result.errors = report.errors
+    return result
+
+
 def _policy(raw: RawObject, default_namespace: str) -> Converted:
     name, ns = identity(raw.data, namespaced=True, default_namespace=default_namespace)
     result = Converted("NetworkPolicy", ns, name, raw.location)
     report = Report(raw.location, result.label)
     result.value = convert_policy(report, raw.data, raw.location, default_namespace)
     result.errors = report.errors
+    result.warnings.extend(report.warnings)
     if result.value is not None:
         result.warnings.extend(_named_ports_on_ipblocks(result.value, result.label))
     return result
@@ -539,7 +565,9 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
 
 
 def _service(report: Report, raw: RawObject, default_namespace: str) -> Service:
-    meta = read_meta(report, raw.data, namespaced=True, default_namespace=default_namespace)
+    meta = read_meta(
+        report, raw.data, namespaced=True, default_namespace=default_namespace, name_problem=names.dns1035_label_problem
+    )
     spec = report.mapping(raw.data, "spec", "")
     selector: dict[str, str] = {}
     ports: list[ServicePort] = []

@@ -7,7 +7,7 @@ from typing import Any
 from podwall.errors import Location
 from podwall.loader.fields import Report, is_int, join, line_of, type_name
 from podwall.loader.meta import read_meta
-from podwall.loader.yamlio import LineDict, LineList
+from podwall.loader.decode import LineDict, LineList
 from podwall.model import Exposure
 
 INGRESS_API_GROUPS = ("networking.k8s.io", "extensions")

@@ -19,7 +19,7 @@ from typing import Any
 
 from podwall.errors import Location, ManifestError
 from podwall.model import names
-from podwall.loader.yamlio import LineDict, LineList
+from podwall.loader.decode import LineDict, LineList
 
 _MAX_SHOWN = 80
 
@@ -58,6 +58,18 @@ def type_name(value: Any) -> str:
     return f"a YAML {type(value).__name__}"
 
 
+def not_string(value: Any) -> str:
+    """Why a non-string is refused where the API wants a string, with the usual cause."""
+    if isinstance(value, bool):
+        return (
+            "must be a string, not a boolean (kubectl reads unquoted y, n, yes, no, on, off, true and false "
+            "as booleans: quote the value)"
+        )
+    if isinstance(value, (int, float)):
+        return f"must be a string, not {type_name(value)} (quote the value)"
+    return f"must be a string, not {type_name(value)}"
+
+
 def line_of(container: Any, key: Any) -> int | None:
     """The line of ``container[key]``'s key (or list item), else of the container."""
     lines = getattr(container, "lines", None)
@@ -82,17 +94,23 @@ def is_int(value: Any) -> bool:
 class Report:
     """Collects the problems of one object."""
 
-    __slots__ = ("location", "obj", "errors")
+    __slots__ = ("location", "obj", "errors", "warnings")
 
     def __init__(self, location: Location, obj: str) -> None:
         self.location = location
         self.obj = obj
         self.errors: list[ManifestError] = []
+        self.warnings: list[str] = []
 
     def error(self, field: str, line: int | None, message: str) -> None:
         """Record a problem at ``field`` (dotted path), found on ``line``."""
         location = self.location if line is None else replace(self.location, line=line)
         self.errors.append(ManifestError(message, location, obj=self.obj, field=field))
+
+    def warn(self, field: str, line: int | None, message: str) -> None:
+        """Record something valid that does not mean what it may seem to (``warning: FILE:LINE: ...``)."""
+        location = self.location if line is None else replace(self.location, line=line)
+        self.warnings.append(f"warning: {ManifestError(message, location, obj=self.obj, field=field)}")
 
     # -- structure -----------------------------------------------------------
 
@@ -162,8 +180,24 @@ class Report:
         value = parent.get(key)
         if value is None or isinstance(value, str):
             return value
-        self.error(join(path, key), line_of(parent, key), f"must be a string, not {type_name(value)}")
+        self.error(join(path, key), line_of(parent, key), not_string(value))
         return None
+
+    def strings(self, parent: Mapping[Any, Any], key: str, path: str) -> list[tuple[int, str, int | None]] | None:
+        """``parent[key]`` as a list of strings: (index, text, line); ``null`` items read as ``""`` like the API's."""
+        given = self.sequence(parent, key, path)
+        if given is None:
+            return None
+        found = []
+        for i, item in enumerate(given):
+            line = line_of(given, i)
+            if item is None:
+                item = ""  # JSON null decodes to the zero value of a string
+            elif not isinstance(item, str):
+                self.error(f"{join(path, key)}[{i}]", line, not_string(item))
+                continue
+            found.append((i, item, line))
+        return found
 
     def integer(self, parent: Mapping[Any, Any], key: str, path: str) -> int | None:
         """``parent[key]`` when it is an integer (not a boolean)."""
@@ -219,12 +253,15 @@ class Report:
                 self.error(field, line, f"keys must be strings, not {_typed(k)}")
                 ok = False
                 continue
-            problem = names.label_key_problem(k)
+            # ValidateAnnotations checks the lower-cased key: "Example.com/Key" is a valid annotation.
+            problem = names.label_key_problem(k if labels else k.lower())
             if problem is not None:
                 self.error(field, line, f"invalid {what} key {quote(k)}: {problem}")
                 ok = False
-            if not isinstance(v, str):
-                self.error(field, line, f"value of {quote(k)} must be a string, not {type_name(v)}")
+            if v is None:
+                v = ""  # JSON null decodes to the zero value of a string
+            elif not isinstance(v, str):
+                self.error(field, line, f"value of {quote(k)} {not_string(v)}")
                 ok = False
                 continue
             if labels:

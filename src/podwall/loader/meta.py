@@ -1,14 +1,22 @@
-"""``metadata``: name, namespace, labels, annotations and ownerReferences of any kind."""
+"""``metadata``: name, namespace, labels, annotations and ownerReferences of any kind.
+
+Two levels, as in Kubernetes: ``decoding_problems`` is what kubectl itself
+refuses for any object, known kind or not (its typed decoding of ObjectMeta:
+strings where strings belong, RFC 3339 times, integers); ``read_meta`` is the
+API server's ``ValidateObjectMeta`` for the kinds podwall reads (names, label
+and annotation syntax, 256 KiB of annotations, owner references, finalizers).
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from podwall.model import names
-from podwall.loader.fields import Report, display, line_of, quote
-from podwall.loader.yamlio import LineDict
+from podwall.loader.fields import Report, display, is_int, line_of, not_string, quote, type_name
+from podwall.loader.decode import LineDict, LineList
 
 #: ObjectMeta as served by the API (``clusterName`` kept for old ``kubectl get`` dumps).
 OBJECT_META_FIELDS = frozenset(
@@ -33,6 +41,15 @@ OBJECT_META_FIELDS = frozenset(
 )
 
 UNNAMED = "<unnamed>"
+
+#: ``TotalAnnotationSizeLimitB`` of k8s.io/apimachinery/pkg/api/validation (keys and values together).
+ANNOTATIONS_LIMIT = 256 * 1024
+#: Finalizers the API server knows without a domain prefix (core's ``IsStandardFinalizerName``).
+STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
+_RFC3339 = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})")
+_STRING_FIELDS = ("name", "generateName", "namespace", "selfLink", "uid", "resourceVersion")
+_OWNER_STRINGS = ("apiVersion", "kind", "name", "uid")
+_MANAGED_STRINGS = ("manager", "operation", "apiVersion", "fieldsType", "subresource")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +91,68 @@ def describe(kind: str, name: str, namespace: str) -> str:
     if namespace:
         return f"{kind} {display(namespace)}/{display(name)}"
     return f"{kind} {display(name)}"
+
+
+def decoding_problems(report: Report, obj: LineDict) -> None:
+    """What kubectl's typed decoding of ``metadata`` refuses, for an object of any kind.
+
+    kubectl decodes every object's metadata into ``ObjectMeta`` (Go's
+    encoding/json): a boolean where a string belongs ("cannot unmarshal bool
+    into Go struct field ObjectMeta.metadata.labels of type string"), a date
+    that is not RFC 3339, a fraction where an integer belongs. ``null`` is
+    always accepted (the zero value).
+    """
+    meta = obj.get("metadata")
+    if meta is None:
+        return
+    if not isinstance(meta, LineDict):
+        report.error("metadata", line_of(obj, "metadata"), f"must be a mapping, not {type_name(meta)}")
+        return
+    for key in _STRING_FIELDS:
+        report.string(meta, key, "metadata")
+    for key in ("generation", "deletionGracePeriodSeconds"):
+        _int64(report, meta, key, "metadata")
+    for key in ("creationTimestamp", "deletionTimestamp"):
+        _time(report, meta, key, "metadata")
+    for key in ("labels", "annotations"):
+        given = report.mapping(meta, key, "metadata")
+        for name, value in (given or {}).items():
+            if value is not None and not isinstance(value, str):
+                report.error(f"metadata.{key}", line_of(given, name), f"value of {quote(name)} {not_string(value)}")
+    report.strings(meta, "finalizers", "metadata")
+    for key, strings, extra in (
+        ("ownerReferences", _OWNER_STRINGS, ("controller", "blockOwnerDeletion")),
+        ("managedFields", _MANAGED_STRINGS, ()),
+    ):
+        items = report.sequence(meta, key, "metadata")
+        for _, item, path in report.mappings(items or LineList(), f"metadata.{key}"):
+            for name in strings:
+                report.string(item, name, path)
+            for name in extra:
+                report.boolean(item, name, path)
+            if key == "managedFields":
+                _time(report, item, "time", path)
+
+
+def _int64(report: Report, parent: LineDict, key: str, path: str) -> None:
+    value = parent.get(key)
+    if value is not None and not is_int(value):
+        report.error(f"{path}.{key}", line_of(parent, key), f"must be an integer, not {type_name(value)}")
+
+
+def _time(report: Report, parent: LineDict, key: str, path: str) -> None:
+    """``metav1.Time``: RFC 3339 text (``2024-01-02T03:04:05Z``), or null."""
+    value = report.string(parent, key, path)
+    if value is None:
+        return
+    match = _RFC3339.fullmatch(value)
+    ok = match is not None
+    if match is not None:
+        month, day, hour, minute, second = (int(match.group(i)) for i in (2, 3, 4, 5, 6))
+        ok = 1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 60
+    if not ok:
+        report.error(f"{path}.{key}", line_of(parent, key),
+                     f"invalid time {quote(value)}: must be RFC 3339, like 2024-01-02T03:04:05Z")
 
 
 def read_meta(
@@ -118,11 +197,30 @@ def read_meta(
                 report.error("metadata.namespace", line_of(meta, "namespace"), f"invalid namespace {quote(given)}: {problem}")
             namespace = given
     labels = report.string_map(meta, "labels", "metadata") or {}
-    if strict:
-        annotations = report.string_map(meta, "annotations", "metadata", labels=False) or {}
-    else:
-        annotations = string_entries(meta.get("annotations"))
+    annotations = report.string_map(meta, "annotations", "metadata", labels=False) or {}
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in annotations.items())
+    if size > ANNOTATIONS_LIMIT:
+        report.error("metadata.annotations", line_of(meta, "annotations"),
+                     f"annotations take {size} bytes: the API server accepts at most 256 KiB ({ANNOTATIONS_LIMIT} bytes)")
+    _finalizers(report, meta)
     return Meta(name, namespace, labels, annotations, _owners(report, meta))
+
+
+def _finalizers(report: Report, meta: LineDict) -> None:
+    """``ValidateFinalizers``: qualified names; one without a domain must be a standard finalizer."""
+    given = report.strings(meta, "finalizers", "metadata") or []
+    for i, text, line in given:
+        field = f"metadata.finalizers[{i}]"
+        problem = names.label_key_problem(text)
+        if problem is not None:
+            report.error(field, line, f"invalid finalizer {quote(text)}: {problem}")
+        elif "/" not in text and text not in STANDARD_FINALIZERS:
+            report.error(field, line, f"invalid finalizer {quote(text)}: neither a standard finalizer name "
+                                      f"({', '.join(sorted(STANDARD_FINALIZERS))}) nor fully qualified (domain/name)")
+    texts = {text for _, text, _ in given}
+    if {"orphan", "foregroundDeletion"} <= texts:
+        report.error("metadata.finalizers", line_of(meta, "finalizers"),
+                     'finalizers "orphan" and "foregroundDeletion" cannot be both set')
 
 
 def string_entries(given: Any) -> dict[str, str]:
@@ -133,20 +231,25 @@ def string_entries(given: Any) -> dict[str, str]:
 
 
 def _owners(report: Report, meta: LineDict) -> tuple[OwnerRef, ...]:
-    """``ownerReferences`` entries with a name (kind may be absent); malformed ones are reported."""
+    """``ownerReferences``: apiVersion, kind, name and uid required (``ValidateOwnerReferences``), one controller."""
     refs = report.sequence(meta, "ownerReferences", "metadata")
     if not refs:
         return ()
     owners = []
+    controllers = 0
     for _, ref, path in report.mappings(refs, "metadata.ownerReferences"):
-        kind = report.string(ref, "kind", path)
-        name = report.string(ref, "name", path)
+        values = {}
+        for key in _OWNER_STRINGS:
+            value = report.string(ref, key, path)
+            if value == "" or (value is None and ref.get(key) is None):
+                report.error(path, line_of(ref, key) if key in ref else ref.line, f"missing required field {quote(key)}")
+            values[key] = value or ""
         controller = report.boolean(ref, "controller", path)
-        # A reference without a kind still names the pod's controller (real dumps have
-        # them); only the name is needed to group replicas.
-        if name == "" or (name is None and ref.get("name") is None):
-            report.error(path, line_of(ref, "name"), f"missing required field {quote('name')}")
-        if name:
-            owners.append(OwnerRef(kind or "", name, bool(controller)))
+        report.boolean(ref, "blockOwnerDeletion", path)
+        if controller:
+            controllers += 1
+            if controllers == 2:
+                report.error(path, line_of(ref, "controller"), "only one reference can have controller set to true")
+        if values["name"]:
+            owners.append(OwnerRef(values["kind"], values["name"], bool(controller)))
     return tuple(owners)
-

@@ -11,7 +11,7 @@ from typing import Any
 from podwall.loader.fields import Report, is_int, join
 from podwall.loader.meta import read_meta
 from podwall.loader.netpol import selector
-from podwall.loader.yamlio import LineDict, LineList
+from podwall.loader.decode import LineDict, LineList
 from podwall.model import LabelSelector, Monitor, MonitorEndpoint
 
 MONITORING_GROUP = "monitoring.coreos.com"

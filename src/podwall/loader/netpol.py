@@ -19,7 +19,7 @@ from podwall.errors import Location
 from podwall.model import names
 from podwall.loader.fields import Report, is_int, join, line_of, quote, type_name
 from podwall.loader.meta import Meta, read_meta
-from podwall.loader.yamlio import LineDict, LineList
+from podwall.loader.decode import LineDict, LineList
 from podwall.model import (
     Direction,
     IPBlockPeer,
@@ -35,7 +35,8 @@ from podwall.model import (
     Rule,
 )
 
-TOP_FIELDS = ("apiVersion", "kind", "metadata", "spec", "status")
+#: No ``status``: the alpha NetworkPolicyStatus field was removed in Kubernetes 1.27 (kubernetes/kubernetes#115843).
+TOP_FIELDS = ("apiVersion", "kind", "metadata", "spec")
 SPEC_FIELDS = ("podSelector", "policyTypes", "ingress", "egress")
 PEER_FIELDS = ("podSelector", "namespaceSelector", "ipBlock")
 IPBLOCK_FIELDS = ("cidr", "except")
@@ -45,7 +46,7 @@ REQUIREMENT_FIELDS = ("key", "operator", "values")
 
 _OPERATORS = {op.value: op for op in Operator}
 _PROTOCOLS = {p.value: p for p in Protocol}
-_CIDR_PREFIX = re.compile(r"[0-9]{1,3}")
+_CIDR_PREFIX = re.compile(r"[0-9]+")
 
 PEER_FORMS = "must specify exactly one of podSelector/namespaceSelector (together or alone) or ipBlock"
 
@@ -93,17 +94,19 @@ def _empty(line: int | None) -> LineDict:
 
 
 def _policy_types(report: Report, spec: LineDict) -> set[Direction]:
-    """The given policyTypes (empty when absent, so that defaulting applies)."""
-    given = report.sequence(spec, "policyTypes", "spec")
+    """The given policyTypes (empty when absent, so that defaulting applies).
+
+    As ``ValidateNetworkPolicySpec``: at most two entries, each Ingress or
+    Egress; a repeated one is accepted (``[Ingress, Ingress]`` is valid).
+    """
+    given = report.strings(spec, "policyTypes", "spec")
     types: set[Direction] = set()
-    for i, value in enumerate(given or ()):
-        field, line = f"spec.policyTypes[{i}]", line_of(given, i)
-        if not isinstance(value, str):
-            report.error(field, line, f"must be a string, not {type_name(value)}")
-        elif value not in ("Ingress", "Egress"):
-            report.error(field, line, f"invalid policy type {quote(value)}: must be Ingress or Egress")
-        elif Direction(value) in types:
-            report.error(field, line, f"duplicate policy type {quote(value)}")
+    if given is not None and len(spec["policyTypes"]) > 2:
+        report.error("spec.policyTypes", line_of(spec, "policyTypes"), "may not specify more than two policyTypes")
+        return types
+    for i, value, line in given or ():
+        if value not in ("Ingress", "Egress"):
+            report.error(f"spec.policyTypes[{i}]", line, f"invalid policy type {quote(value)}: must be Ingress or Egress")
         else:
             types.add(Direction(value))
     return types
@@ -168,41 +171,68 @@ def _ip_block(report: Report, block: LineDict, path: str) -> IPBlockPeer | None:
         if cidr is None:
             report.error(join(path, "cidr"), line_of(block, "cidr"), f"invalid CIDR {quote(text)}")
     excepts: list[IPNetwork] = []
-    given = report.sequence(block, "except", path)
-    for i, item in enumerate(given or ()):
-        field, line = f"{path}.except[{i}]", line_of(given, i)
-        if not isinstance(item, str):
-            report.error(field, line, f"must be a string, not {type_name(item)}")
-            continue
+    for i, item, line in report.strings(block, "except", path) or ():
+        field = f"{path}.except[{i}]"
         network = parse_cidr(item)
         if network is None:
             report.error(field, line, f"invalid CIDR {quote(item)}")
         elif cidr is not None and text is not None:
-            if network.version != cidr.version:
-                report.error(field, line, f"{item} is not inside {text} (IPv{network.version} vs IPv{cidr.version})")
-            elif network == cidr:
-                report.error(field, line, f"{item} is not strictly inside {text} (an except must be smaller than cidr)")
-            elif not network.subnet_of(cidr):  # type: ignore[arg-type]
+            inner = _as_ipv4(network) if cidr.version == 4 else network
+            if inner is not network:
+                report.warn(field, line, f"{item} is an IPv4-mapped IPv6 block: read as {inner}, as the API server "
+                                         "validates it (network plugins may not)")
+            if inner.version != cidr.version:
+                report.error(field, line, f"{item} is not inside {text} (IPv{inner.version} vs IPv{cidr.version})")
+            elif not inner.subnet_of(cidr):  # type: ignore[arg-type]
                 report.error(field, line, f"{item} is not inside {text}")
+            elif inner.prefixlen <= cidr.prefixlen:
+                report.error(field, line, f"{item} is not strictly inside {text} (an except must be smaller than cidr)")
             else:
-                excepts.append(network)
+                excepts.append(inner)
     if cidr is None:
         return None
     return IPBlockPeer(cidr, tuple(excepts))
 
 
-def parse_cidr(text: str) -> IPNetwork | None:
-    """``addr/prefix`` as Go's ``net.ParseCIDR`` reads it; host bits allowed (masked off).
+def _as_ipv4(network: IPNetwork) -> IPNetwork:
+    """``::ffff:a.b.c.d/n`` (n >= 96) as the IPv4 block Go's ``IPNet.Contains`` takes it for; else unchanged."""
+    if network.version == 6 and network.prefixlen >= 96:
+        mapped = network.network_address.ipv4_mapped  # type: ignore[union-attr]
+        if mapped is not None:
+            return ipaddress.IPv4Network((mapped, network.prefixlen - 96))
+    return network
 
-    Python alone would also accept a bare address, a netmask, or a zone; the API does not.
+
+_SLOPPY_IPV4 = re.compile(r"([0-9]+)\.([0-9]+)\.([0-9]+)\.([0-9]+)")
+
+
+def parse_cidr(text: str, *, sloppy: bool = True) -> IPNetwork | None:
+    """``addr/prefix`` as the API server reads a NetworkPolicy CIDR; host bits allowed (masked off).
+
+    ``sloppy`` is ``netutils.ParseCIDRSloppy`` (Go 1.16's ``net.ParseCIDR``, which
+    NetworkPolicy validation keeps for compatibility): IPv4 parts and the prefix
+    may have leading zeros, read as decimal (``010.0.0.0/0008`` is 10.0.0.0/8).
+    Without it (the CRDs' CEL ``isCIDR``), leading zeros are refused. Python
+    alone would also accept a bare address, a netmask, or a zone; the API does not.
     """
     address, slash, prefix = text.partition("/")
     if not slash or not _CIDR_PREFIX.fullmatch(prefix) or "%" in address:
         return None
+    if sloppy:
+        prefix = prefix.lstrip("0") or "0"
+        address = _SLOPPY_IPV4.sub(_decimal_octets, address)
+    elif len(prefix) > 1 and prefix.startswith("0"):
+        return None
+    if len(prefix) > 3:
+        return None
     try:
-        return ipaddress.ip_network(text, strict=False)
+        return ipaddress.ip_network(f"{address}/{prefix}", strict=False)
     except ValueError:
         return None
+
+
+def _decimal_octets(match: re.Match[str]) -> str:
+    return ".".join(str(int(group.lstrip("0") or "0")) if len(group.lstrip("0")) <= 3 else group for group in match.groups())
 
 
 def _port(report: Report, item: LineDict, path: str) -> PortSpec | None:
@@ -290,15 +320,11 @@ def _requirement(report: Report, term: LineDict, path: str) -> Requirement | Non
             f"invalid operator {quote(text)}: must be one of In, NotIn, Exists, DoesNotExist",
         )
     values: list[str] = []
-    given = report.sequence(term, "values", path)
-    for i, value in enumerate(given or ()):
-        field, line = f"{path}.values[{i}]", line_of(given, i)
-        if not isinstance(value, str):
-            report.error(field, line, f"must be a string, not {type_name(value)}")
-            continue
+    given = term.get("values")
+    for i, value, line in report.strings(term, "values", path) or ():
         problem = names.label_value_problem(value)
         if problem is not None:
-            report.error(field, line, f"invalid label value {quote(value)}: {problem}")
+            report.error(f"{path}.values[{i}]", line, f"invalid label value {quote(value)}: {problem}")
         values.append(value)
     values_field, values_line = join(path, "values"), line_of(term, "values")
     if operator in (Operator.IN, Operator.NOT_IN) and not given:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
@@ -27,6 +28,18 @@ def dns_label_problem(text: str) -> str | None:
         return (
             "must be a lowercase RFC 1123 label: lowercase letters, digits and '-', "
             "starting and ending with a letter or digit"
+        )
+    return None
+
+
+def dns1035_label_problem(text: str) -> str | None:
+    """RFC 1035 label (Service names): at most 63 of ``a-z0-9-``, starting with a letter."""
+    if len(text) > 63:
+        return "must be no more than 63 characters"
+    if not _DNS1035_LABEL.fullmatch(text):
+        return (
+            "must be a lowercase RFC 1035 label: lowercase letters, digits and '-', "
+            "starting with a letter and ending with a letter or digit"
         )
     return None
 
