@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -152,3 +156,151 @@ def test_invalid_default_namespace() -> None:
 
     with pytest.raises(UsageError, match="invalid default namespace 'Prod'"):
         load([], default_namespace="Prod")
+
+
+# -- reading is bounded and takes what it should (issue 10, "Reading files") -------------------------
+
+
+def test_a_walk_reads_regular_files_only(tmp_path: Path) -> None:
+    write(tmp_path / "a.yaml", ns("a"))
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "pipe.yaml")
+    (tmp_path / "dir-link.yaml").symlink_to(tmp_path / "sub")
+    write(tmp_path / "sub" / "b.yaml", ns("b"))
+    cluster = load([str(tmp_path)])
+    assert [n.name for n in cluster.namespaces] == ["a", "b"]
+    assert cluster.warnings == (
+        f"warning: {tmp_path / 'pipe.yaml'}: not read: a directory walk reads regular files only, this is a FIFO "
+        "(name it with -f to read it)",
+        f"warning: {tmp_path / 'zero.yaml'} -> /dev/zero: not read: a directory walk reads regular files only, "
+        "this is a character device (name it with -f to read it)",
+    )
+
+
+def test_a_broken_link_in_a_walk_is_an_error_or_with_lenient_a_warning(tmp_path: Path) -> None:
+    write(tmp_path / "a.yaml", ns("a"))
+    (tmp_path / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    with pytest.raises(InputErrors) as info:
+        load([str(tmp_path)])
+    assert str(info.value) == f"{tmp_path / 'gone.yaml'}: broken symbolic link"
+    cluster = load([str(tmp_path)], lenient=True)
+    assert cluster.warnings == (f"warning: skipped path: {tmp_path / 'gone.yaml'}: broken symbolic link",)
+
+
+def test_dev_zero_is_one_line() -> None:
+    with pytest.raises(InputErrors) as info:
+        load(["/dev/zero"])
+    assert str(info.value) == "/dev/zero:1:1: invalid YAML: not text (a NUL character)"
+
+
+def test_dev_urandom_is_one_line() -> None:
+    with pytest.raises(InputErrors) as info:
+        load(["/dev/urandom"])
+    (line,) = str(info.value).splitlines()
+    assert line.startswith("/dev/urandom:") and (": invalid YAML: not valid UTF-8 text (byte 0x" in line or "NUL" in line)
+
+
+def test_a_sparse_8_gib_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as handle:
+        handle.truncate(8 << 30)
+    with pytest.raises(InputErrors) as info:
+        load([str(path)])
+    assert str(info.value) == (
+        f"{path}: too large: 8 GiB: podwall reads at most 256 MiB per input (--max-input-mb raises the limit)"
+    )
+
+
+def test_a_stream_is_cut_at_the_limit(tmp_path: Path) -> None:
+    with pytest.raises(InputErrors) as info:
+        load(["-"], stdin=io.StringIO(ns("a") * 100), max_bytes=1000)
+    assert str(info.value) == "<stdin>: too large: podwall reads at most 1000 bytes per input (--max-input-mb raises the limit)"
+    with pytest.raises(InputErrors) as info:
+        load([str(write(tmp_path / "a.yaml", ns("a") * 100))], max_bytes=1000)
+    assert "too large: 5.0 KiB: podwall reads at most 1000 bytes" in str(info.value)
+
+
+def test_a_fifo_named_explicitly_is_read(tmp_path: Path) -> None:
+    """That is what ``-f <(kubectl get ...)`` hands podwall."""
+    import threading
+
+    fifo = tmp_path / "manifests"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with fifo.open("w") as writer:  # blocks until the loader opens the other end
+            writer.write(ns("piped"))
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    cluster = load([str(fifo)])
+    writer.join()
+    assert [n.name for n in cluster.namespaces] == ["piped"]
+
+
+def test_a_deep_tree_is_walked_without_recursion(tmp_path: Path) -> None:
+    try:
+        fd = os.open(tmp_path, os.O_RDONLY)
+        for _ in range(1100):
+            os.mkdir("d", dir_fd=fd)
+            inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        with os.fdopen(os.open("deep.yaml", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as handle:
+            handle.write(ns("deep"))
+        os.close(fd)
+        assert [n.name for n in load([str(tmp_path)]).namespaces] == ["deep"]
+    finally:  # pytest's own clean-up recurses, and would not get this deep
+        subprocess.run(["rm", "-rf", str(tmp_path / "d")], check=True)
+
+
+def test_a_path_too_long_in_a_walk_is_an_error_or_with_lenient_a_warning(tmp_path: Path) -> None:
+    write(tmp_path / "a.yaml", ns("a"))
+    fd = os.open(tmp_path, os.O_RDONLY)
+    parts = []
+    for _ in range(20):  # 20 x 250 characters: more than PATH_MAX (4096)
+        name = "x" * 250
+        os.mkdir(name, dir_fd=fd)
+        inner = os.open(name, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+        parts.append(name)
+    os.close(fd)
+    with pytest.raises(InputErrors) as info:
+        load([str(tmp_path)])
+    (line,) = str(info.value).splitlines()
+    assert line.startswith(str(tmp_path / parts[0])) and line.endswith(": cannot read directory: path too long")
+    cluster = load([str(tmp_path)], lenient=True)
+    assert [n.name for n in cluster.namespaces] == ["a"]
+    assert len(cluster.warnings) == 1 and cluster.warnings[0].endswith(": cannot read directory: path too long")
+
+
+def _without_dac(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run podwall as root without the capabilities that let root read any file, so modes apply."""
+    return subprocess.run(
+        ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search",
+         sys.executable, "-m", "podwall", *args],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv (util-linux) to drop root's file capabilities")
+def test_an_unreadable_directory_met_in_a_walk_is_an_error_not_a_verdict() -> None:
+    """An unreadable policies/ folder used to make explain print ALLOWED with exit 0."""
+    top = Path(tempfile.mkdtemp(prefix="podwall-walk-"))
+    try:
+        shutil.copytree(DATA / "shop", top / "shop")
+        (top / "shop" / "policies").mkdir()
+        (top / "shop" / "policies.json").rename(top / "shop" / "policies" / "policies.json")
+        (top / "shop" / "policies").chmod(0)
+        args = ["explain", "-f", str(top / "shop"), "shop/Deployment/web", "shop/Deployment/api", "9000/TCP"]
+        strict = _without_dac(*args)
+        assert (strict.returncode, strict.stdout, strict.stderr) == (
+            2, "", f"{top / 'shop' / 'policies'}: cannot read directory: permission denied\n"
+        )
+        lenient = _without_dac(*args, "--lenient")
+        assert lenient.returncode == 0, lenient.stderr
+        assert f"warning: skipped path: {top / 'shop' / 'policies'}: cannot read directory: permission denied" in lenient.stderr
+    finally:
+        (top / "shop" / "policies").chmod(0o755)
+        shutil.rmtree(top)

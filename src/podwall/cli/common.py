@@ -12,6 +12,7 @@ from podwall.cli.live import live_options, live_requested, read_live
 from podwall.cni import Choice, choose, profiles
 from podwall.engine import EngineOptions
 from podwall.loader import load
+from podwall.loader.files import MAX_BYTES
 from podwall.model import Cluster
 
 
@@ -38,10 +39,24 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--ipblock-ignores-pods", is_flag=True,
                      help="ipBlocks match only addresses outside the cluster, never pod IPs (some CNIs)."),
         CNI_OPTION,
+        click.option("--max-input-mb", type=click.IntRange(1), default=MAX_BYTES >> 20, show_default=True,
+                     expose_value=False, callback=_remember, metavar="MB",
+                     help="Refuse any one input (file, pipe, stdin) larger than this."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep an input option that commands do not take as an argument; ``load_input`` reads it."""
+    ctx.meta[f"podwall.{param.name}"] = value
+    return value
+
+
+def _option(name: str, default: Any) -> Any:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(f"podwall.{name}", default) if ctx is not None else default
 
 
 def load_input(env: Environment, paths: tuple[str, ...], namespace: str | None, lenient: bool, verbose: bool) -> Cluster:
@@ -50,7 +65,13 @@ def load_input(env: Environment, paths: tuple[str, ...], namespace: str | None, 
     if paths and live:
         raise click.UsageError("-f and --cluster/--kubeconfig/--context exclude each other: read files or a cluster")
     if paths:
-        cluster = load(paths, default_namespace=namespace or "default", lenient=lenient, stdin=env.stdin)
+        cluster = load(
+            paths,
+            default_namespace=namespace or "default",
+            lenient=lenient,
+            stdin=env.stdin,
+            max_bytes=_option("max_input_mb", MAX_BYTES >> 20) << 20,
+        )
     elif live or env.kubectl_plugin:
         cluster = read_live(env, live, namespace, lenient, verbose)
     else:

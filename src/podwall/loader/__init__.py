@@ -12,7 +12,7 @@ from typing import TextIO
 from podwall._runtime import collector_paused
 from podwall.errors import UsageError
 from podwall.loader.build import Builder
-from podwall.loader.files import from_text, read_all
+from podwall.loader.files import MAX_BYTES, from_text, read_all
 from podwall.model import Cluster
 
 __all__ = ["load", "load_text"]
@@ -24,6 +24,7 @@ def load(
     default_namespace: str = "default",
     lenient: bool = False,
     stdin: TextIO | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> Cluster:
     """Load every manifest under ``paths`` into one Cluster.
 
@@ -35,13 +36,15 @@ def load(
     Every problem is collected first; then ``InputErrors`` is raised listing
     all of them, one line each. With ``lenient`` a problem confined to one
     object or one malformed document only skips that part and becomes a line in
-    ``Cluster.warnings``; missing or unreadable paths are errors regardless.
+    ``Cluster.warnings``, as does a directory a walk cannot list; paths named
+    in ``paths`` that are missing or unreadable are errors regardless.
+    ``max_bytes`` bounds every input (docs/input.md).
     """
     if isinstance(paths, str):
         raise UsageError("paths must be a sequence of paths, not one string")
     builder = Builder(default_namespace, lenient)
     with collector_paused():
-        for item in read_all(paths, stdin):
+        for item in read_all(paths, stdin, max_bytes=max_bytes):
             builder.add(item)
         return builder.cluster()
 

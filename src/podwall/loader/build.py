@@ -19,7 +19,7 @@ from podwall.loader import owners
 from podwall.loader.decode import decode, wrap
 from podwall.model import names
 from podwall.loader.convert import Converted, RawObject, convert, flatten, flatten_value
-from podwall.loader.files import Source, Unreadable
+from podwall.loader.files import Passed, Source, Unreadable
 from podwall.loader.owners import PodDraft, WorkloadDraft
 from podwall.model import (
     NAMESPACE_NAME_LABEL,
@@ -36,6 +36,7 @@ from podwall.model import (
 
 _OBJECT = "object"
 _DOCUMENT = "document"
+_PATH = "path"
 
 
 @dataclass(slots=True)
@@ -47,6 +48,7 @@ class Builder:
     errors: list[PodwallError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+    passed: Counter[str] = field(default_factory=Counter)
     namespaces: list[Namespace] = field(default_factory=list)
     pods: list[PodDraft] = field(default_factory=list)
     workloads: list[WorkloadDraft] = field(default_factory=list)
@@ -65,10 +67,14 @@ class Builder:
 
     # -- inputs -------------------------------------------------------------------
 
-    def add(self, item: Source | Unreadable) -> None:
+    def add(self, item: Source | Unreadable | Passed) -> None:
         """Take one input from ``files.read_all``."""
-        if isinstance(item, Unreadable):
-            self._problem(item.error, _DOCUMENT if item.malformed else None)
+        if isinstance(item, Passed):
+            self.passed[item.reason] += 1
+            if item.warning is not None:
+                self.warnings.append(f"warning: {item.warning}")
+        elif isinstance(item, Unreadable):
+            self._problem(item.error, _DOCUMENT if item.malformed else (_PATH if item.walked else None))
         else:
             self.add_text(item.text, item.name)
 

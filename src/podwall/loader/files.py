@@ -1,31 +1,49 @@
-"""Turn ``-f`` arguments (files, directories, ``-``) into named texts.
+"""Turn ``-f`` arguments (files, directories, ``-``) into named texts, reading nothing unbounded.
 
 Directories are walked like ``kubectl apply -R -f DIR``: recursively, in sorted
-order, taking files ending in ``.yaml``, ``.yml`` or ``.json``; a file named
-explicitly is read whatever its extension (so ``-f <(kubectl get ...)`` works).
+order, taking files ending in ``.yaml``, ``.yml`` or ``.json``, symlinked
+directories not followed. Unlike kubectl, a walk takes regular files only (after
+following a link: ``x.yaml -> /dev/zero`` or a FIFO named ``x.yaml`` is skipped
+with a warning) and skips hidden files and folders (``.github/``,
+``.pre-commit-config.yaml``). A file named explicitly is read whatever it is, so
+``-f <(kubectl get ...)`` (a FIFO) works.
+
+Every read is bounded (``max_bytes``, 256 MiB by default): a larger regular file
+is refused before it is read, a stream is refused when it passes the limit, and
+text that cannot be YAML (a NUL byte, bytes that are not UTF-8) ends the read at
+once, so ``-f /dev/zero`` or ``-f /dev/urandom`` is one line and exit 2. A
+directory that cannot be listed, or a path too long, met during a walk is an
+error (a warning with ``lenient``), never skipped silently. The walk is
+iterative: no depth is too deep.
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
 import os
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from podwall.errors import InputError, Location
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 STDIN_NAME = "<stdin>"
+#: Default bound on one input, in bytes (``--max-input-mb``).
+MAX_BYTES = 256 * 1024 * 1024
+_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """The text of one input and the name to show in messages."""
+    """The text of one input and the name to show in messages; ``walked`` when a directory walk found it."""
 
     name: str
     text: str
+    walked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,96 +51,201 @@ class Unreadable:
     """An input that could not be read.
 
     ``malformed`` is True when the bytes were read but are not text (lenient
-    mode may skip those); a missing or unreadable path is always an error.
+    mode may skip those); ``walked`` when a directory walk met it (lenient mode
+    turns it into a warning). A missing or unreadable path named on the command
+    line is always an error.
     """
 
     error: InputError
     malformed: bool = False
+    walked: bool = False
 
 
-def read_all(paths: Sequence[str], stdin: TextIO | None) -> Iterator[Source | Unreadable]:
+@dataclass(frozen=True, slots=True)
+class Passed:
+    """Something a directory walk did not read on purpose: ``reason`` is a short plural noun (for -v counts).
+
+    ``warning`` is set when the author should hear about it (a link to a device,
+    a FIFO named like a manifest); hidden files are only counted.
+    """
+
+    path: str
+    reason: str
+    warning: str | None = None
+
+
+Item = Source | Unreadable | Passed
+
+
+def read_all(paths: Sequence[str], stdin: TextIO | None, *, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
     """Yield every input in order; the same file reached twice is read once."""
     seen: set[str] = set()
     for path in paths:
         if path == "-":
             if "-" not in seen:
                 seen.add("-")
-                yield _read_stdin(stdin)
+                yield _read_stdin(stdin, max_bytes)
             continue
         if os.path.isdir(path):
-            files = list(_walk(path))
-            if not files:
-                yield Unreadable(
-                    InputError("no .yaml, .yml or .json files in this directory", Location(path))
-                )
-            for file in files:
-                key = os.path.realpath(file)
-                if key not in seen:
-                    seen.add(key)
-                    yield read_file(file)
+            found = False
+            for item in walk(path):
+                if isinstance(item, str):
+                    found = True
+                    key = os.path.realpath(item)
+                    if key not in seen:
+                        seen.add(key)
+                        yield read_file(item, max_bytes, walked=True)
+                else:
+                    yield item
+            if not found:
+                yield Unreadable(InputError("no .yaml, .yml or .json files in this directory", Location(path)))
             continue
         key = os.path.realpath(path)
         if key not in seen:
             seen.add(key)
-            yield read_file(path)
+            yield read_file(path, max_bytes)
 
 
-def _walk(top: str) -> Iterator[str]:
+def walk(top: str) -> Iterator[str | Unreadable | Passed]:
     """Manifest files under ``top`` in lexical order, a directory's files where its name sorts.
 
-    This is the order of Go's ``filepath.Walk`` that ``kubectl apply -R`` uses, so
-    "first defined at" means the same thing to both. Symlinked directories are not
-    followed (no cycles); symlinked files are read.
+    This is the order of Go's ``filepath.Walk`` that ``kubectl apply -R`` uses,
+    so "first defined at" means the same thing to both. Yields paths to read,
+    and what could not be listed (``Unreadable``) or was left out (``Passed``).
     """
-    try:
-        entries = sorted(os.scandir(top), key=lambda e: e.name)
-    except OSError:
+    stack: list[Iterator[os.DirEntry[str]]] = []
+    listed = _list(top)
+    if isinstance(listed, Unreadable):
+        yield listed
         return
-    for entry in entries:
+    stack.append(listed)
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        if entry.name.startswith("."):
+            yield Passed(entry.path, "hidden files and folders")
+            continue
         try:
+            is_link = entry.is_symlink()
             is_dir = entry.is_dir(follow_symlinks=False)
-        except OSError:
+        except OSError as exc:
+            yield _unreadable(entry.path, exc, walked=True)
             continue
         if is_dir:
-            yield from _walk(entry.path)
-        elif entry.name.lower().endswith(EXTENSIONS):
+            listed = _list(entry.path)
+            if isinstance(listed, Unreadable):
+                yield listed
+            else:
+                stack.append(listed)
+            continue
+        if not entry.name.lower().endswith(EXTENSIONS):
+            continue
+        try:
+            info = os.stat(entry.path)  # follows the link, if any
+        except OSError as exc:
+            if is_link and exc.errno == errno.ENOENT:
+                yield Unreadable(InputError("broken symbolic link", Location(entry.path)), walked=True)
+            else:
+                yield _unreadable(entry.path, exc, walked=True)
+            continue
+        if stat.S_ISREG(info.st_mode):
             yield entry.path
+        elif stat.S_ISDIR(info.st_mode):
+            yield Passed(entry.path, "symbolic links to directories (not followed)")
+        else:
+            what = _file_type(info.st_mode)
+            target = f" -> {os.readlink(entry.path)}" if is_link else ""
+            yield Passed(
+                entry.path,
+                "special files",
+                f"{entry.path}{target}: not read: a directory walk reads regular files only, this is {what} "
+                "(name it with -f to read it)",
+            )
 
 
-def read_file(path: str) -> Source | Unreadable:
-    """Read and decode one file (or pipe, or device)."""
+def _list(directory: str) -> Iterator[os.DirEntry[str]] | Unreadable:
+    """A directory's entries sorted by name, or why they cannot be listed."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        return Unreadable(InputError("no such file or directory", Location(path)))
-    except PermissionError:
-        return Unreadable(InputError("cannot read: permission denied", Location(path)))
-    except IsADirectoryError:  # pragma: no cover - directories are walked before this
-        return Unreadable(InputError("is a directory", Location(path)))
+        with os.scandir(directory) as entries:
+            return iter(sorted(entries, key=lambda e: e.name))
     except OSError as exc:
-        reason = (exc.strerror or str(exc)).lower()
-        return Unreadable(InputError(f"cannot read: {reason}", Location(path)))
-    return decode(data, path)
+        return _unreadable(directory, exc, walked=True, directory=True)
 
 
-def _read_stdin(stdin: TextIO | None) -> Source | Unreadable:
-    """Read all of standard input (the injected stream in tests, else ``sys.stdin``)."""
-    stream = stdin if stdin is not None else sys.stdin
-    if stream is None:
-        return Unreadable(InputError("cannot read: no standard input", Location(STDIN_NAME)))
+def _file_type(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _unreadable(path: str, exc: OSError, *, walked: bool = False, directory: bool = False) -> Unreadable:
+    """One line for an OS error on ``path``."""
+    what = "directory" if directory else ""
+    if exc.errno == errno.ENOENT:
+        message = "no such file or directory"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        message = f"cannot read{' ' + what if what else ''}: permission denied"
+    elif exc.errno == errno.ENAMETOOLONG:
+        message = f"cannot read{' ' + what if what else ''}: path too long"
+    elif exc.errno == errno.ELOOP:
+        message = "cannot read: too many levels of symbolic links"
+    elif exc.errno == errno.EISDIR:
+        message = "is a directory"
+    else:
+        message = f"cannot read{' ' + what if what else ''}: {(exc.strerror or str(exc)).lower()}"
+    return Unreadable(InputError(message, Location(path)), walked=walked)
+
+
+def read_file(path: str, max_bytes: int = MAX_BYTES, *, walked: bool = False) -> Source | Unreadable | Passed:
+    """Read and decode one file (or pipe, or device), at most ``max_bytes`` of it.
+
+    A file found by a walk is opened without blocking and must still be a
+    regular file once open (it may have been swapped for a FIFO meanwhile).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | (os.O_NONBLOCK if walked else 0)
     try:
-        text = stream.read()
-    except UnicodeDecodeError as exc:
-        return Unreadable(
-            InputError(f"invalid YAML: not valid {exc.encoding} text", Location(STDIN_NAME)),
-            malformed=True,
+        fd = os.open(path, flags)
+    except OSError as exc:
+        return _unreadable(path, exc, walked=walked)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            return Unreadable(InputError("is a directory", Location(path)), walked=walked)
+        if walked and not stat.S_ISREG(info.st_mode):
+            return Passed(path, "special files", f"{path}: not read: a directory walk reads regular files only")
+        if stat.S_ISREG(info.st_mode) and info.st_size > max_bytes:
+            return _too_large(path, max_bytes, info.st_size)
+        return _read_capped(lambda: os.read(fd, _CHUNK), path, max_bytes, walked=walked)
+    except OSError as exc:
+        return _unreadable(path, exc, walked=walked)
+    finally:
+        os.close(fd)
+
+
+def _too_large(name: str, max_bytes: int, size: int | None = None) -> Unreadable:
+    told = f"{_size(size)}: " if size is not None else ""
+    return Unreadable(
+        InputError(
+            f"too large: {told}podwall reads at most {_size(max_bytes)} per input (--max-input-mb raises the limit)",
+            Location(name),
         )
-    except (OSError, ValueError) as exc:
-        return Unreadable(InputError(f"cannot read: {exc}", Location(STDIN_NAME)))
-    if isinstance(text, bytes):  # a binary stream was passed in
-        return decode(text, STDIN_NAME)
-    return from_text(text, STDIN_NAME)
+    )
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= scale:
+            value = count / scale
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{count} bytes"
 
 
 _BOMS = (
@@ -134,29 +257,96 @@ _BOMS = (
 )
 
 
+def _read_capped(read: Any, name: str, max_bytes: int, *, walked: bool = False) -> Source | Unreadable:
+    """Read chunks until the end, decoding as they come; stop at the limit or at the first byte that is not text."""
+    data = bytearray()
+    pieces: list[str] = []
+    decoder: Any = None
+    encoding = "utf-8"
+    fed = 0  # bytes handed to the decoder so far
+    while True:
+        chunk = read()
+        if len(data) + len(chunk) > max_bytes:
+            return _too_large(name, max_bytes)
+        data += chunk
+        final = not chunk
+        if decoder is None:
+            if len(data) < 4 and not final:
+                continue  # a byte-order mark may still be coming
+            encoding = next((codec for bom, codec in _BOMS if data.startswith(bom)), "utf-8")
+            decoder = codecs.getincrementaldecoder(encoding)("strict")
+        pending = len(decoder.getstate()[0])
+        try:
+            text = decoder.decode(bytes(data[fed:]), final)
+        except UnicodeDecodeError as exc:
+            return _not_text(data, fed - pending + exc.start, name, encoding)
+        fed = len(data)
+        if "\x00" in text:
+            return _nul(pieces, text, name)
+        pieces.append(text)
+        if final:
+            break
+    # A strict decode never yields lone surrogates, so no from_text() check here.
+    return Source(name, "".join(pieces).lstrip("\ufeff"), walked=walked)
+
+
+def _not_text(data: bytearray, offset: int, name: str, encoding: str) -> Unreadable:
+    """Where the bytes stop being text: line and column (in bytes), and the byte."""
+    offset = max(0, min(offset, len(data) - 1))
+    before = bytes(data[:offset])
+    line = before.count(b"\n") + 1
+    column = len(before) - (before.rfind(b"\n") + 1) + 1
+    bad = bytes(data[offset : offset + 1]).hex()
+    shown = encoding.upper().replace("-SIG", "")
+    return Unreadable(
+        InputError(f"invalid YAML: not valid {shown} text (byte 0x{bad})", Location(name, line, column)),
+        malformed=True,
+    )
+
+
+def _nul(pieces: list[str], text: str, name: str) -> Unreadable:
+    """A NUL character: no YAML holds one (/dev/zero, a binary file)."""
+    before = "".join(pieces) + text[: text.find("\x00")]
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    return Unreadable(InputError("invalid YAML: not text (a NUL character)", Location(name, line, column)), malformed=True)
+
+
 def decode(data: bytes, name: str) -> Source | Unreadable:
     """Decode as YAML allows (UTF-8, or UTF-16/32 with a byte-order mark)."""
-    encoding = "utf-8"
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            encoding = codec
-            break
+    chunks = iter([bytes(data)])
+    return _read_capped(lambda: next(chunks, b""), name, max(len(data), 1))
+
+
+def _read_stdin(stdin: TextIO | None, max_bytes: int) -> Source | Unreadable:
+    """Read standard input (the injected stream in tests, else ``sys.stdin``), at most ``max_bytes``."""
+    stream = stdin if stdin is not None else sys.stdin
+    if stream is None:
+        return Unreadable(InputError("cannot read: no standard input", Location(STDIN_NAME)))
+    binary = getattr(stream, "buffer", None)
     try:
-        text = data.decode(encoding)
+        if binary is not None:
+            return _read_capped(lambda: binary.read1(_CHUNK) if hasattr(binary, "read1") else binary.read(_CHUNK),
+                                STDIN_NAME, max_bytes)
+        first = stream.read(_CHUNK)
+        if isinstance(first, bytes):  # a binary stream was passed in
+            rest = iter([first])
+            return _read_capped(lambda: next(rest, b"") or stream.read(_CHUNK), STDIN_NAME, max_bytes)
+        pieces = [first]
+        size = len(first)
+        while first:
+            first = stream.read(_CHUNK)
+            size += len(first)
+            if size > max_bytes:
+                return _too_large(STDIN_NAME, max_bytes)
+            pieces.append(first)
+        return from_text("".join(pieces), STDIN_NAME)
     except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1) + 1
-        bad = data[exc.start : exc.start + 1].hex()
         return Unreadable(
-            InputError(
-                f"invalid YAML: not valid {encoding.upper().replace('-SIG', '')} text (byte 0x{bad})",
-                Location(name, line, column),
-            ),
-            malformed=True,
+            InputError(f"invalid YAML: not valid {exc.encoding} text", Location(STDIN_NAME)), malformed=True
         )
-    # A strict decode never yields lone surrogates, so no from_text() check here.
-    return Source(name, text.lstrip("\ufeff"))
+    except (OSError, ValueError) as exc:
+        return Unreadable(InputError(f"cannot read: {exc}", Location(STDIN_NAME)))
 
 
 def from_text(text: str, name: str) -> Source | Unreadable:
