@@ -203,7 +203,7 @@ def _group(api_version: str) -> str:
 
 
 #: Kinds whose objects live in a namespace (for naming them in messages before conversion).
-_NAMESPACED = frozenset(KIND_GROUPS) - {"Namespace"} | {"NetworkPolicy", "Ingress", "Route"} | MONITOR_KINDS
+_NAMESPACED = frozenset(KIND_GROUPS) - {"Namespace", "Node"} | {"NetworkPolicy", "Ingress", "Route"} | MONITOR_KINDS
 
 
 def convert(raw: RawObject, default_namespace: str) -> Converted:
