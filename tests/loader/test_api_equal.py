@@ -101,7 +101,9 @@ def test_upper_case_annotation_keys_are_valid() -> None:
 
 
 def test_status_on_a_network_policy() -> None:
-    assert errors(POLICY + "  podSelector: {}\nstatus: {}\n") == ['m.yaml:8: NetworkPolicy prod/web: unknown field "status"']
+    assert errors(POLICY + "  podSelector: {}\nstatus: {conditions: []}\n") == [
+        'm.yaml:8: NetworkPolicy prod/web: unknown field "status"'
+    ]
 
 
 def test_annotations_over_256_kib() -> None:
@@ -113,11 +115,17 @@ def test_annotations_over_256_kib() -> None:
     ]
 
 
-def test_owner_references_need_api_version_kind_name_and_uid() -> None:
-    text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  ownerReferences:\n  - name: rs\n"
-    assert errors(text) == [
-        f'm.yaml:6: Pod default/a: metadata.ownerReferences[0]: missing required field "{field}"'
-        for field in ("apiVersion", "kind", "uid")
+def test_owner_references_need_a_name_and_are_warned_about_without_api_version_or_kind() -> None:
+    text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  ownerReferences:\n  - {uid: u1}\n"
+    assert errors(text) == ['m.yaml:6: Pod default/a: metadata.ownerReferences[0]: missing required field "name"']
+    cluster = load_text(text.replace("{uid: u1}", "{name: rs, controller: true}"), "m.yaml")
+    assert cluster.warnings == (
+        'warning: m.yaml:6: Pod default/a: metadata.ownerReferences[0]: missing "apiVersion" and "kind", which the '
+        "API server requires (read here for grouping only)",
+    )
+    two = "  - {apiVersion: apps/v1, kind: ReplicaSet, name: a, uid: u1, controller: true}\n"
+    assert errors(text.replace("  - {uid: u1}\n", two + two.replace("name: a", "name: b"))) == [
+        "m.yaml:7: Pod default/a: metadata.ownerReferences[1]: only one reference can have controller set to true"
     ]
 
 

@@ -248,6 +248,7 @@ def convert(raw: RawObject, default_namespace: str) -> Converted:
         result.value = _node(report, raw)
     else:
         result.value = _workload(report, raw, default_namespace)
+    result.warnings.extend(report.warnings)
     if report.errors:
         result.errors = report.errors
         result.value = None
@@ -300,6 +301,7 @@ def _admin_policy(raw: RawObject) -> Converted:
     result = Converted(raw.kind, "", name, raw.location)
     report = Report(raw.location, result.label)
     result.value, result.warnings = convert_admin(report, raw.data, raw.kind, raw.location)
+    result.warnings.extend(report.warnings)
     result.errors = report.errors
     return result
 
@@ -310,6 +312,7 @@ def _exposure(raw: RawObject, default_namespace: str) -> Converted:
     report = Report(raw.location, result.label)
     convert_one = convert_ingress if raw.kind == "Ingress" else convert_route
     result.value = tuple(convert_one(report, raw.data, raw.location, default_namespace))
+    result.warnings.extend(report.warnings)
     result.errors = report.errors
     return result
 
@@ -338,6 +341,7 @@ def _monitor(raw: RawObject, default_namespace: str) -> Converted:
         result.skipped = raw.kind
     else:
         result.value = monitor
+        result.warnings.extend(report.warnings)
     return result
 
 

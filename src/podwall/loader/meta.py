@@ -231,19 +231,27 @@ def string_entries(given: Any) -> dict[str, str]:
 
 
 def _owners(report: Report, meta: LineDict) -> tuple[OwnerRef, ...]:
-    """``ownerReferences``: apiVersion, kind, name and uid required (``ValidateOwnerReferences``), one controller."""
+    """``ownerReferences``: a name is required; one controller at most (``ValidateOwnerReferences``).
+
+    The API server also requires apiVersion, kind and uid. A reference without
+    apiVersion or kind still names the pod's controller (netpol-analyzer's
+    corpus has such hand-written pods), so it is read with a warning; a missing
+    uid is accepted silently: podwall's own snapshots strip uids, and grouping
+    never needs one (docs/input.md).
+    """
     refs = report.sequence(meta, "ownerReferences", "metadata")
     if not refs:
         return ()
     owners = []
     controllers = 0
     for _, ref, path in report.mappings(refs, "metadata.ownerReferences"):
-        values = {}
-        for key in _OWNER_STRINGS:
-            value = report.string(ref, key, path)
-            if value == "" or (value is None and ref.get(key) is None):
-                report.error(path, line_of(ref, key) if key in ref else ref.line, f"missing required field {quote(key)}")
-            values[key] = value or ""
+        values = {key: report.string(ref, key, path) or "" for key in _OWNER_STRINGS}
+        if not values["name"] and not isinstance(ref.get("name"), (bool, int, float)):
+            report.error(path, line_of(ref, "name") if "name" in ref else ref.line, 'missing required field "name"')
+        missing = [key for key in ("apiVersion", "kind") if not values[key] and ref.get(key) is None]
+        if missing:
+            report.warn(path, ref.line, f"missing {' and '.join(map(quote, missing))}, which the API server requires "
+                                        "(read here for grouping only)")
         controller = report.boolean(ref, "controller", path)
         report.boolean(ref, "blockOwnerDeletion", path)
         if controller:

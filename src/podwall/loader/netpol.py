@@ -35,7 +35,8 @@ from podwall.model import (
     Rule,
 )
 
-#: No ``status``: the alpha NetworkPolicyStatus field was removed in Kubernetes 1.27 (kubernetes/kubernetes#115843).
+#: No ``status``: the alpha NetworkPolicyStatus field was removed in Kubernetes 1.27 (kubernetes/kubernetes#115843);
+#: only the empty one that older clusters' dumps hold is let through.
 TOP_FIELDS = ("apiVersion", "kind", "metadata", "spec")
 SPEC_FIELDS = ("podSelector", "policyTypes", "ingress", "egress")
 PEER_FIELDS = ("podSelector", "namespaceSelector", "ipBlock")
@@ -55,7 +56,8 @@ def convert_policy(
     report: Report, obj: LineDict, location: Location, default_namespace: str
 ) -> NetworkPolicy | None:
     """The normalised policy, or ``None`` when ``report`` holds any problem."""
-    report.unknown_fields(obj, TOP_FIELDS, "")
+    # Dumps of 1.24-1.26 clusters carry an empty ``status: {}``: nothing in it, nothing lost.
+    report.unknown_fields(obj, TOP_FIELDS + (("status",) if obj.get("status") in ({}, None) else ()), "")
     meta: Meta = read_meta(report, obj, namespaced=True, default_namespace=default_namespace, strict=True)
     spec = report.mapping(obj, "spec", "")
     if spec is None:  # the API server accepts a policy without spec: {} selects every pod
