@@ -19,7 +19,8 @@ from podwall.probe import make_plan
 from podwall.probe.twins import SOURCE_SCRIPT, Outcome, parse_log, target, twin_name
 from tests.apiserver import world
 
-LIVE = "\n---\n".join(__import__("json").dumps(o) for o in world.tutorial())
+# Each object in its own "---" section: text that starts with "{" would be one JSON stream for kubectl.
+LIVE = "".join("---\n" + __import__("json").dumps(o) + "\n" for o in world.tutorial())
 
 
 @pytest.fixture(scope="module")
