@@ -175,7 +175,8 @@ def _objects(
     if problems:
         yield from problems
         return
-    if kind == "List" or (kind.endswith("List") and "items" in data):
+    # kubectl flattens any object whose "items" is a list (unstructured IsList), whatever its kind.
+    if kind == "List" or (kind.endswith("List") and "items" in data) or isinstance(data.get("items"), LineList):
         items = data.get("items")
         if items is None:
             return
@@ -187,7 +188,7 @@ def _objects(
         if depth >= _MAX_LIST_DEPTH:
             yield ManifestError("Lists nested too deeply", location, obj=kind, field="items")
             return
-        item_kind = None if kind == "List" else (kind[: -len("List")], api_version)
+        item_kind = (kind[: -len("List")], api_version) if kind.endswith("List") and kind != "List" else None
         for i, item in enumerate(items):
             yield from _objects(item, replace(location, line=line_of(items, i)), item_kind, depth + 1)
         return
