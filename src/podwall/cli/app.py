@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "reach": "podwall.cli.commands.reach:reach_command",
     "explain": "podwall.cli.commands.explain:explain_command",
     "lint": "podwall.cli.commands.lint:lint_command",
+    "diff": "podwall.cli.commands.diff:diff_command",
     "generate": "podwall.cli.commands.generate:generate_command",
     "lab": "podwall.cli.commands.lab:lab_command",
     "snapshot": "podwall.cli.commands.snapshot:snapshot_command",
@@ -62,7 +63,9 @@ def cli() -> None:
     Every verb reads manifests with -f (files, directories, - for stdin), or a live
     cluster with --cluster, --kubeconfig or --context.
     Exit codes: 0 success, 1 a verdict or findings (explain DENIED, lint findings,
-    lab or probe disagreement), 2 usage or input error, 3 internal error (a bug: please report it).
+    diff --fail-on, lab or probe disagreement), 2 usage or input error, 3 internal error
+    (a bug: please report it), 4 diff --fail-on: the change opens traffic from outside
+    the cluster or across namespaces.
     """
 
 

@@ -28,6 +28,16 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-f", "--filename", "paths", multiple=True, metavar="PATH",
                      help="Manifest file, directory (walked recursively for *.yaml, *.yml, *.json) or - for stdin. Repeatable."),
         *live_options(),
+    ]
+    func = load_options(func)
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def load_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``-n``, ``-A``, ``--lenient``, ``-v`` and the engine switches: for verbs that name their inputs otherwise."""
+    decorators = [
         click.option("-n", "--namespace", default=None, metavar="NS",
                      help="Namespace for objects that name none (default: default); also limits the subjects shown to NS."),
         click.option("-A", "--all-namespaces", is_flag=True,
@@ -76,12 +86,18 @@ def load_input(env: Environment, paths: tuple[str, ...], namespace: str | None, 
         cluster = read_live(env, live, namespace, lenient, verbose)
     else:
         raise click.UsageError("no input: give -f PATH (a file, a directory or - for stdin) or --cluster")
+    report_load(env, cluster, verbose)
+    return cluster
+
+
+def report_load(env: Environment, cluster: Cluster, verbose: bool, side: str = "") -> None:
+    """Warnings (and, with -v, what was skipped) on stderr, each line after ``side`` when given."""
+    lead = f"{side}: " if side else ""
     for warning in cluster.warnings:
-        env.err(f"warning: {warning}" if not warning.startswith("warning:") else warning)
+        env.err(lead + (f"warning: {warning}" if not warning.startswith("warning:") else warning))
     if verbose:
         for kind, count in sorted(cluster.skipped.items()):
-            env.err(f"skipped: {count} {kind} object{'s' if count != 1 else ''} (not used by podwall)")
-    return cluster
+            env.err(f"{lead}skipped: {count} {kind} object{'s' if count != 1 else ''} (not used by podwall)")
 
 
 def judging(cluster: Cluster, cni: str | None, ipblock_ignores_pods: bool) -> tuple[Choice, EngineOptions]:

@@ -46,6 +46,25 @@ class ConnSet:
         """Every port of TCP, UDP and SCTP."""
         return self == ConnSet.everything()
 
+    def union(self, other: ConnSet) -> ConnSet:
+        """Connections in either set."""
+        return ConnSet.of((*self.intervals, *other.intervals))
+
+    def difference(self, other: ConnSet) -> ConnSet:
+        """Connections in this set and not in ``other``."""
+        kept: list[Interval] = []
+        for proto, start, end in self.intervals:
+            cursor = start
+            for p, s, e in other.intervals:
+                if p is not proto or e < cursor or s > end:
+                    continue
+                if s > cursor:
+                    kept.append((proto, cursor, s - 1))
+                cursor = max(cursor, e + 1)
+            if cursor <= end:
+                kept.append((proto, cursor, end))
+        return ConnSet(tuple(kept))
+
     def contains(self, probe: Probe) -> bool:
         """Whether the probe's port and protocol are in the set."""
         return any(p is probe.protocol and s <= probe.port <= e for p, s, e in self.intervals)

@@ -164,8 +164,21 @@ def explain(
     if isinstance(probe, str):
         probe = Probe.parse(probe)
     cluster = view(cluster, options.conventions)
-    src = resolve(cluster, source)
-    dst = resolve(cluster, destination)
+    return explain_subjects(cluster, resolve(cluster, source), resolve(cluster, destination), probe, options)
+
+
+def explain_subjects(
+    cluster: Cluster,
+    src: Subject,
+    dst: Subject,
+    probe: Probe,
+    options: EngineOptions = EngineOptions(),
+) -> Explanation:
+    """``explain`` for subjects already resolved to endpoints (``diff`` names them from connection lists).
+
+    ``cluster`` is the input as ``view(cluster, options.conventions)`` returns it,
+    and the subjects' endpoints are its pods.
+    """
     if src.service is not None:
         raise UsageError("a Service cannot be a source: traffic comes from pods; name the pod or workload")
     labels = namespace_labels(cluster)

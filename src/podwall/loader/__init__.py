@@ -13,9 +13,10 @@ from podwall._runtime import collector_paused
 from podwall.errors import UsageError
 from podwall.loader.build import Builder
 from podwall.loader.files import MAX_BYTES, from_text, read_all
+from podwall.loader.gitrev import load_revision
 from podwall.model import Cluster
 
-__all__ = ["load", "load_text"]
+__all__ = ["load", "load_revision", "load_text"]
 
 
 def load(

@@ -12,7 +12,8 @@ def _rule(ref: RuleRef) -> dict[str, object]:
     return {"policy": ref.policy, "rule": ref.index, "field": ref.field}
 
 
-def _side(side: DirectionVerdict) -> dict[str, object]:
+def side_record(side: DirectionVerdict) -> dict[str, object]:
+    """One side of a verdict as the ``-o json`` record (also in ``diff -o json``)."""
     return {
         "subject": side.subject,
         "judged": side.applies,
@@ -40,8 +41,8 @@ def explain_data(result: Explanation) -> dict[str, object]:
         "protocol": result.probe.protocol.value,
         "allowed": result.allowed,
         "verdict": "ALLOWED" if result.allowed else "DENIED",
-        "egress": _side(result.verdict.egress),
-        "ingress": _side(result.verdict.ingress),
+        "egress": side_record(result.verdict.egress),
+        "ingress": side_record(result.verdict.ingress),
         "notes": list(result.notes),
         "text": explain_text(result).rstrip("\n"),
     }

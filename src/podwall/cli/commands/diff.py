@@ -1,0 +1,138 @@
+"""``podwall diff``: which connections a change opens and closes, and why."""
+
+from __future__ import annotations
+
+import click
+
+from podwall.cli.commands.lint import read_config
+from podwall.cli.common import engine_options, load_options, namespaces_shown, report_load
+from podwall.cli.env import Environment
+from podwall.cli.exit import ExitStatus
+from podwall.diff import DiffReport, FailOn, compare
+from podwall.engine.connlist import Focus
+from podwall.errors import InputErrors, PodwallError
+from podwall.loader import load
+from podwall.loader.gitrev import load_revision, parse_source
+from podwall.model import Cluster, Direction
+from podwall.render.diff_connlist_csv import diff_connlist_csv
+from podwall.render.diff_connlist_md import diff_connlist_md
+from podwall.render.diff_connlist_txt import diff_connlist_txt
+from podwall.render.diff_json import diff_json
+from podwall.render.diff_md import diff_md
+from podwall.render.diff_text import diff_text
+from podwall.render.diff_words import display
+
+#: podwall's own reports (with reasons and the lint delta), then netpol-analyzer's formats.
+REPORTS = {"text": diff_text, "md": diff_md, "json": diff_json}
+CONNLIST = {"connlist": diff_connlist_txt, "connlist-csv": diff_connlist_csv, "connlist-md": diff_connlist_md}
+SHOWN_PAIRS = 3  # pairs named in the --fail-on message
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(item.strip() for value in values for item in value.split(",") if item.strip())
+
+
+def _load(env: Environment, side: str, source: str, namespace: str | None, lenient: bool, verbose: bool) -> Cluster:
+    """One side: a git revision, or files, a directory or ``-``; problems are reported under the side's name."""
+    default_namespace = namespace or "default"
+    git = parse_source(source)
+    if git is not None:
+        cluster = load_revision(git[0], git[1], default_namespace=default_namespace, lenient=lenient)
+    else:
+        cluster = load([source], default_namespace=default_namespace, lenient=lenient, stdin=env.stdin)
+    report_load(env, cluster, verbose, side)
+    return cluster
+
+
+class SideError(Exception):
+    """Loading one side failed; the lines are already written."""
+
+
+def _side(env: Environment, side: str, source: str, namespace: str | None, lenient: bool, verbose: bool) -> Cluster:
+    try:
+        return _load(env, side, source, namespace, lenient, verbose)
+    except InputErrors as errors:
+        for error in errors.errors:
+            env.err(f"{side}: {error}")
+    except PodwallError as error:
+        env.err(f"{side}: {error}" if error.location else f"podwall: {side}: {error}")
+    raise SideError(side)
+
+
+def _boundary_message(report: DiffReport) -> str:
+    opened = report.boundary_openings
+    outside = sum(p.from_outside for p in opened)
+    across = sum(p.across_namespaces for p in opened)
+    what = " and ".join(
+        f"{where} ({n} pair{'s' if n != 1 else ''})"
+        for n, where in ((outside, "from outside the cluster"), (across, "across namespaces"))
+        if n
+    )
+    named = ", ".join(f"{display(p.source)} -> {display(p.destination)}" for p in opened[:SHOWN_PAIRS])
+    more = f" and {len(opened) - SHOWN_PAIRS} more" if len(opened) > SHOWN_PAIRS else ""
+    return f"podwall diff: this change opens traffic {what}: {named}{more}"
+
+
+@click.command("diff")
+@click.argument("before", metavar="BEFORE")
+@click.argument("after", metavar="AFTER")
+@load_options
+@click.option("-o", "--output", type=click.Choice([*REPORTS, *CONNLIST]), default="text", show_default=True,
+              help="text or md (a pull-request comment): the changes per namespace with the reasons on both sides "
+                   "and the lint delta; json: the same as a versioned contract; connlist, connlist-csv, connlist-md: "
+                   "np-guard/netpol-analyzer's diff formats.")
+@click.option("--fail-on", type=click.Choice([f.value for f in FailOn]), default=None,
+              help="Exit 1 when the change opens a pair that had no connection (added), gives any pair a new "
+                   "connection (widened), or changes anything (any); exit 4 instead when it opens traffic from "
+                   "outside the cluster or across namespaces. Default: report only, exit 0.")
+@click.option("--focus-workload", "focus_workloads", multiple=True, metavar="NAME",
+              help="Keep pairs with this workload (name or ns/name) at either end. Repeatable or comma-separated.")
+@click.option("--focus-workload-peer", "focus_peers", multiple=True, metavar="NAME",
+              help="With --focus-workload, the other end must be this workload. Repeatable or comma-separated.")
+@click.option("--focus-direction", type=click.Choice(["ingress", "egress"]), default=None,
+              help="With --focus-workload, only traffic into (ingress) or out of (egress) it.")
+@click.option("--lint/--no-lint", "with_lint", default=True, show_default=True,
+              help="text, md, json: lint both sides and report the findings the change introduces and fixes.")
+@click.option("--config", "config_path", metavar="PATH",
+              help="Lint configuration for the lint delta (default: .podwall.yaml here or in the nearest parent).")
+@click.pass_obj
+def diff_command(env: Environment, before, after, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
+                 output, fail_on, focus_workloads, focus_peers, focus_direction, with_lint, config_path) -> int:
+    """What a change opens and closes: BEFORE and AFTER are each a file, a directory, - (stdin) or
+    git:REV[:PATH] (the manifests at a git revision, PATH relative to the current directory, read
+    without a checkout), e.g. `podwall diff git:origin/main .`
+
+    Exit codes: 0 (or 1 and 4 with --fail-on, see there), 2 usage or input error.
+    """
+    shown = namespaces_shown(namespace, all_namespaces)
+    if before == "-" and after == "-":
+        raise click.UsageError("only one of BEFORE and AFTER can be - (standard input)")
+    if (focus_peers or focus_direction) and not focus_workloads:
+        raise click.UsageError("--focus-workload-peer and --focus-direction need --focus-workload")
+    focus = None
+    if focus_workloads:
+        focus = Focus(
+            workloads=_split(focus_workloads),
+            peers=_split(focus_peers),
+            direction=Direction(focus_direction.capitalize()) if focus_direction else None,
+        )
+    ours = output in REPORTS
+    config = read_config(config_path) if ours and with_lint else None
+    try:
+        old = _side(env, "before", before, namespace, lenient, verbose)
+        new = _side(env, "after", after, namespace, lenient, verbose)
+    except SideError:
+        return ExitStatus.ERROR
+    report = compare(
+        old, new, engine_options(ipblock_ignores_pods), namespaces=shown, focus=focus, explain=ours, lint=config
+    )
+    env.out((REPORTS | CONNLIST)[output](report))
+    if fail_on is None:
+        return ExitStatus.SUCCESS
+    if report.boundary_openings:  # whatever the level: what security reviewers want to hear first
+        env.err(_boundary_message(report))
+        return ExitStatus.OPENS_BOUNDARY
+    if report.fails(FailOn(fail_on)):
+        env.err(f"podwall diff: the change reaches --fail-on {fail_on}")
+        return ExitStatus.DENIED_OR_FINDINGS
+    return ExitStatus.SUCCESS
