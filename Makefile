@@ -37,11 +37,13 @@ test: venv
 # The full benchmark (minutes): podwall vs the YAML parse floor, the reference evaluator and
 # network-config-analyzer (installed into benchmarks/.nca-venv, never into $(VENV)); writes
 # benchmarks/RESULTS.md and results.png; then engine growth at a fixed policy count (LINEARITY.md); then flows check on
-# 1,000,000 Hubble lines (FLOWS.md). BENCH_ARGS=--quick for a short run.
+# 1,000,000 Hubble lines (FLOWS.md); then podwall diff of two 10,000-pod clusters against two reach runs (DIFF.md).
+# BENCH_ARGS=--quick for a short run.
 bench: venv
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.linearity
 	$(BIN)/python -m benchmarks.flows $(if $(findstring --quick,$(BENCH_ARGS)),--quick,)
+	$(BIN)/python -m benchmarks.diff $(if $(findstring --quick,$(BENCH_ARGS)),--quick,)
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

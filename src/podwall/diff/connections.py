@@ -16,11 +16,13 @@ lines they expect.
 from __future__ import annotations
 
 import bisect
+import functools
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from podwall._runtime import collector_paused
 from podwall.engine import Probe, Verdict
 from podwall.engine.connlist import ConnLine
 from podwall.engine.connset import ConnSet
@@ -80,8 +82,9 @@ def subject_of(node: str) -> str:
     return f"{ns}/{wkind}/{name}"
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_range(node: str) -> AddressRange:
-    """``first-last[External]`` -> the range (IPv6 addresses hold no ``-``)."""
+    """``first-last[External]`` -> the range (IPv6 addresses hold no ``-``); a list repeats few ranges many times."""
     first, _, last = node.removesuffix(EXTERNAL_SUFFIX).partition("-")
     start, end = ipaddress.ip_address(first), ipaddress.ip_address(last)
     return AddressRange(start.version, int(start), int(end))
@@ -98,7 +101,10 @@ class Reason:
 
     ``before``/``after`` are the engine's verdicts with their reasons (the
     policies and rules that admit or fail to admit), None where an end of the
-    pair is not in that side's input.
+    pair is not in that side's input. For the ingress controller, policies are
+    half the story: ``before_via``/``after_via`` name the Ingress and Route
+    objects that send it to the destination on ``probe`` (empty: none does);
+    they are None for every other source.
     """
 
     conns: ConnSet
@@ -106,6 +112,8 @@ class Reason:
     probe: Probe
     before: Verdict | None
     after: Verdict | None
+    before_via: tuple[str, ...] | None = None
+    after_via: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,12 +193,15 @@ def compare_lines(
     after_nodes: Iterable[str],
 ) -> ConnDiff:
     """Compare two connection lists; ``*_nodes`` are every workload node of each side (connected or not)."""
-    nodes = (frozenset(before_nodes), frozenset(after_nodes))
-    pairs: dict[tuple[str, str], list[ConnSet | None]] = {}
-    for side, lines in enumerate((before, after)):
-        for line in _refined(lines, before, after):
-            pairs.setdefault((line.source, line.destination), [None, None])[side] = line.conns
-    pairs = _merged(pairs)
+    with collector_paused():
+        return _compare_lines(before, after, frozenset(before_nodes), frozenset(after_nodes))
+
+
+def _compare_lines(
+    before: Sequence[ConnLine], after: Sequence[ConnLine], before_nodes: frozenset[str], after_nodes: frozenset[str]
+) -> ConnDiff:
+    nodes = (before_nodes, after_nodes)
+    pairs = _merged(_refined(before, after))
     found: list[PairDiff] = []
     unchanged: list[ConnLine] = []
     for (src, dst), (first, second) in sorted(pairs.items()):
@@ -222,57 +233,65 @@ def _one_sided(src: str, dst: str, change: Change, before: ConnSet, after: ConnS
 
 # -- external ranges: the common refinement, then the largest ranges again ---------------------------
 
+End = str | AddressRange  # a node name, or an external range while ranges are cut and joined
+Pairs = dict[tuple[End, End], list[ConnSet | None]]
 
-def _refined(lines: Sequence[ConnLine], *sides: Sequence[ConnLine]) -> list[ConnLine]:
-    """``lines`` with each external range cut at every boundary either side has in that direction."""
-    cuts = (_cuts(sides, source=True), _cuts(sides, source=False))
-    out: list[ConnLine] = []
-    for line in lines:
-        if kind_of(line.source) is NodeKind.EXTERNAL:
-            out.extend(ConnLine(range_node(r), line.destination, line.conns) for r in _cut(line.source, cuts[0]))
-        elif kind_of(line.destination) is NodeKind.EXTERNAL:
-            out.extend(ConnLine(line.source, range_node(r), line.conns) for r in _cut(line.destination, cuts[1]))
-        else:
-            out.append(line)
+
+def _refined(before: Sequence[ConnLine], after: Sequence[ConnLine]) -> Pairs:
+    """(source, destination) -> [connections before, after], each external range cut at every boundary
+    either side has in that direction (sources and destinations are cut separately)."""
+    sources = {n for lines in (before, after) for line in lines if (n := line.source).endswith(EXTERNAL_SUFFIX)}
+    destinations = {
+        n for lines in (before, after) for line in lines if (n := line.destination).endswith(EXTERNAL_SUFFIX)
+    }
+    pieces = {**_pieces(sources), **{(n, False): p for (n, _), p in _pieces(destinations).items()}}
+    pairs: Pairs = {}
+    for side, lines in enumerate((before, after)):
+        for line in lines:
+            src, dst = line.source, line.destination
+            if src in sources:
+                keys: list[tuple[End, End]] = [(r, dst) for r in pieces[src, True]]
+            elif dst in destinations:
+                keys = [(src, r) for r in pieces[dst, False]]
+            else:
+                keys = [(src, dst)]
+            for key in keys:
+                pairs.setdefault(key, [None, None])[side] = line.conns
+    return pairs
+
+
+def _pieces(nodes: set[str]) -> dict[tuple[str, bool], tuple[AddressRange, ...]]:
+    """Each range node cut at the boundaries of all of them (keyed (node, True))."""
+    ranges = {n: parse_range(n) for n in nodes}
+    cuts: dict[int, set[int]] = {}
+    for r in ranges.values():
+        cuts.setdefault(r.version, set()).update((r.first, r.last + 1))
+    points = {version: sorted(found) for version, found in cuts.items()}
+    out = {}
+    for node, r in ranges.items():
+        edges = points[r.version]
+        inner = edges[bisect.bisect_right(edges, r.first) : bisect.bisect_left(edges, r.last + 1)]
+        bounds = [r.first, *inner, r.last + 1]
+        out[node, True] = tuple(AddressRange(r.version, lo, hi - 1) for lo, hi in zip(bounds, bounds[1:]))
     return out
 
 
-def _cuts(sides: Sequence[Sequence[ConnLine]], *, source: bool) -> dict[int, list[int]]:
-    """Per address family, the sorted first addresses of every range (and the address after each)."""
-    found: dict[int, set[int]] = {}
-    for lines in sides:
-        for line in lines:
-            node = line.source if source else line.destination
-            if kind_of(node) is NodeKind.EXTERNAL:
-                r = parse_range(node)
-                found.setdefault(r.version, set()).update((r.first, r.last + 1))
-    return {version: sorted(points) for version, points in found.items()}
-
-
-def _cut(node: str, cuts: Mapping[int, list[int]]) -> list[AddressRange]:
-    """A range split at every cut point inside it."""
-    r = parse_range(node)
-    points = cuts[r.version]
-    inner = points[bisect.bisect_right(points, r.first) : bisect.bisect_left(points, r.last + 1)]
-    edges = [r.first, *inner, r.last + 1]
-    return [AddressRange(r.version, lo, hi - 1) for lo, hi in zip(edges, edges[1:])]
-
-
-def _merged(pairs: dict[tuple[str, str], list[ConnSet | None]]) -> dict[tuple[str, str], list[ConnSet | None]]:
-    """Join touching ranges that have the same other end and the same connections on both sides."""
+def _merged(pairs: Pairs) -> dict[tuple[str, str], list[ConnSet | None]]:
+    """Join touching ranges that have the same other end and the same connections on both sides; name them."""
     out: dict[tuple[str, str], list[ConnSet | None]] = {}
     groups: dict[tuple[bool, str, ConnSet | None, ConnSet | None], list[AddressRange]] = {}
     for (src, dst), (first, second) in pairs.items():
-        if kind_of(src) is NodeKind.EXTERNAL:
-            groups.setdefault((True, dst, first, second), []).append(parse_range(src))
-        elif kind_of(dst) is NodeKind.EXTERNAL:
-            groups.setdefault((False, src, first, second), []).append(parse_range(dst))
+        if isinstance(src, AddressRange):
+            groups.setdefault((True, dst, first, second), []).append(src)  # type: ignore[arg-type]
+        elif isinstance(dst, AddressRange):
+            groups.setdefault((False, src, first, second), []).append(dst)
         else:
             out[src, dst] = [first, second]
+    names: dict[AddressRange, str] = {}
     for (is_source, other, first, second), ranges in groups.items():
         for r in _join(ranges):
-            key = (range_node(r), other) if is_source else (other, range_node(r))
-            out[key] = [first, second]
+            name = names.get(r) or names.setdefault(r, range_node(r))
+            out[(name, other) if is_source else (other, name)] = [first, second]
     return out
 
 

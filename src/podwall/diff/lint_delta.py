@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from podwall.engine import EngineOptions
-from podwall.lint import Finding, LintConfig, lint
 from podwall.model import Cluster
+
+if TYPE_CHECKING:  # lint (23 rules) is imported when a delta is asked for, not with podwall
+    from podwall.lint import Finding, LintConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +37,15 @@ def _identity(finding: Finding) -> tuple[str, str, str]:
 def lint_delta(
     before: Cluster,
     after: Cluster,
-    config: LintConfig = LintConfig(),
+    config: LintConfig | None = None,
     options: EngineOptions = EngineOptions(),
     *,
     namespaces: Collection[str] | None = None,
 ) -> LintDelta:
-    """Lint both sides with the same configuration and keep the differences."""
+    """Lint both sides with the same configuration (default: the defaults) and keep the differences."""
+    from podwall.lint import LintConfig, lint
+
+    config = config or LintConfig()
     old = lint(before, config, options, namespaces=namespaces).findings
     new = lint(after, config, options, namespaces=namespaces).findings
     old_ids = {_identity(f) for f in old}

@@ -8,14 +8,16 @@ no verdict.
 
 from __future__ import annotations
 
-from podwall.diff.connections import NodeKind, PairDiff, Reason, kind_of, parse_range
+import dataclasses
+
+from podwall.diff.connections import NodeKind, PairDiff, Reason, kind_of, namespace_of, parse_range
 from podwall.engine import EngineOptions, External, Probe, Subject, Verdict
 from podwall.engine.classes import partition
 from podwall.engine.connlist import node_name
 from podwall.engine.connset import ConnSet
 from podwall.engine.explain import explain_subjects
-from podwall.engine.exposure import CONTROLLER, INGRESS_CONTROLLER
-from podwall.model import Cluster, Pod
+from podwall.engine.exposure import CONTROLLER, INGRESS_CONTROLLER, backends
+from podwall.model import Cluster, NetworkPolicy, Pod
 
 
 class Judge:
@@ -26,6 +28,9 @@ class Judge:
         self.options = options
         self._subjects: dict[str, Subject | None] = {}
         self._pods: dict[str, list[Pod]] | None = None
+        self._exposed: dict[tuple[str, Probe], set[str]] | None = None
+        self._scopes: dict[tuple[str, ...], Cluster] = {}
+        self._by_namespace: dict[str, list[NetworkPolicy]] | None = None
 
     def subject(self, node: str) -> Subject | None:
         """The endpoints standing for a node (one per equivalence class), None if the side lacks it."""
@@ -44,12 +49,41 @@ class Judge:
         pods = self._pods.get(node)
         return Subject(node, tuple(pods)) if pods else None
 
+    def via(self, destination: str, probe: Probe) -> tuple[str, ...]:
+        """The Ingress and Route objects that send the ingress controller to ``destination`` on ``probe``."""
+        if self._exposed is None:
+            self._exposed = {}
+            for backend in backends(self.cluster):
+                e = backend.exposure
+                label = f"{e.kind} {e.namespace}/{e.name} (Service {e.service})"
+                for p in backend.probes:
+                    self._exposed.setdefault((node_name(backend.pod), p), set()).add(label)
+        return tuple(sorted(self._exposed.get((destination, probe), ())))
+
     def verdict(self, source: str, destination: str, probe: Probe) -> Verdict | None:
         """The verdict with its reasons, or None when an end is missing."""
         src, dst = self.subject(source), self.subject(destination)
         if src is None or dst is None:
             return None
-        return explain_subjects(self.cluster, src, dst, probe, self.options).verdict
+        scope = self._scoped(namespace_of(source), namespace_of(destination))
+        return explain_subjects(scope, src, dst, probe, self.options).verdict
+
+    def _scoped(self, *namespaces: str | None) -> Cluster:
+        """The cluster with only the NetworkPolicies of the pair's namespaces: the same verdicts, asked faster.
+
+        A NetworkPolicy selects pods of its own namespace only, so the others
+        cannot take part in a verdict between these two ends; explaining
+        against thousands of them would scan them all for every flow.
+        """
+        key = tuple(sorted(ns for ns in set(namespaces) if ns is not None))
+        if key not in self._scopes:
+            if self._by_namespace is None:
+                self._by_namespace = {}
+                for policy in self.cluster.policies:
+                    self._by_namespace.setdefault(policy.namespace, []).append(policy)
+            kept = tuple(p for ns in key for p in self._by_namespace.get(ns, ()))
+            self._scopes[key] = dataclasses.replace(self.cluster, policies=kept)
+        return self._scopes[key]
 
 
 def _representatives(cluster: Cluster, options: EngineOptions) -> dict[str, list[Pod]]:
@@ -72,6 +106,7 @@ def reasons(pair: PairDiff, before: Judge, after: Judge) -> tuple[Reason, ...]:
     for gained, conns in ((True, pair.gained), (False, pair.lost)):
         for proto, start, end in conns.intervals:
             probe = Probe(start, proto)
+            controller = kind_of(pair.source) is NodeKind.INGRESS_CONTROLLER
             found.append(
                 Reason(
                     ConnSet(((proto, start, end),)),
@@ -79,6 +114,8 @@ def reasons(pair: PairDiff, before: Judge, after: Judge) -> tuple[Reason, ...]:
                     probe,
                     before.verdict(pair.source, pair.destination, probe),
                     after.verdict(pair.source, pair.destination, probe),
+                    before.via(pair.destination, probe) if controller else None,
+                    after.via(pair.destination, probe) if controller else None,
                 )
             )
     return tuple(found)

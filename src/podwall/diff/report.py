@@ -6,16 +6,20 @@ import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
+from podwall._runtime import collector_paused
 from podwall.diff.connections import Change, ConnDiff, PairDiff, compare_lines, namespace_of
 from podwall.diff.isolation import IsolationChange, isolation_changes
 from podwall.diff.lint_delta import LintDelta, lint_delta
 from podwall.diff.reasons import Judge, reasons
 from podwall.engine import EngineOptions
-from podwall.engine.connlist import ConnLine, Focus, connlist, node_name
+from podwall.engine.connlist import ConnLine, Focus, address_families, connlist, node_name
 from podwall.engine.connset import ConnSet
-from podwall.lint import LintConfig
 from podwall.model import Cluster
+
+if TYPE_CHECKING:
+    from podwall.lint import LintConfig
 
 
 class FailOn(str, Enum):
@@ -102,8 +106,24 @@ def compare(
     the engine's verdicts on both sides to each gained or lost interval;
     ``lint`` (a configuration) adds the lint delta.
     """
+    with collector_paused():  # millions of small acyclic objects: no cycles for the collector to find
+        return _compare(before, after, options, namespaces, focus, explain, lint)
+
+
+def _compare(
+    before: Cluster,
+    after: Cluster,
+    options: EngineOptions,
+    namespaces: Collection[str] | None,
+    focus: Focus | None,
+    explain: bool,
+    lint: LintConfig | None,
+) -> DiffReport:
     nodes = workload_nodes(before), workload_nodes(after)
-    found = compare_lines(connlist(before, options), connlist(after, options), nodes[0], nodes[1])
+    families = address_families(before) | address_families(after)  # both lists cover the same addresses
+    found = compare_lines(
+        connlist(before, options, families=families), connlist(after, options, families=families), nodes[0], nodes[1]
+    )
     found = _kept(found, namespaces, focus)
     pairs = found.pairs
     if explain:

@@ -13,6 +13,7 @@ ranges: sources cut by ingress ipBlocks, destinations by egress ipBlocks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from podwall._runtime import collector_paused
@@ -88,20 +89,34 @@ def _ipblocks(cluster: Cluster, direction: Direction) -> list[IPBlockPeer]:
     ]
 
 
+def address_families(cluster: Cluster) -> frozenset[int]:
+    """IPv4, and IPv6 when some ipBlock (or admin ``networks`` entry) names an IPv6 range."""
+    blocks = (*_ipblocks(cluster, Direction.INGRESS), *_ipblocks(cluster, Direction.EGRESS))
+    return frozenset({4} | {b.cidr.version for b in blocks})
+
+
 def connlist(
-    cluster: Cluster, options: EngineOptions = EngineOptions(), focus: Focus | None = None
+    cluster: Cluster,
+    options: EngineOptions = EngineOptions(),
+    focus: Focus | None = None,
+    *,
+    families: Iterable[int] = (4,),
 ) -> tuple[ConnLine, ...]:
     """Every (source, destination) node pair with some allowed connection, sorted, through ``focus``.
 
-    The input is judged as ``options.conventions`` say the network plugin sees it.
+    The input is judged as ``options.conventions`` say the network plugin sees it. External ranges
+    cover the address ``families`` given (IPv4 by default) and every family some ipBlock uses;
+    ``diff`` passes both sides' families so that the two lists cover the same addresses.
     """
     with collector_paused():
-        return _connlist(view(cluster, options.conventions), options, focus)
+        return _connlist(view(cluster, options.conventions), options, focus, tuple(families))
 
 
-def _connlist(cluster: Cluster, options: EngineOptions, focus: Focus | None) -> tuple[ConnLine, ...]:
-    sources = address_partition(_ipblocks(cluster, Direction.INGRESS))
-    destinations = address_partition(_ipblocks(cluster, Direction.EGRESS))
+def _connlist(
+    cluster: Cluster, options: EngineOptions, focus: Focus | None, families: tuple[int, ...]
+) -> tuple[ConnLine, ...]:
+    sources = address_partition(_ipblocks(cluster, Direction.INGRESS), versions=families)
+    destinations = address_partition(_ipblocks(cluster, Direction.EGRESS), versions=families)
     ranges = sorted(set(sources) | set(destinations))
     can_send = {r: r in set(sources) for r in ranges}
     can_receive = {r: r in set(destinations) for r in ranges}

@@ -53,6 +53,8 @@ def _reason(reason: Reason) -> dict[str, Any]:
         "protocol": reason.probe.protocol.value,
         "before": _verdict(reason.before),
         "after": _verdict(reason.after),
+        "beforeVia": None if reason.before_via is None else list(reason.before_via),
+        "afterVia": None if reason.after_via is None else list(reason.after_via),
     }
 
 

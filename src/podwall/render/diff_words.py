@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from podwall.diff import DiffReport, NodeKind, PairDiff
+from podwall.diff import DiffReport, NodeKind, PairDiff, Reason
 from podwall.diff.connections import kind_of, parse_range, subject_of
 from podwall.engine import Basis, DirectionVerdict, Verdict
 from podwall.engine.connset import ConnSet
 from podwall.engine.verdict import TierStep
 
 OUTSIDE = "(outside the cluster)"
+MISSES_SHOWN = 2  # rules that do not admit a denied flow, named with what they admit instead
 
 
 def display(node: str) -> str:
@@ -118,7 +119,11 @@ def _side(side: DirectionVerdict) -> str | None:
         return f"{word}: {chain}" + ", ".join(f"{_policy(r.policy)} rule {r.index + 1}" for r in side.allowed_by)
     names = [_policy(p) for p in side.isolated_by]
     isolating = " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else "a policy"
-    return f"{word}: {chain}isolated by {isolating}, no rule admits it"
+    closest = sorted(side.misses, key=lambda m: not (m.peers_match or m.ports_match))  # half a match first
+    misses = [f"{_policy(m.rule.policy)} rule {m.rule.index + 1} admits only {m.admits}" for m in closest]
+    if len(misses) > MISSES_SHOWN:
+        misses[MISSES_SHOWN:] = [f"{len(misses) - MISSES_SHOWN} more"]
+    return f"{word}: {chain}isolated by {isolating}, no rule admits it" + (f" [{'; '.join(misses)}]" if misses else "")
 
 
 def verdict(found: Verdict | None, missing: str = "an end") -> str:
@@ -136,6 +141,15 @@ def verdict(found: Verdict | None, missing: str = "an end") -> str:
     return f"denied ({'; '.join(words)})"
 
 
+def _routed(words: str, via: tuple[str, ...] | None, reason: Reason) -> str:
+    """The ingress controller's verdict with the objects that send it there (or that none does)."""
+    if via is None:
+        return words
+    if not via:
+        return f"no Ingress or Route sends the ingress controller to {reason.probe}; policies: {words}"
+    return f"{words}, via {', '.join(via)}"
+
+
 @dataclass(frozen=True, slots=True)
 class ReasonLine:
     """Gained (``+``) or lost (``-``) connections that share the same reasons on both sides."""
@@ -151,7 +165,11 @@ def reason_lines(pair: PairDiff) -> list[ReasonLine]:
     missing = " and ".join(_new_ends(pair)) or "an end"
     grouped: dict[tuple[bool, str, str], ConnSet] = {}
     for reason in pair.reasons:
-        key = (reason.gained, verdict(reason.before, missing), verdict(reason.after, missing))
+        key = (
+            reason.gained,
+            _routed(verdict(reason.before, missing), reason.before_via, reason),
+            _routed(verdict(reason.after, missing), reason.after_via, reason),
+        )
         grouped[key] = grouped.get(key, ConnSet()).union(reason.conns)
     return [
         ReasonLine("+" if gained else "-", conns, before, after)

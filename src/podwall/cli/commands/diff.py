@@ -98,11 +98,14 @@ def _boundary_message(report: DiffReport) -> str:
 @click.pass_obj
 def diff_command(env: Environment, before, after, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
                  output, fail_on, focus_workloads, focus_peers, focus_direction, with_lint, config_path) -> int:
-    """What a change opens and closes: BEFORE and AFTER are each a file, a directory, - (stdin) or
-    git:REV[:PATH] (the manifests at a git revision, PATH relative to the current directory, read
-    without a checkout), e.g. `podwall diff git:origin/main .`
+    """What a change opens and closes, and why.
 
-    Exit codes: 0 (or 1 and 4 with --fail-on, see there), 2 usage or input error.
+    BEFORE and AFTER are each a file, a directory, - (stdin) or git:REV[:PATH]: the manifests
+    at a git revision, PATH relative to the current directory, read with git without a checkout
+    (podwall diff git:origin/main .).
+
+    Exit codes: 0, or with --fail-on 1 (the change reaches it) and 4 (it opens traffic from
+    outside the cluster or across namespaces); 2 usage or input error.
     """
     shown = namespaces_shown(namespace, all_namespaces)
     if before == "-" and after == "-":
