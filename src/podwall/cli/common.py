@@ -10,10 +10,11 @@ import click
 from podwall.cli.env import Environment
 from podwall.cli.live import live_options, live_requested, read_live
 from podwall.cni import Choice, choose, profiles
-from podwall.engine import EngineOptions
+from podwall.engine import EngineOptions, Probe
+from podwall.engine.connlist import Focus
 from podwall.loader import load
 from podwall.loader.files import MAX_BYTES
-from podwall.model import Cluster
+from podwall.model import Cluster, Direction
 
 
 CNI_OPTION = click.option(
@@ -136,3 +137,42 @@ def namespaces_shown(namespace: str | None, all_namespaces: bool) -> set[str] | 
     if namespace and all_namespaces:
         raise click.UsageError("-n and -A cannot be used together")
     return {namespace} if namespace else None
+
+
+def focus_options(scope: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--focus-workload``, ``--focus-workload-peer`` and ``--focus-direction``; ``scope`` starts each help text."""
+    lead = f"{scope}: " if scope else ""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        decorators = [
+            click.option("--focus-workload", "focus_workloads", multiple=True, metavar="NAME",
+                         help=f"{lead}keep lines with this workload (name or ns/name) at either end. "
+                              "Repeatable or comma-separated."),
+            click.option("--focus-workload-peer", "focus_peers", multiple=True, metavar="NAME",
+                         help=f"{lead}with --focus-workload, the other end must be this workload. "
+                              "Repeatable or comma-separated."),
+            click.option("--focus-direction", type=click.Choice(["ingress", "egress"]), default=None,
+                         help=f"{lead}with --focus-workload, only traffic into (ingress) or out of (egress) it."),
+        ]
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return decorate
+
+
+def split_names(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Repeatable options that also take comma-separated lists."""
+    return tuple(item.strip() for value in values for item in value.split(",") if item.strip())
+
+
+def focus_of(workloads: tuple[str, ...], peers: tuple[str, ...], direction: str | None, conn: Probe | None = None) -> Focus:
+    """The connection-list filters from the focus options."""
+    if (peers or direction) and not workloads:
+        raise click.UsageError("--focus-workload-peer and --focus-direction need --focus-workload")
+    return Focus(
+        workloads=split_names(workloads),
+        peers=split_names(peers),
+        direction=Direction(direction.capitalize()) if direction else None,
+        conn=conn,
+    )

@@ -5,15 +5,14 @@ from __future__ import annotations
 import click
 
 from podwall.cli.commands.lint import read_config
-from podwall.cli.common import engine_options, load_options, namespaces_shown, report_load
+from podwall.cli.common import engine_options, focus_of, focus_options, load_options, namespaces_shown, report_load
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.diff import DiffReport, FailOn, compare
-from podwall.engine.connlist import Focus
 from podwall.errors import InputErrors, PodwallError
 from podwall.loader import load
 from podwall.loader.gitrev import load_revision, parse_source
-from podwall.model import Cluster, Direction
+from podwall.model import Cluster
 from podwall.render.diff_connlist_csv import diff_connlist_csv
 from podwall.render.diff_connlist_md import diff_connlist_md
 from podwall.render.diff_connlist_txt import diff_connlist_txt
@@ -26,10 +25,6 @@ from podwall.render.diff_words import display
 REPORTS = {"text": diff_text, "md": diff_md, "json": diff_json}
 CONNLIST = {"connlist": diff_connlist_txt, "connlist-csv": diff_connlist_csv, "connlist-md": diff_connlist_md}
 SHOWN_PAIRS = 3  # pairs named in the --fail-on message
-
-
-def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(item.strip() for value in values for item in value.split(",") if item.strip())
 
 
 def _load(env: Environment, side: str, source: str, namespace: str | None, lenient: bool, verbose: bool) -> Cluster:
@@ -85,12 +80,7 @@ def _boundary_message(report: DiffReport) -> str:
               help="Exit 1 when the change opens a pair that had no connection (added), gives any pair a new "
                    "connection (widened), or changes anything (any); exit 4 instead when it opens traffic from "
                    "outside the cluster or across namespaces. Default: report only, exit 0.")
-@click.option("--focus-workload", "focus_workloads", multiple=True, metavar="NAME",
-              help="Keep pairs with this workload (name or ns/name) at either end. Repeatable or comma-separated.")
-@click.option("--focus-workload-peer", "focus_peers", multiple=True, metavar="NAME",
-              help="With --focus-workload, the other end must be this workload. Repeatable or comma-separated.")
-@click.option("--focus-direction", type=click.Choice(["ingress", "egress"]), default=None,
-              help="With --focus-workload, only traffic into (ingress) or out of (egress) it.")
+@focus_options()
 @click.option("--lint/--no-lint", "with_lint", default=True, show_default=True,
               help="text, md, json: lint both sides and report the findings the change introduces and fixes.")
 @click.option("--config", "config_path", metavar="PATH",
@@ -110,15 +100,8 @@ def diff_command(env: Environment, before, after, namespace, all_namespaces, len
     shown = namespaces_shown(namespace, all_namespaces)
     if before == "-" and after == "-":
         raise click.UsageError("only one of BEFORE and AFTER can be - (standard input)")
-    if (focus_peers or focus_direction) and not focus_workloads:
-        raise click.UsageError("--focus-workload-peer and --focus-direction need --focus-workload")
-    focus = None
-    if focus_workloads:
-        focus = Focus(
-            workloads=_split(focus_workloads),
-            peers=_split(focus_peers),
-            direction=Direction(focus_direction.capitalize()) if focus_direction else None,
-        )
+    focus = focus_of(focus_workloads, focus_peers, focus_direction)
+    focus = focus if focus.workloads else None
     ours = output in REPORTS
     config = read_config(config_path) if ours and with_lint else None
     try:

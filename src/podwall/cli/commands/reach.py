@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from podwall.cli.common import ACROSS_OPTION, every_profile, input_options, judging, load_input, namespaces_shown
+from podwall.cli.common import (
+    ACROSS_OPTION,
+    every_profile,
+    focus_of,
+    focus_options,
+    input_options,
+    judging,
+    load_input,
+    namespaces_shown,
+)
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.cli.progress import ProgressBar
@@ -12,9 +21,8 @@ from podwall.engine import Probe, reach
 from podwall.engine.across import reach_across
 from podwall.render.across import ACROSS_FORMATS
 from podwall.engine.summary import summarize
-from podwall.engine.connlist import Focus, connlist, parse_focus_conn
+from podwall.engine.connlist import connlist, parse_focus_conn
 from podwall.engine.exposure_analysis import ExposureReport, exposure_analysis
-from podwall.model import Direction
 from podwall.render import REACH_FORMATS
 from podwall.render.connlist import connlist_json, connlist_text, exposure_json, exposure_text
 from podwall.render.reach_json import reach_json_chunks
@@ -22,11 +30,6 @@ from podwall.render.summary import SUMMARY_FORMATS
 
 CONNLIST_FORMATS = {"connlist": connlist_text, "connlist-json": connlist_json}
 EXPOSURE_FORMATS = {"connlist": exposure_text, "connlist-json": exposure_json}
-
-
-def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    """Repeatable options that also take comma-separated lists."""
-    return tuple(item.strip() for value in values for item in value.split(",") if item.strip())
 
 
 @click.command("reach")
@@ -46,12 +49,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--summary", is_flag=True,
               help="Aggregate by namespace: for each pair of namespaces, how many subject pairs may connect "
                    "(on any probe), instead of listing subjects (large clusters).")
-@click.option("--focus-workload", "focus_workloads", multiple=True, metavar="NAME",
-              help="connlist: keep lines with this workload (name or ns/name) at either end. Repeatable or comma-separated.")
-@click.option("--focus-workload-peer", "focus_peers", multiple=True, metavar="NAME",
-              help="connlist: with --focus-workload, the other end must be this workload. Repeatable or comma-separated.")
-@click.option("--focus-direction", type=click.Choice(["ingress", "egress"]), default=None,
-              help="connlist: with --focus-workload, only traffic into (ingress) or out of (egress) it.")
+@focus_options("connlist")
 @click.option("--focus-conn", metavar="PROTO-PORT", default=None,
               help="connlist: only pairs allowed on this connection, e.g. udp-52; lines then carry no connection part.")
 @click.option("--exposure", is_flag=True,
@@ -79,14 +77,8 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
             raise click.UsageError(f"-o {output} always lists external ranges: --external does not apply")
         if summary:
             raise click.UsageError(f"-o {output} lists workload pairs: --summary does not apply")
-        if (focus_peers or focus_direction) and not focus_workloads:
-            raise click.UsageError("--focus-workload-peer and --focus-direction need --focus-workload")
-        focus = Focus(
-            workloads=_split(focus_workloads),
-            peers=_split(focus_peers),
-            direction=Direction(focus_direction.capitalize()) if focus_direction else None,
-            conn=parse_focus_conn(focus_conn) if focus_conn else None,
-        )
+        focus = focus_of(focus_workloads, focus_peers, focus_direction,
+                         parse_focus_conn(focus_conn) if focus_conn else None)
         cluster = load_input(env, paths, namespace, lenient, verbose)
         choice, options = judging(cluster, cni, ipblock_ignores_pods)
         every = connlist(cluster, options)
