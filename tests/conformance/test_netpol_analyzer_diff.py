@@ -34,7 +34,7 @@ CASES = json.loads((DIFF / "cases.json").read_text())["cases"]
 HOST_NETWORK = (
     "pods with hostNetwork: true; SEMANTICS.md 'Which pods a policy selects': host-network pods are never "
     "selected (their traffic is node traffic), upstream treats them as ordinary pods "
-    "(test_only_host_network_differs proves it is the only difference)"
+    "(test_only_host_network_differs proves it is the only difference; with --cni npa they match)"
 )
 STRICT = (
     "two Services named payments/visa-processor-service: the API server keeps one object per name, so podwall "
@@ -107,6 +107,16 @@ def test_only_host_network_differs(name: str) -> None:
 
     report = compare(ordinary(before), ordinary(after), explain=False)
     assert diff_connlist_txt(report) == (DIFF / case["expected"]["txt"]).read_text()
+
+
+@pytest.mark.parametrize("name", sorted(n for n, reason in KNOWN.items() if reason is HOST_NETWORK))
+def test_host_network_cases_under_the_npa_profile(name: str) -> None:
+    """``--cni npa`` treats host-network pods as pods, as netpol-analyzer does: its diff, byte for byte."""
+    case = _case(name)
+    result = run("diff", str(CORPUS / case["before"]), str(CORPUS / case["after"]), "-o", "connlist", "--cni", "npa")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith("podwall: CNI profile npa (--cni")
+    assert result.stdout == (DIFF / case["expected"]["txt"]).read_text()
 
 
 def test_strict_validation_stops_and_names_the_side() -> None:

@@ -10,6 +10,8 @@ from tests.cli.harness import ROOT, run
 
 TUTORIAL = "examples/tutorial"
 DATA = "tests/diff/data"
+#: Every verb names the CNI profile it judged by on stderr.
+PROFILE = "podwall: CNI profile generic (no network plugin recognised in the input; --cni NAME picks one)\n"
 
 
 @pytest.fixture(autouse=True)
@@ -45,20 +47,20 @@ def test_fail_on(change: str, fail_on: str, code: int) -> None:
     result = run("diff", TUTORIAL, after(change), "-o", "connlist", "--fail-on", fail_on)
     assert result.exit_code == code, result.stderr
     if code == 0:
-        assert result.stderr == ""
+        assert result.stderr == PROFILE
     elif code == 1:
-        assert result.stderr == f"podwall diff: the change reaches --fail-on {fail_on}\n"
+        assert result.stderr == PROFILE + f"podwall diff: the change reaches --fail-on {fail_on}\n"
 
 
 def test_without_fail_on_a_change_exits_zero() -> None:
     result = run("diff", TUTORIAL, after("add-namespace"), "-o", "connlist")
-    assert (result.exit_code, result.stderr) == (0, "")
+    assert (result.exit_code, result.stderr) == (0, PROFILE)
 
 
 def test_boundary_message_names_the_pairs() -> None:
     result = run("diff", TUTORIAL, after("add-namespace"), "-o", "connlist", "--fail-on", "widened")
     assert result.exit_code == 4
-    assert result.stderr == (
+    assert result.stderr == PROFILE + (
         "podwall diff: this change opens traffic from outside the cluster (1 pair) and across namespaces (7 pairs): "
         "(external)/0.0.0.0-255.255.255.255 -> staging/Deployment/web, "
         "kube-system/Deployment/coredns -> staging/Deployment/web, "
@@ -70,7 +72,7 @@ def test_the_same_input_on_both_sides_is_no_change() -> None:
     for output, text in [("text", "No connection changes\n\nLint: 0 introduced, 0 fixed\n"), ("connlist", ""),
                          ("connlist-csv", ""), ("connlist-md", "")]:
         result = run("diff", TUTORIAL, TUTORIAL, "-o", output, "--fail-on", "any")
-        assert (result.exit_code, result.stdout, result.stderr) == (0, text, "")
+        assert (result.exit_code, result.stdout, result.stderr) == (0, text, PROFILE)
 
 
 def test_stdin_is_one_side() -> None:

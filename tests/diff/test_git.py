@@ -11,6 +11,7 @@ import pytest
 
 import podwall
 from podwall.errors import InputErrors, UsageError
+from podwall.loader.files import Passed, Unreadable
 from podwall.loader.gitrev import parse_source, read_revision
 from tests.cli.harness import ROOT, run
 
@@ -139,22 +140,56 @@ def test_a_directory_without_manifests(repo: Path) -> None:
     assert (result.exit_code, result.stderr) == (2, "before: git:HEAD:docs: no .yaml, .yml or .json files in this directory\n")
 
 
-def test_symbolic_links(repo: Path) -> None:
-    """Links to files are read (named by the link), links to directories are not followed, as on disk."""
+def _described(item) -> tuple[str, str]:
+    """(name, what it is): read, passed for a reason, or the error."""
+    if isinstance(item, Passed):
+        return item.path, f"passed: {item.reason}"
+    if isinstance(item, Unreadable):
+        return item.error.location.path, f"error: {item.error.message}"
+    return item.name, "read"
+
+
+def test_walked_like_a_directory_on_disk(repo: Path) -> None:
+    """Links to files are read (named by the link), links to directories and hidden entries are not, as on disk."""
     os.symlink("../policies.yaml", repo / "k8s" / "apps" / "linked.yaml")
     os.symlink("../k8s", repo / "k8s" / "loop.yaml")
     os.symlink("missing.yaml", repo / "k8s" / "dangling.yaml")
+    (repo / "k8s" / ".github").mkdir()
+    (repo / "k8s" / ".github" / "ci.yaml").write_text("on: push\n")
+    (repo / "k8s" / ".hidden.yaml").write_text("kind: nothing\n")
     commit(repo, "links")
     read = read_revision("HEAD", "k8s")
-    names = [(getattr(item, "name", None) or item.error.location.path, hasattr(item, "text")) for item in read.items]
-    assert names == [
-        ("git:HEAD:k8s/apps/linked.yaml", True),
-        ("git:HEAD:k8s/apps/workloads.yml", True),
-        ("git:HEAD:k8s/dangling.yaml", False),
-        ("git:HEAD:k8s/namespaces.yaml", True),
-        ("git:HEAD:k8s/policies.yaml", True),
+    assert [_described(item) for item in read.items] == [
+        ("git:HEAD:k8s/.github", "passed: hidden files and folders"),
+        ("git:HEAD:k8s/.hidden.yaml", "passed: hidden files and folders"),
+        ("git:HEAD:k8s/apps/linked.yaml", "read"),
+        ("git:HEAD:k8s/apps/workloads.yml", "read"),
+        ("git:HEAD:k8s/dangling.yaml", "error: broken symbolic link"),
+        ("git:HEAD:k8s/loop.yaml", "passed: symbolic links to directories (not followed)"),
+        ("git:HEAD:k8s/namespaces.yaml", "read"),
+        ("git:HEAD:k8s/policies.yaml", "read"),
     ]
-    assert str(read.items[2].error) == "git:HEAD:k8s/dangling.yaml: no such file or directory"
+    named = read_revision("HEAD", "k8s/dangling.yaml")
+    assert [_described(item) for item in named.items] == [("git:HEAD:k8s/dangling.yaml", "error: no such file or directory")]
+    assert [_described(item) for item in read_revision("HEAD", "k8s/.hidden.yaml").items] == [
+        ("git:HEAD:k8s/.hidden.yaml", "read")  # named explicitly: read whatever its name
+    ]
+
+
+def test_inputs_are_bounded_before_they_are_read(repo: Path) -> None:
+    (repo / "k8s" / "big.yaml").write_text("# padding\n" * 20000)
+    commit(repo, "big")
+    result = run("diff", "git:HEAD:k8s", "k8s", "--max-input-mb", "1", "-o", "connlist")
+    assert result.exit_code == 0  # 195 KiB: under the limit
+    (repo / "k8s" / "big.yaml").write_text("# padding\n" * 200000)
+    commit(repo, "bigger")
+    result = run("diff", "git:HEAD:k8s", "k8s", "--max-input-mb", "1", "-o", "connlist")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "before: git:HEAD:k8s/big.yaml: too large: 1.9 MiB: podwall reads at most 1 MiB per input "
+        "(--max-input-mb raises the limit)\n"
+        "after: k8s/big.yaml: too large: 1.9 MiB: podwall reads at most 1 MiB per input (--max-input-mb raises the limit)\n"
+    )
 
 
 def test_parse_source() -> None:

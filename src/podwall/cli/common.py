@@ -70,6 +70,11 @@ def _option(name: str, default: Any) -> Any:
     return ctx.meta.get(f"podwall.{name}", default) if ctx is not None else default
 
 
+def max_input_bytes() -> int:
+    """``--max-input-mb`` of the running command, in bytes."""
+    return _option("max_input_mb", MAX_BYTES >> 20) << 20
+
+
 def load_input(env: Environment, paths: tuple[str, ...], namespace: str | None, lenient: bool, verbose: bool) -> Cluster:
     """Load manifests (or the live cluster) and report warnings (and, with -v, what was skipped) on stderr."""
     live = live_requested()
@@ -81,7 +86,7 @@ def load_input(env: Environment, paths: tuple[str, ...], namespace: str | None, 
             default_namespace=namespace or "default",
             lenient=lenient,
             stdin=env.stdin,
-            max_bytes=_option("max_input_mb", MAX_BYTES >> 20) << 20,
+            max_bytes=max_input_bytes(),
         )
     elif live or env.kubectl_plugin:
         cluster = read_live(env, live, namespace, lenient, verbose)

@@ -10,6 +10,7 @@ from podwall.engine import EngineOptions
 from podwall.model import Cluster
 
 if TYPE_CHECKING:  # lint (23 rules) is imported when a delta is asked for, not with podwall
+    from podwall.cni import Choice
     from podwall.lint import Finding, LintConfig
 
 
@@ -41,13 +42,14 @@ def lint_delta(
     options: EngineOptions = EngineOptions(),
     *,
     namespaces: Collection[str] | None = None,
+    cni: Choice | None = None,
 ) -> LintDelta:
     """Lint both sides with the same configuration (default: the defaults) and keep the differences."""
     from podwall.lint import LintConfig, lint
 
     config = config or LintConfig()
-    old = lint(before, config, options, namespaces=namespaces).findings
-    new = lint(after, config, options, namespaces=namespaces).findings
+    old = lint(before, config, options, namespaces=namespaces, cni=cni).findings
+    new = lint(after, config, options, namespaces=namespaces, cni=cni).findings
     old_ids = {_identity(f) for f in old}
     new_ids = {_identity(f) for f in new}
     return LintDelta(

@@ -14,11 +14,13 @@ from podwall.diff.isolation import IsolationChange, isolation_changes
 from podwall.diff.lint_delta import LintDelta, lint_delta
 from podwall.diff.reasons import Judge, reasons
 from podwall.engine import EngineOptions
+from podwall.engine.conventions import view
 from podwall.engine.connlist import ConnLine, Focus, address_families, connlist, node_name
 from podwall.engine.connset import ConnSet
 from podwall.model import Cluster
 
 if TYPE_CHECKING:
+    from podwall.cni import Choice
     from podwall.lint import LintConfig
 
 
@@ -97,6 +99,7 @@ def compare(
     focus: Focus | None = None,
     explain: bool = True,
     lint: LintConfig | None = None,
+    cni: Choice | None = None,
 ) -> DiffReport:
     """Compare two versions of a cluster at the workload level over every port.
 
@@ -104,10 +107,11 @@ def compare(
     isolation changes and lint findings); ``focus`` keeps pairs as it keeps
     connection-list lines (its ``conn`` filter is not used); ``explain`` adds
     the engine's verdicts on both sides to each gained or lost interval;
-    ``lint`` (a configuration) adds the lint delta.
+    ``lint`` (a configuration) adds the lint delta, both sides linted with the
+    CNI profile ``cni`` (default: each side's own, as ``lint`` chooses).
     """
     with collector_paused():  # millions of small acyclic objects: no cycles for the collector to find
-        return _compare(before, after, options, namespaces, focus, explain, lint)
+        return _compare(before, after, options, namespaces, focus, explain, lint, cni)
 
 
 def _compare(
@@ -118,7 +122,9 @@ def _compare(
     focus: Focus | None,
     explain: bool,
     lint: LintConfig | None,
+    cni: Choice | None,
 ) -> DiffReport:
+    seen = view(before, options.conventions), view(after, options.conventions)  # as the plugin enforces them
     nodes = workload_nodes(before), workload_nodes(after)
     families = address_families(before) | address_families(after)  # both lists cover the same addresses
     found = compare_lines(
@@ -127,7 +133,7 @@ def _compare(
     found = _kept(found, namespaces, focus)
     pairs = found.pairs
     if explain:
-        old, new = Judge(before, options), Judge(after, options)
+        old, new = Judge(seen[0], options), Judge(seen[1], options)
         pairs = tuple(dataclasses.replace(p, reasons=reasons(p, old, new)) for p in pairs)
     shown = None if namespaces is None else {n for n in nodes[0] | nodes[1] if namespace_of(n) in namespaces}
     return DiffReport(
@@ -135,8 +141,8 @@ def _compare(
         unchanged=found.unchanged,
         workloads_added=found.workloads_added,
         workloads_removed=found.workloads_removed,
-        isolation=isolation_changes(before, after, shown),
-        lint=None if lint is None else lint_delta(before, after, lint, options, namespaces=namespaces),
+        isolation=isolation_changes(seen[0], seen[1], shown),
+        lint=None if lint is None else lint_delta(before, after, lint, options, namespaces=namespaces, cni=cni),
     )
 
 

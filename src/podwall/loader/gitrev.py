@@ -2,16 +2,18 @@
 
 ``PATH`` is relative to the current directory, as in git's ``REV:./PATH``, and
 defaults to the current directory: ``podwall diff git:origin/main .`` compares
-the same directory at two points in time. A directory is walked like
-``files.read_all`` walks one (recursively, in the same order, ``.yaml``,
-``.yml`` and ``.json``); a file named explicitly is read whatever its name.
-Inputs are named ``git:REV:path`` in messages. Symbolic links to files are
-followed inside the revision, links to directories are not (as on disk);
-submodules cannot be read from the superproject and are reported as warnings.
+the same directory at two points in time. A directory is walked as
+``files.walk`` walks one on disk: recursively, in the same order, ``.yaml``,
+``.yml`` and ``.json``, hidden files and folders left out, symbolic links to
+files followed inside the revision and links to directories not; a file named
+explicitly is read whatever its name. Every input is bounded by ``max_bytes``
+(its size is known before it is read). Inputs are named ``git:REV:path`` in
+messages. Submodules cannot be read from the superproject: a warning says so.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import subprocess
 from collections.abc import Sequence
@@ -20,12 +22,13 @@ from dataclasses import dataclass, field
 from podwall._runtime import collector_paused
 from podwall.errors import InputError, Location, UsageError
 from podwall.loader.build import Builder
-from podwall.loader.files import EXTENSIONS, Source, Unreadable, decode
+from podwall.loader.files import EXTENSIONS, MAX_BYTES, Passed, Source, Unreadable, _too_large, decode
 from podwall.model import Cluster
 
 PREFIX = "git:"
-_LINK, _SUBMODULE = "120000", "160000"
+_LINK = "120000"
 _MAX_LINKS = 40  # as many symbolic links as Linux follows in one path
+_HIDDEN = "hidden files and folders"
 
 
 def parse_source(text: str) -> tuple[str, str] | None:
@@ -41,16 +44,17 @@ def parse_source(text: str) -> tuple[str, str] | None:
 @dataclass(frozen=True, slots=True)
 class _Entry:
     mode: str
-    kind: str  # blob, tree, commit
+    kind: str  # blob or commit (a submodule)
     sha: str
+    size: int  # bytes of a blob, 0 otherwise
     path: str  # from the top of the repository
 
 
 @dataclass(slots=True)
 class Revision:
-    """The inputs read at one revision, and what could not be read as warnings."""
+    """The inputs read at one revision (as ``files.read_all`` yields them), and warnings."""
 
-    items: list[Source | Unreadable] = field(default_factory=list)
+    items: list[Source | Unreadable | Passed] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -66,7 +70,7 @@ def _first_line(data: bytes) -> str:
     return text.splitlines()[0] if text else "no message"
 
 
-def read_revision(revision: str, path: str = ".", *, cwd: str | None = None) -> Revision:
+def read_revision(revision: str, path: str = ".", *, cwd: str | None = None, max_bytes: int = MAX_BYTES) -> Revision:
     """Every manifest under ``path`` (relative to ``cwd``) at ``revision``, in walk order."""
     where = _git(["rev-parse", "--show-prefix"], cwd)
     if where.returncode != 0:
@@ -79,83 +83,104 @@ def read_revision(revision: str, path: str = ".", *, cwd: str | None = None) -> 
     target = posixpath.normpath(posixpath.join(prefix, path))
     if target == ".." or target.startswith("../") or posixpath.isabs(path):
         raise UsageError(f"git:{revision}:{path}: the path leaves the repository")
-    listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit], cwd)
+    listing = _git(["ls-tree", "-r", "-z", "-l", "--full-tree", commit], cwd)
     if listing.returncode != 0:
         raise UsageError(f"git:{revision}: cannot list the revision ({_first_line(listing.stderr)})")
     tree = {e.path: e for e in _entries(listing.stdout)}
-    shown = f"{PREFIX}{revision}:{path}"
-    result = Revision()
-
-    def name(entry_path: str) -> str:
-        return f"{PREFIX}{revision}:{posixpath.relpath(entry_path, prefix or '.')}"
-
-    wanted: list[tuple[str, _Entry]] = []
+    reader = _Reader(revision, prefix, tree, cwd, max_bytes)
     if target in tree:  # a file named explicitly: read whatever its name
-        wanted.append((name(target), tree[target]))
+        reader.add(tree[target], walked=False)
     else:
         inside = "" if target == "." else target + "/"
-        under = [e for p, e in tree.items() if p.startswith(inside)]
+        under = sorted((e for p, e in tree.items() if p.startswith(inside)), key=lambda e: e.path.split("/"))
         if not under:
-            raise UsageError(f"{shown}: no such file or directory at this revision")
-        for entry in sorted(under, key=lambda e: e.path.split("/")):
-            if entry.kind == "commit":
-                result.warnings.append(f"warning: {name(entry.path)}: a submodule; its manifests are not read")
-            elif entry.path.lower().endswith(EXTENSIONS):
-                wanted.append((name(entry.path), entry))
-        if not wanted and not result.warnings:
-            result.items.append(Unreadable(InputError("no .yaml, .yml or .json files in this directory", Location(shown))))
-    blobs = _resolve(wanted, tree, cwd, result)
-    contents = _cat(sorted({sha for _, sha in blobs if sha}), cwd)
-    for label, sha in blobs:
-        if sha is None:
-            result.items.append(Unreadable(InputError("no such file or directory", Location(label))))
-        else:
-            result.items.append(decode(contents[sha], label))
-    return result
+            raise UsageError(f"{PREFIX}{revision}:{path}: no such file or directory at this revision")
+        hidden: set[str] = set()
+        for entry in under:
+            parts = entry.path[len(inside) :].split("/")
+            dot = next((i for i, part in enumerate(parts) if part.startswith(".")), None)
+            if dot is not None:
+                first = inside + "/".join(parts[: dot + 1])
+                if first not in hidden:
+                    hidden.add(first)
+                    reader.result.items.append(Passed(reader.name(first), _HIDDEN))
+            elif entry.kind == "commit" or entry.path.lower().endswith(EXTENSIONS):
+                reader.add(entry, walked=True)
+        if not reader.added and not reader.result.warnings:
+            where_ = Location(f"{PREFIX}{revision}:{path}")
+            reader.result.items.append(Unreadable(InputError("no .yaml, .yml or .json files in this directory", where_)))
+    reader.read_blobs()
+    return reader.result
 
 
 def _entries(data: bytes) -> list[_Entry]:
-    """``git ls-tree -z`` records: ``MODE TYPE SHA\\tPATH``."""
+    """``git ls-tree -l -z`` records: ``MODE TYPE SHA SIZE\\tPATH`` (SIZE ``-`` for a submodule)."""
     found = []
     for record in data.split(b"\0"):
         if not record:
             continue
         meta, _, raw = record.partition(b"\t")
-        mode, kind, sha = meta.decode().split(" ")
-        found.append(_Entry(mode, kind, sha, raw.decode("utf-8", "surrogateescape")))
+        mode, kind, sha, size = meta.decode().split()
+        found.append(_Entry(mode, kind, sha, int(size) if size.isdigit() else 0, raw.decode("utf-8", "surrogateescape")))
     return found
 
 
-def _resolve(
-    wanted: list[tuple[str, _Entry]], tree: dict[str, _Entry], cwd: str | None, result: Revision
-) -> list[tuple[str, str | None]]:
-    """(name, blob sha) per input, following links to files; None for a link to nothing."""
-    links = [e.sha for _, e in wanted if e.mode == _LINK]
-    targets = _cat(sorted(set(links)), cwd) if links else {}
-    resolved: list[tuple[str, str | None]] = []
-    for label, entry in wanted:
+class _Reader:
+    """Turns tree entries into inputs: links followed, sizes bounded, blobs read in one ``git cat-file``."""
+
+    def __init__(self, revision: str, prefix: str, tree: dict[str, _Entry], cwd: str | None, max_bytes: int) -> None:
+        self.revision, self.prefix, self.tree, self.cwd, self.max_bytes = revision, prefix, tree, cwd, max_bytes
+        self.result = Revision()
+        self._blobs: list[tuple[int, str, str, bool]] = []  # (slot in items, name, sha, walked)
+        self.added = 0  # entries taken (hidden ones are not)
+
+    def name(self, entry_path: str) -> str:
+        """``git:REV:path``, the path relative to the current directory."""
+        return f"{PREFIX}{self.revision}:{posixpath.relpath(entry_path, self.prefix or '.')}"
+
+    def add(self, entry: _Entry, *, walked: bool) -> None:
+        """One input: a blob to read later, or why it is not read."""
+        self.added += 1
+        label = self.name(entry.path)
         if entry.kind == "commit":
-            result.warnings.append(f"warning: {label}: a submodule; its manifests are not read")
-            continue
-        hops = 0
-        while entry.mode == _LINK and hops < _MAX_LINKS:
-            if entry.sha not in targets:
-                targets.update(_cat([entry.sha], cwd))
-            goal = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), targets[entry.sha].decode()))
-            nxt = tree.get(goal)
-            if nxt is None:
-                if any(p.startswith(goal + "/") for p in tree):
-                    entry = None  # a link to a directory: not followed, as on disk
-                break
-            entry, hops = nxt, hops + 1
-        if entry is None:
-            continue
-        resolved.append((label, entry.sha if entry.mode != _LINK and entry.kind == "blob" else None))
-    return resolved
+            self.result.warnings.append(f"warning: {label}: a submodule; its manifests are not read")
+            return
+        final = self._follow(entry)
+        items = self.result.items
+        if final is None:
+            missing = "broken symbolic link" if walked else "no such file or directory"
+            items.append(Unreadable(InputError(missing, Location(label)), walked=walked))
+        elif isinstance(final, str):  # a directory
+            items.append(Passed(label, "symbolic links to directories (not followed)"))
+        elif final.size > self.max_bytes:
+            items.append(dataclasses.replace(_too_large(label, self.max_bytes, final.size), walked=walked))
+        else:
+            self._blobs.append((len(items), label, final.sha, walked))
+            items.append(Passed(label, "pending"))  # replaced by read_blobs()
+
+    def _follow(self, entry: _Entry) -> _Entry | str | None:
+        """The blob a link leads to (links inside the revision only), a directory's path, or None."""
+        for _ in range(_MAX_LINKS):
+            if entry.mode != _LINK:
+                return entry
+            target = _cat([entry.sha], self.cwd)[entry.sha].decode("utf-8", "surrogateescape")
+            goal = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), target))
+            found = self.tree.get(goal)
+            if found is None:
+                return goal if any(p.startswith(goal + "/") for p in self.tree) else None
+            entry = found
+        return None
+
+    def read_blobs(self) -> None:
+        """Read every pending blob at once and decode it."""
+        contents = _cat(sorted({sha for _, _, sha, _ in self._blobs}), self.cwd)
+        for slot, label, sha, walked in self._blobs:
+            item = decode(contents[sha], label)
+            self.result.items[slot] = dataclasses.replace(item, walked=walked)
 
 
 def _cat(shas: Sequence[str], cwd: str | None) -> dict[str, bytes]:
-    """The contents of blobs, in one ``git cat-file --batch``."""
+    """The contents of objects, in one ``git cat-file --batch``."""
     if not shas:
         return {}
     done = _git(["cat-file", "--batch"], cwd, stdin="".join(f"{s}\n" for s in shas).encode())
@@ -164,8 +189,7 @@ def _cat(shas: Sequence[str], cwd: str | None) -> dict[str, bytes]:
     out, data, at = {}, done.stdout, 0
     for sha in shas:
         end = data.index(b"\n", at)
-        header = data[at:end].decode().split(" ")
-        size = int(header[2])
+        size = int(data[at:end].split()[2])
         out[sha] = data[end + 1 : end + 1 + size]
         at = end + 1 + size + 1
     return out
@@ -178,9 +202,10 @@ def load_revision(
     cwd: str | None = None,
     default_namespace: str = "default",
     lenient: bool = False,
+    max_bytes: int = MAX_BYTES,
 ) -> Cluster:
     """Load the manifests under ``path`` at ``revision`` of the repository around ``cwd``, as ``load`` loads files."""
-    read = read_revision(revision, path, cwd=cwd)
+    read = read_revision(revision, path, cwd=cwd, max_bytes=max_bytes)
     builder = Builder(default_namespace, lenient)
     builder.warnings.extend(read.warnings)
     with collector_paused():

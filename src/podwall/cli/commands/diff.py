@@ -5,7 +5,15 @@ from __future__ import annotations
 import click
 
 from podwall.cli.commands.lint import read_config
-from podwall.cli.common import engine_options, focus_of, focus_options, load_options, namespaces_shown, report_load
+from podwall.cli.common import (
+    focus_of,
+    focus_options,
+    judging,
+    load_options,
+    max_input_bytes,
+    namespaces_shown,
+    report_load,
+)
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.diff import DiffReport, FailOn, compare
@@ -31,19 +39,19 @@ def _load(env: Environment, side: str, source: str, namespace: str | None, lenie
     """One side: a git revision, or files, a directory or ``-``; problems are reported under the side's name."""
     default_namespace = namespace or "default"
     git = parse_source(source)
+    limit = max_input_bytes()
     if git is not None:
-        cluster = load_revision(git[0], git[1], default_namespace=default_namespace, lenient=lenient)
+        cluster = load_revision(git[0], git[1], default_namespace=default_namespace, lenient=lenient, max_bytes=limit)
     else:
-        cluster = load([source], default_namespace=default_namespace, lenient=lenient, stdin=env.stdin)
+        cluster = load([source], default_namespace=default_namespace, lenient=lenient, stdin=env.stdin, max_bytes=limit)
     report_load(env, cluster, verbose, side)
     return cluster
 
 
-class SideError(Exception):
-    """Loading one side failed; the lines are already written."""
-
-
-def _side(env: Environment, side: str, source: str, namespace: str | None, lenient: bool, verbose: bool) -> Cluster:
+def _side(
+    env: Environment, side: str, source: str, namespace: str | None, lenient: bool, verbose: bool
+) -> Cluster | None:
+    """One side loaded, or None after its problems were written, each line naming the side."""
     try:
         return _load(env, side, source, namespace, lenient, verbose)
     except InputErrors as errors:
@@ -51,7 +59,7 @@ def _side(env: Environment, side: str, source: str, namespace: str | None, lenie
             env.err(f"{side}: {error}")
     except PodwallError as error:
         env.err(f"{side}: {error}" if error.location else f"podwall: {side}: {error}")
-    raise SideError(side)
+    return None
 
 
 def _boundary_message(report: DiffReport) -> str:
@@ -87,12 +95,14 @@ def _boundary_message(report: DiffReport) -> str:
               help="Lint configuration for the lint delta (default: .podwall.yaml here or in the nearest parent).")
 @click.pass_obj
 def diff_command(env: Environment, before, after, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
-                 output, fail_on, focus_workloads, focus_peers, focus_direction, with_lint, config_path) -> int:
+                 cni, output, fail_on, focus_workloads, focus_peers, focus_direction, with_lint, config_path) -> int:
     """What a change opens and closes, and why.
 
     BEFORE and AFTER are each a file, a directory, - (stdin) or git:REV[:PATH]: the manifests
     at a git revision, PATH relative to the current directory, read with git without a checkout
     (podwall diff git:origin/main .).
+
+    Both sides are judged under one CNI profile: --cni, else the plugin recognised in AFTER.
 
     Exit codes: 0, or with --fail-on 1 (the change reaches it) and 4 (it opens traffic from
     outside the cluster or across namespaces); 2 usage or input error.
@@ -104,15 +114,14 @@ def diff_command(env: Environment, before, after, namespace, all_namespaces, len
     focus = focus if focus.workloads else None
     ours = output in REPORTS
     config = read_config(config_path) if ours and with_lint else None
-    try:
-        old = _side(env, "before", before, namespace, lenient, verbose)
-        new = _side(env, "after", after, namespace, lenient, verbose)
-    except SideError:
+    old = _side(env, "before", before, namespace, lenient, verbose)
+    new = _side(env, "after", after, namespace, lenient, verbose)  # both sides' problems in one run
+    if old is None or new is None:
         return ExitStatus.ERROR
-    report = compare(
-        old, new, engine_options(ipblock_ignores_pods), namespaces=shown, focus=focus, explain=ours, lint=config
-    )
+    choice, options = judging(new, cni, ipblock_ignores_pods)  # both sides judged alike: as AFTER's plugin
+    report = compare(old, new, options, namespaces=shown, focus=focus, explain=ours, lint=config, cni=choice)
     env.out((REPORTS | CONNLIST)[output](report))
+    env.err(choice.line())
     if fail_on is None:
         return ExitStatus.SUCCESS
     if report.boundary_openings:  # whatever the level: what security reviewers want to hear first
