@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "rbac": "podwall.cli.commands.rbac:rbac_command",
     "flows": "podwall.cli.commands.flows:flows_command",
     "cni": "podwall.cli.commands.cni:cni_command",
+    "render": "podwall.cli.commands.render:render_command",
 }
 
 REPORT_URL = "https://github.com/podwall/podwall/issues"

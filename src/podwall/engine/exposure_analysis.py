@@ -55,6 +55,7 @@ from podwall.model import (
     Direction,
     Labels,
     LabelSelector,
+    NetworkPolicy,
     Operator,
     Pod,
     PodPeer,
@@ -169,11 +170,9 @@ def _analyse(cluster: Cluster, lines: Sequence[ConnLine], focus: Focus | None) -
         by_node.setdefault(node_name(pod), []).append(pod)
 
     found: dict[Direction, list[ExposureLine]] = {Direction.EGRESS: [], Direction.INGRESS: []}
-    unprotected: list[tuple[str, Direction]] = []
+    unprotected = list(_unprotected(judge, by_node))
     for node, pods in sorted(by_node.items()):
         for direction in (Direction.EGRESS, Direction.INGRESS):
-            if not all(judge.protected(p, direction) for p in pods):
-                unprotected.append((node, direction))
             masks = {rep: judge.allowed(pods, direction, rep) for rep in reps}
             if restrict is not None:
                 masks = {rep: mask & restrict for rep, mask in masks.items()}
@@ -200,6 +199,24 @@ def _analyse(cluster: Cluster, lines: Sequence[ConnLine], focus: Focus | None) -
         ingress=tuple(sorted(found[Direction.INGRESS], key=order)),
         unprotected=tuple(unprotected),
     )
+
+
+def unprotected(cluster: Cluster) -> tuple[tuple[str, Direction], ...]:
+    """The (workload, direction) pairs no policy protects: the exposure report's last section, on its own.
+
+    Cheap (no representative is judged), for callers that need only this part.
+    """
+    by_node: dict[str, list[Pod]] = {}
+    for pod in cluster.pods:
+        by_node.setdefault(node_name(pod), []).append(pod)
+    return tuple(_unprotected(_Judge(cluster, namespace_labels(cluster), [], []), by_node))
+
+
+def _unprotected(judge: _Judge, by_node: Mapping[str, Sequence[Pod]]) -> Iterable[tuple[str, Direction]]:
+    for node, pods in sorted(by_node.items()):
+        for direction in (Direction.EGRESS, Direction.INGRESS):
+            if not all(judge.protected(p, direction) for p in pods):
+                yield node, direction
 
 
 def _reported(masks: Mapping[Representative, int]) -> list[Representative]:
@@ -327,6 +344,7 @@ class _Judge:
         self._contains: dict[tuple[int, Representative], bool] = {}
         self._plans: dict[tuple[int, Direction], _Plan | None] = {}
         self._ports: dict[tuple[int, int], int] = {}
+        self._in_namespace: dict[str, list[NetworkPolicy]] | None = None
 
     # ports -------------------------------------------------------------------------------------
 
@@ -386,7 +404,11 @@ class _Judge:
         """Some NetworkPolicy isolates the pod in ``direction``, or an admin policy has rules for it there."""
         if pod.host_network:
             return False
-        if any(p.isolates(direction) and selects(p, pod) for p in self.cluster.policies):
+        if self._in_namespace is None:  # a NetworkPolicy selects pods of its own namespace only
+            self._in_namespace = {}
+            for policy in self.cluster.policies:
+                self._in_namespace.setdefault(policy.namespace, []).append(policy)
+        if any(p.isolates(direction) and selects(p, pod) for p in self._in_namespace.get(pod.namespace, ())):
             return True
         return any(p.rules(direction) and admin_selects(p, pod, self.labels) for p in self.cluster.admin_policies)
 

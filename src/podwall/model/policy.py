@@ -147,3 +147,7 @@ class NetworkPolicy:
     def isolates(self, direction: Direction) -> bool:
         """Whether this policy isolates the pods it selects in ``direction``."""
         return direction in self.policy_types
+
+    def isolates_namespace(self, direction: Direction) -> bool:
+        """Whether this is a namespace-wide default-deny for ``direction``: ``podSelector: {}`` isolating it."""
+        return self.pod_selector.is_empty and self.isolates(direction)

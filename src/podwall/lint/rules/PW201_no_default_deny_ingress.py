@@ -18,7 +18,7 @@ SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease"})
 def missing_default_deny(rule: Rule, ctx: Context, direction: Direction) -> Iterator[Finding]:
     """Namespaces with pods that no ``podSelector: {}`` policy isolates in ``direction``."""
     word = direction.value.lower()
-    denied = {p.namespace for p in ctx.policies if p.pod_selector.is_empty and p.isolates(direction)}
+    denied = {p.namespace for p in ctx.policies if p.isolates_namespace(direction)}
     for namespace in sorted(ctx.by_namespace):
         if namespace in SYSTEM_NAMESPACES:
             continue

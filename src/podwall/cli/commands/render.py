@@ -1,0 +1,69 @@
+"""``podwall render``: Mermaid, Graphviz DOT/SVG/PNG, or a self-contained HTML report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from podwall.cli.commands.lint import read_config
+from podwall.cli.common import engine_options, input_options, load_input, namespaces_shown, split_values
+from podwall.cli.env import Environment
+from podwall.cli.exit import ExitStatus
+from podwall.engine.connlist import Focus
+from podwall.errors import UsageError
+from podwall.lint import lint
+from podwall.render.pictures import RENDER_FORMATS, render
+
+
+@click.command("render")
+@input_options
+@click.option("-o", "--output", type=click.Choice(RENDER_FORMATS), default="mermaid", show_default=True,
+              help="mermaid: a flowchart for Markdown; dot: Graphviz source; svg, png: drawn by Graphviz's dot "
+                   "program; html: one self-contained interactive report (graph, matrix, explanations, lint).")
+@click.option("--by", type=click.Choice(["workload", "namespace"]), default=None,
+              help="Draw workloads, or namespaces with connection counts on edges. Default: workloads for small "
+                   "inputs, namespaces for large ones (the HTML report opens namespaces on click).")
+@click.option("--focus-workload", "focus_workloads", multiple=True, metavar="NAME",
+              help="Keep connections with this workload (name or ns/name) at either end. Repeatable or comma-separated.")
+@click.option("--output-file", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
+              help="Write to FILE instead of stdout (needed for png on a terminal).")
+@click.option("--config", "config_path", default=None, metavar="FILE",
+              help="html: the lint configuration (default: .podwall.yaml found from the current directory).")
+@click.option("--title", default="podwall report", show_default=True, help="html: the report's title.")
+@click.pass_obj
+def render_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
+                   output, by, focus_workloads, output_file, config_path, title) -> int:
+    """Draw who can talk to whom: Mermaid, Graphviz or an HTML report."""
+    shown = namespaces_shown(namespace, all_namespaces)
+    if output != "html":
+        for flag, given in (("--config", config_path), ("--title", title != "podwall report")):
+            if given:
+                raise click.UsageError(f"{flag} applies to -o html only")
+    if output == "png" and output_file is None and (env.stdout.isatty() or not hasattr(env.stdout, "buffer")):
+        raise click.UsageError("-o png writes binary data: give --output-file FILE or redirect stdout")
+    focus = Focus(workloads=split_values(focus_workloads)) if focus_workloads else None
+    config = read_config(config_path) if output == "html" else None
+    cluster = load_input(env, paths, namespace, lenient, verbose)
+    options = engine_options(ipblock_ignores_pods)
+    report = lint(cluster, config, options, namespaces=shown) if config is not None else None
+    result = render(cluster, output, by=by, namespaces=shown, focus=focus, options=options, inputs=paths,
+                    lint_report=report, title=title)  # fmt: skip
+    for note in result.notes:
+        env.err(f"note: {note}")
+    content = result.content
+    if output_file is not None:
+        target = Path(output_file)
+        try:
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot write {output_file}: {(error.strerror or str(error)).lower()}") from None
+    elif isinstance(content, bytes):
+        env.stdout.flush()
+        env.stdout.buffer.write(content)  # type: ignore[attr-defined]
+    else:
+        env.out(content)
+    return ExitStatus.SUCCESS
