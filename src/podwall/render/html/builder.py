@@ -92,14 +92,13 @@ def explain_name(node: str, pods: Sequence[Pod]) -> str:
     return keys.pop() if len(keys) == 1 else node
 
 
-def _probes(pods: Sequence[Pod], conns: ConnSet | None) -> list[Probe]:
-    """The ports a matrix cell is explained on: the destination's declared ports, else the first of each allowed range."""
-    declared = sorted({Probe(cp.port, cp.protocol) for p in pods for cp in p.ports})
-    if declared:
-        return declared
-    if conns is None:
-        return []
-    return [Probe(lo, proto) for proto, lo, _hi in conns.intervals][:3]
+def _declared(pods: Sequence[Pod]) -> list[Probe]:
+    return sorted({Probe(cp.port, cp.protocol) for p in pods for cp in p.ports})
+
+
+def _fallback(conns: ConnSet | None) -> list[Probe]:
+    """For a destination that declares no port: the first port of each allowed range (three at most)."""
+    return [] if conns is None else [Probe(lo, proto) for proto, lo, _hi in conns.intervals][:3]
 
 
 def explanations(
@@ -107,25 +106,32 @@ def explanations(
 ) -> tuple[list[str], dict[str, list[list[object]]], str | None]:
     """``explain_text`` for every workload pair of the picture on each port that matters, if within ``limit``.
 
-    Returns the distinct texts, cells keyed ``"source index,destination index"``
-    holding ``[port, text index, allowed]``, and why cells carry none (None: all do).
+    A cell is explained on the destination's declared ports, else on the first
+    port of each allowed range. Returns the distinct texts, cells keyed
+    ``"source index,destination index"`` holding ``[port, text index, allowed]``,
+    and why cells carry none (None: all do).
     """
     index = {n.id: i for i, n in enumerate(pic.nodes)}
     workloads = [n.id for n in pic.nodes if n.role is Role.WORKLOAD]
     pods = _pods_by_node(cluster)
+    declared = {w: _declared(pods[w]) for w in workloads}
     conns = {(e.source, e.destination): e.conns for e in pic.edges}
+    kept = set(workloads)
+    count = (len(workloads) - 1) * sum(len(ports) for ports in declared.values()) + sum(
+        len(_fallback(c)) for (s, d), c in conns.items() if s in kept and d in kept and not declared[d]
+    )
+    if count > limit:
+        return [], {}, (
+            f"{count:,} cell explanations exceed the report's limit of {limit:,}: "
+            "run the podwall explain command shown for a cell"
+        )
     plan = [
         (s, d, probe)
         for s in workloads
         for d in workloads
         if s != d
-        for probe in _probes(pods[d], conns.get((s, d)))
+        for probe in (declared[d] or _fallback(conns.get((s, d))))
     ]
-    if len(plan) > limit:
-        return [], {}, (
-            f"{len(plan):,} cell explanations exceed the report's limit of {limit:,}: "
-            "run the podwall explain command shown for a cell"
-        )
     subjects = {w: Subject(explain_name(w, pods[w]), tuple(pods[w])) for w in workloads}
     labels = namespace_labels(cluster)
     texts: dict[str, int] = {}
@@ -201,24 +207,6 @@ def _posture_html(namespaces: list[dict[str, object]], pic: Picture, internet: l
     return "\n".join(out)
 
 
-def _findings_html(report: LintReport) -> str:
-    e = html.escape
-    if not report.findings:
-        return f'<p id="findings-none">No findings from {len(report.rules)} rules.</p>'
-    out = ['<table id="findings"><thead><tr><th>severity</th><th>rule</th><th>object</th><th>finding</th>'
-           "<th>fix</th></tr></thead><tbody>"]
-    for f in report.findings:
-        where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or "")
-        out.append(
-            f'<tr class="{f.severity.value}" data-rule="{e(f.rule)}"><td class="sev">{f.severity.value}</td>'
-            f'<td>{e(f.rule)}<br><span class="muted">{e(f.name)}</span></td><td>{e(f.object)}'
-            f'{"<br><span class=muted>" + e(where) + "</span>" if where else ""}</td><td>{e(f.message)}</td>'
-            f"<td><pre>{e(f.fix)}</pre></td></tr>"
-        )
-    out.append("</tbody></table>")
-    return "\n".join(out)
-
-
 def html_report(
     cluster: Cluster,
     options: EngineOptions = EngineOptions(),
@@ -291,7 +279,10 @@ def html_report(
         "conns": [[str(c), [[p.value, lo, hi] for p, lo, hi in c.intervals]] for c in conn_index],
         "edges": [[index[e.source], index[e.destination], conn_index[e.conns]] for e in pic.edges],
         "exposure": exposure,
-        "findings": [f.to_dict() for f in report.findings],
+        # [object, severity, rule, name, message, fix, file, line]: the page groups them by rule
+        "findings": [[f.object, f.severity.value, f.rule, f.name, f.message, f.fix, f.file, f.line]
+                     for f in report.findings],
+        "rules": len(report.rules),
         "explain": {"texts": texts, "cells": cells, "missing": missing},
     }
     scripts, licenses = _vendored()
@@ -306,7 +297,6 @@ def html_report(
         "version": e(__version__),
         "style": _asset("html/report.css"),
         "posture": _posture_html(ns_rows, pic, internet, report),
-        "findings": _findings_html(report),
         "notes": "".join(f'<p class="note">{e(note)}</p>' for note in notes),
         "licenses": "\n".join(f"<h4>{e(name)}</h4><pre>{e(text)}</pre>" for name, text in licenses),
         "data": _script_safe(json.dumps(data, separators=(",", ":"))),

@@ -244,11 +244,11 @@
         box.appendChild(ex);
       }
     }
-    var findings = DATA.findings.filter(function (f) { return f.object === n.name; });
+    var findings = DATA.findings.filter(function (f) { return f[0] === n.name; });  // [object, severity, rule, message]
     if (findings.length) {
       box.appendChild(el('h4', {}, 'Lint findings'));
       var fl = el('ul', { id: 'details-findings' });
-      findings.forEach(function (f) { fl.appendChild(el('li', {}, f.severity + ' ' + f.rule + ': ' + f.message)); });
+      findings.forEach(function (f) { fl.appendChild(el('li', {}, f[1] + ' ' + f[2] + ': ' + f[3])); });
       box.appendChild(fl);
     }
   }
@@ -519,6 +519,49 @@
   });
   document.getElementById('matrix-back').addEventListener('click', function () { M.pair = null; drawMatrix(); });
 
+  // --- lint findings, grouped by rule; a group's rows are built when it is opened --------------
+  var SEVERITY = { error: 0, warning: 1, info: 2 };
+  function findingsTable(rows) {
+    var table = el('table', {});
+    var head = el('tr', {});
+    ['severity', 'object', 'finding', 'fix'].forEach(function (h) { head.appendChild(el('th', {}, h)); });
+    table.appendChild(el('thead', {})).appendChild(head);
+    var body = table.appendChild(el('tbody', {}));
+    rows.forEach(function (f) {
+      var tr = body.appendChild(el('tr', { class: f[1], 'data-rule': f[2] }));
+      tr.appendChild(el('td', { class: 'sev' }, f[1]));
+      var where = tr.appendChild(el('td', {}, f[0]));
+      if (f[6]) { where.appendChild(el('br', {})); where.appendChild(el('span', { class: 'muted' }, f[6] + (f[7] ? ':' + f[7] : ''))); }
+      tr.appendChild(el('td', {}, f[4]));
+      tr.appendChild(el('td', {})).appendChild(el('pre', {}, f[5]));
+    });
+    return table;
+  }
+  function buildFindings() {
+    var box = document.getElementById('findings');
+    if (!DATA.findings.length) { box.appendChild(el('p', { id: 'findings-none' }, 'No findings from ' + DATA.rules + ' rules.')); return; }
+    var groups = new Map();
+    DATA.findings.forEach(function (f) {
+      if (!groups.has(f[2])) { groups.set(f[2], []); }
+      groups.get(f[2]).push(f);
+    });
+    var order = Array.from(groups.keys()).sort(function (a, b) {
+      var x = SEVERITY[groups.get(a)[0][1]], y = SEVERITY[groups.get(b)[0][1]];
+      return x !== y ? x - y : a < b ? -1 : 1;
+    });
+    var small = DATA.findings.length <= 200;
+    order.forEach(function (rule) {
+      var rows = groups.get(rule), first = rows[0];
+      var group = box.appendChild(el('details', { class: 'rule ' + first[1], 'data-rule': rule }));
+      group.appendChild(el('summary', {}, first[1] + ' ' + rule + ' ' + first[3] + ' \u2014 ' + rows.length +
+        ' finding' + (rows.length === 1 ? '' : 's')));
+      var built = false;
+      var build = function () { if (!built) { built = true; group.appendChild(findingsTable(rows)); } };
+      group.addEventListener('toggle', build);
+      if (small) { group.open = true; build(); }
+    });
+  }
+
   // --- test and automation hooks (read-only views of the page's state) ---------------------
   function centreOf(rect, x, y) {
     var px = rect.left + x, py = rect.top + y;
@@ -531,6 +574,7 @@
     /* Viewport coordinates of a node's centre (scrolled into view), for a real mouse click. */
     nodePoint: function (id) {
       document.getElementById('graph').scrollIntoView({ block: 'center' });
+      cy.resize();  // Cytoscape caches the container's position until the scroll event arrives: refresh it now
       var p = cy.getElementById(id).renderedPosition();
       return centreOf(document.getElementById('graph').getBoundingClientRect(), p.x, p.y);
     },
@@ -557,6 +601,7 @@
     }
     // fcose registers itself with the global cytoscape when it loads after it.
     buildFilters();
+    buildFindings();
     drawMatrix();
     drawGraph(function () {
       performance.mark('podwall-ready');
