@@ -164,3 +164,10 @@ def test_large_inputs_are_drawn_by_namespace_with_a_note(tmp_path) -> None:
     assert "namespace view" in done.stdout.splitlines()[0]
     parsed = mermaid_parse({"big": done.stdout})["big"]
     assert parsed["ok"], parsed.get("error")
+
+
+def test_the_guide_shows_the_goldens_verbatim() -> None:
+    guide = (ROOT / "docs" / "render.md").read_text()
+    for golden, fence in (("render-tutorial-mermaid/expected.mmd", "mermaid"), ("render-tutorial-by-namespace-dot/expected.dot", "dot")):
+        text = (ROOT / "tests" / "golden" / golden).read_text()
+        assert f"```{fence}\n{text}```" in guide, golden

@@ -132,7 +132,7 @@
 
   function layout(done) {
     var count = cy.nodes().length;
-    var run = cy.layout({ name: 'fcose', quality: count > 150 ? 'draft' : 'default', randomize: true, animate: false,
+    var run = cy.layout({ name: 'fcose', quality: count > 400 ? 'draft' : 'default', randomize: true, animate: false,
       nodeDimensionsIncludeLabels: true, packComponents: true, idealEdgeLength: 90, nodeRepulsion: 9000,
       nodeSeparation: 60, tile: true, fit: true, padding: 20 });
     if (done) { run.one('layoutstop', done); }
