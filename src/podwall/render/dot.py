@@ -38,28 +38,20 @@ def _attributes(node: Node) -> str:
 
 def dot(pic: Picture, *, changes: dict[tuple[str, str], str] | None = None) -> str:
     """The DOT text; ``changes`` colours edges by (source, destination): added, removed or changed."""
-    workloads = sum(n.members for n in pic.nodes if n.role in (Role.WORKLOAD, Role.NAMESPACE))
     out = [
-        f"// podwall render -o dot: {pic.view.value} view, {workloads} workloads, {len(pic.edges)} edges",
+        f"// podwall render -o dot: {pic.view.value} view, {pic.workloads} workloads, {len(pic.edges)} edges",
         "// dashed red: no NetworkPolicy or admin policy protects it in that direction",
         "digraph podwall {",
         '    graph [rankdir=LR, fontname="Helvetica", fontsize=12];',
         '    node [shape=box, style="rounded,filled", fillcolor="#eef3fb", color="#4a6fa5", fontname="Helvetica", fontsize=11];',
         '    edge [fontname="Helvetica", fontsize=9, color="#555555"];',
     ]
-    if pic.view is PictureView.WORKLOAD:
-        groups: dict[str, list[Node]] = {}
-        for node in pic.nodes:
-            if node.role is Role.WORKLOAD:
-                groups.setdefault(node.namespace, []).append(node)
-        for namespace, members in sorted(groups.items()):
-            out.append(f"    subgraph {quote('cluster_' + namespace)} {{")
-            out.append(f'        label={quote(namespace)}; style="rounded"; color="#9aa5b1";')
-            out.extend(f"        {quote(n.id)} [{_attributes(n)}];" for n in members)
-            out.append("    }")
-        outside = [n for n in pic.nodes if n.role is not Role.WORKLOAD]
-    else:
-        outside = list(pic.nodes)
+    groups, outside = pic.by_namespace()
+    for namespace, members in groups:
+        out.append(f"    subgraph {quote('cluster_' + namespace)} {{")
+        out.append(f'        label={quote(namespace)}; style="rounded"; color="#9aa5b1";')
+        out.extend(f"        {quote(n.id)} [{_attributes(n)}];" for n in members)
+        out.append("    }")
     out.extend(f"    {quote(n.id)} [{_attributes(n)}];" for n in outside)
     for edge in pic.edges:
         attrs = f"label={quote(edge.label(pic.view))}"

@@ -8,7 +8,7 @@ label; external ranges are parallelograms, the ingress controller a hexagon.
 
 from __future__ import annotations
 
-from podwall.render.picture import Node, Picture, PictureView, Role
+from podwall.render.picture import Node, Picture, Role
 
 UNPROTECTED_STYLE = "fill:#fdecea,stroke:#c0392b,stroke-width:2px,stroke-dasharray:5 3"
 OUTSIDE_STYLE = "fill:#f4f4f4,stroke:#888888"
@@ -63,24 +63,16 @@ def mermaid(pic: Picture, *, changes: dict[tuple[str, str], str] | None = None) 
         else:
             ids[node.id] = f"{prefix[node.role]}{counters[node.role]}"
             counters[node.role] += 1
-    workloads = sum(n.members for n in pic.nodes if n.role in (Role.WORKLOAD, Role.NAMESPACE))
     out = [
-        f"%% podwall render -o mermaid: {pic.view.value} view, {workloads} workloads, {len(pic.edges)} edges",
+        f"%% podwall render -o mermaid: {pic.view.value} view, {pic.workloads} workloads, {len(pic.edges)} edges",
         "%% dashed red: no NetworkPolicy or admin policy protects it in that direction",
         "flowchart LR",
     ]
-    if pic.view is PictureView.WORKLOAD:
-        groups: dict[str, list[Node]] = {}
-        for node in pic.nodes:
-            if node.role is Role.WORKLOAD:
-                groups.setdefault(node.namespace, []).append(node)
-        for i, (namespace, members) in enumerate(sorted(groups.items())):
-            out.append(f'    subgraph ns{i}["{_text(namespace)}"]')
-            out.extend(f"        {_shape(ids[n.id], n)}" for n in members)
-            out.append("    end")
-        outside = [n for n in pic.nodes if n.role is not Role.WORKLOAD]
-    else:
-        outside = list(pic.nodes)
+    groups, outside = pic.by_namespace()
+    for i, (namespace, members) in enumerate(groups):
+        out.append(f'    subgraph ns{i}["{_text(namespace)}"]')
+        out.extend(f"        {_shape(ids[n.id], n)}" for n in members)
+        out.append("    end")
     out.extend(f"    {_shape(ids[n.id], n)}" for n in outside)
     styled: dict[str, list[int]] = {}
     for i, edge in enumerate(pic.edges):

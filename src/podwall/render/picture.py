@@ -88,6 +88,16 @@ class Picture:
         """The namespaces of the workload (or namespace) nodes, sorted."""
         return tuple(sorted({n.namespace for n in self.nodes if n.namespace}))
 
+    def by_namespace(self) -> tuple[list[tuple[str, list[Node]]], list[Node]]:
+        """Workload nodes grouped by namespace (sorted), and the other nodes (every node in namespace view)."""
+        if self.view is PictureView.NAMESPACE:
+            return [], list(self.nodes)
+        groups: dict[str, list[Node]] = {}
+        for node in self.nodes:
+            if node.role is Role.WORKLOAD:
+                groups.setdefault(node.namespace, []).append(node)
+        return sorted(groups.items()), [n for n in self.nodes if n.role is not Role.WORKLOAD]
+
     @property
     def workloads(self) -> int:
         """How many workloads the picture stands for."""
