@@ -61,7 +61,8 @@
   /* Box sizes from the label (Cytoscape's 'label' width is deprecated). */
   function sized(data) {
     var lines = String(data.label).split('\n');
-    data.w = Math.max.apply(null, lines.map(function (t) { return t.length; })) * 6.4 + 18;
+    var perChar = data.role === 'namespace' || data.role === 'namespace-box' ? 7.4 : 6.8;  // 11px and 10px fonts
+    data.w = Math.max.apply(null, lines.map(function (t) { return t.length; })) * perChar + 20;
     data.h = lines.length * 13 + 12;
     return data;
   }
@@ -133,8 +134,10 @@
   function layout(done) {
     var count = cy.nodes().length;
     var run = cy.layout({ name: 'fcose', quality: count > 400 ? 'draft' : 'default', randomize: true, animate: false,
-      nodeDimensionsIncludeLabels: true, packComponents: true, idealEdgeLength: 90, nodeRepulsion: 9000,
-      nodeSeparation: 60, tile: true, fit: true, padding: 20 });
+      nodeDimensionsIncludeLabels: true, packComponents: true, idealEdgeLength: 150, nodeRepulsion: 60000,
+      edgeElasticity: 0.1, gravity: 0.05, numIter: 5000, nodeSeparation: 80, tile: true, fit: true, padding: 20 });
+    // Strong repulsion and weak edges: dense graphs (a namespace opened among many connections) otherwise
+    // pull workloads on top of each other.
     if (done) { run.one('layoutstop', done); }
     run.run();
   }
