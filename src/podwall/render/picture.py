@@ -120,9 +120,11 @@ def role_of(name: str) -> Role:
     return Role.WORKLOAD
 
 
-def _range_key(name: str) -> tuple[int, int]:
-    first = ipaddress.ip_address(name.removesuffix("[External]").split("-", 1)[0])
-    return first.version, int(first)
+def _range_key(name: str) -> tuple[int, int, int]:
+    """Sources and destinations are cut differently, so two ranges may share a first address: order by both ends."""
+    first_text, _, last_text = name.removesuffix("[External]").partition("-")
+    first, last = ipaddress.ip_address(first_text), ipaddress.ip_address(last_text or first_text)
+    return first.version, int(first), int(last)
 
 
 def _node(name: str, open_: dict[str, tuple[Direction, ...]]) -> Node:
@@ -178,11 +180,11 @@ def picture(
     return Picture(PictureView.WORKLOAD, tuple(nodes), edges)
 
 
-def _order(node: Node) -> tuple[int, str, str, tuple[int, int]]:
+def _order(node: Node) -> tuple[int, str, str, tuple[int, int, int]]:
     rank = {Role.WORKLOAD: 0, Role.NAMESPACE: 0, Role.CONTROLLER: 1, Role.EXTERNAL: 2}[node.role]
     if node.role is Role.EXTERNAL:
         return rank, "", "", _range_key(node.id)
-    return rank, node.namespace, node.label + "[" + node.kind, (0, 0)
+    return rank, node.namespace, node.label + "[" + node.kind, (0, 0, 0)
 
 
 def aggregate(pic: Picture) -> Picture:
