@@ -19,7 +19,7 @@ import podwall
 from podwall.engine import Probe
 from podwall.engine.connlist import connlist, node_name
 from tests.cli.harness import ROOT, TUTORIAL, run
-from tests.render.tools import OUTPUT, chromium
+from tests.render.tools import GENERIC_CNI, OUTPUT, chromium
 
 SCREENSHOT = OUTPUT / "render-tutorial.png"
 DOCS_SCREENSHOT = ROOT / "docs" / "images" / "render-tutorial.png"
@@ -40,7 +40,7 @@ def tutorial_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
         done = run("render", "-f", "examples/tutorial", "-o", "html", "--by", "workload", "--output-file", str(path))
     finally:
         os.chdir(here)
-    assert (done.exit_code, done.stdout, done.stderr) == (0, "", "")
+    assert (done.exit_code, done.stdout, done.stderr) == (0, "", GENERIC_CNI)
     return path
 
 

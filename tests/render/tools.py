@@ -29,6 +29,8 @@ CORPUS = next(
     ROOT.parent / "shared" / "corpus" / "netpol-analyzer",
 )  # fmt: skip
 CHROMIUM = "/usr/bin/chromium"
+#: What every verb says on stderr about the network plugin when the input names none.
+GENERIC_CNI = "podwall: CNI profile generic (no network plugin recognised in the input; --cni NAME picks one)\n"
 #: Flags that work headless as root on Debian; Playwright adds --headless and the user data dir.
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

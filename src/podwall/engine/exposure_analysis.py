@@ -201,11 +201,12 @@ def _analyse(cluster: Cluster, lines: Sequence[ConnLine], focus: Focus | None) -
     )
 
 
-def unprotected(cluster: Cluster) -> tuple[tuple[str, Direction], ...]:
+def unprotected(cluster: Cluster, options: EngineOptions = EngineOptions()) -> tuple[tuple[str, Direction], ...]:
     """The (workload, direction) pairs no policy protects: the exposure report's last section, on its own.
 
     Cheap (no representative is judged), for callers that need only this part.
     """
+    cluster = view(cluster, options.conventions)
     by_node: dict[str, list[Pod]] = {}
     for pod in cluster.pods:
         by_node.setdefault(node_name(pod), []).append(pod)

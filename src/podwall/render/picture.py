@@ -165,7 +165,8 @@ def picture(
         if (focus is None or focus.keeps(line)) and (namespaces is None or _touches(line, namespaces))
     ]
     open_: dict[str, tuple[Direction, ...]] = {}
-    for name, direction in sorted(unprotected_workloads(cluster), key=lambda u: (u[0], u[1] is not Direction.INGRESS)):
+    found = unprotected_workloads(cluster, options)
+    for name, direction in sorted(found, key=lambda u: (u[0], u[1] is not Direction.INGRESS)):
         open_[name] = (*open_.get(name, ()), direction)
     names = {node_name(pod) for pod in cluster.pods}
     if focus is not None and (focus.workloads or focus.peers or focus.direction or focus.conn):

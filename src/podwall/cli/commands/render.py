@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from podwall.cli.commands.lint import read_config
-from podwall.cli.common import engine_options, input_options, load_input, namespaces_shown, split_values
+from podwall.cli.common import input_options, judging, load_input, namespaces_shown, split_values
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.engine.connlist import Focus
@@ -32,7 +32,7 @@ from podwall.render.pictures import RENDER_FORMATS, render
               help="html: the lint configuration (default: .podwall.yaml found from the current directory).")
 @click.option("--title", default="podwall report", show_default=True, help="html: the report's title.")
 @click.pass_obj
-def render_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods,
+def render_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods, cni,
                    output, by, focus_workloads, output_file, config_path, title) -> int:
     """Draw who can talk to whom: Mermaid, Graphviz or an HTML report."""
     shown = namespaces_shown(namespace, all_namespaces)
@@ -45,12 +45,10 @@ def render_command(env: Environment, paths, namespace, all_namespaces, lenient, 
     focus = Focus(workloads=split_values(focus_workloads)) if focus_workloads else None
     config = read_config(config_path) if output == "html" else None
     cluster = load_input(env, paths, namespace, lenient, verbose)
-    options = engine_options(ipblock_ignores_pods)
+    choice, options = judging(cluster, cni, ipblock_ignores_pods)
     report = lint(cluster, config, options, namespaces=shown) if config is not None else None
     result = render(cluster, output, by=by, namespaces=shown, focus=focus, options=options, inputs=paths,
                     lint_report=report, title=title)  # fmt: skip
-    for note in result.notes:
-        env.err(f"note: {note}")
     content = result.content
     if output_file is not None:
         target = Path(output_file)
@@ -66,4 +64,7 @@ def render_command(env: Environment, paths, namespace, all_namespaces, lenient, 
         env.stdout.buffer.write(content)  # type: ignore[attr-defined]
     else:
         env.out(content)
+    for note in result.notes:
+        env.err(f"note: {note}")
+    env.err(choice.line())  # once the answer is written, so an error stays one line
     return ExitStatus.SUCCESS

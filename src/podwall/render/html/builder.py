@@ -21,6 +21,7 @@ from podwall import __version__
 from podwall.engine import EngineOptions, Probe
 from podwall.engine.connlist import ConnLine, Focus, connlist, node_name
 from podwall.engine.connset import ConnSet
+from podwall.engine.conventions import view as plugin_view
 from podwall.engine.evaluate import namespace_labels
 from podwall.engine.explain import Subject, explain_between
 from podwall.engine.exposure_analysis import exposure_analysis
@@ -106,11 +107,14 @@ def explanations(
 ) -> tuple[list[str], dict[str, list[list[object]]], str | None]:
     """``explain_text`` for every workload pair of the picture on each port that matters, if within ``limit``.
 
+    The pairs are judged as ``explain`` judges them: on the input as the network plugin sees it.
+
     A cell is explained on the destination's declared ports, else on the first
     port of each allowed range. Returns the distinct texts, cells keyed
     ``"source index,destination index"`` holding ``[port, text index, allowed]``,
     and why cells carry none (None: all do).
     """
+    cluster = plugin_view(cluster, options.conventions)
     index = {n.id: i for i, n in enumerate(pic.nodes)}
     workloads = [n.id for n in pic.nodes if n.role is Role.WORKLOAD]
     pods = _pods_by_node(cluster)
@@ -237,7 +241,7 @@ def html_report(
     exposure = None
     if len(workloads) <= exposure_limit:
         kept = {n.id for n in workloads}
-        found = exposure_analysis(cluster, every)
+        found = exposure_analysis(cluster, every, options=options)
         exposure = [
             [x.workload, "=>" if x.direction is Direction.EGRESS else "<=", x.peer, x.conn_text]
             for x in (*found.egress, *found.ingress)
@@ -256,7 +260,7 @@ def html_report(
         for e in pic.edges
         if any(role_of(end) is Role.EXTERNAL and reaches_internet(end) for end in (e.source, e.destination))
     ]
-    ns_rows = _namespaces(cluster, pic)
+    ns_rows = _namespaces(plugin_view(cluster, options.conventions), pic)  # policies as the plugin enforces them
     conn_index: dict[ConnSet, int] = {}
     for edge in pic.edges:
         conn_index.setdefault(edge.conns, len(conn_index))
