@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from podwall.cli.commands.lint import read_config
-from podwall.cli.common import input_options, judging, load_input, namespaces_shown, split_values
+from podwall.cli.common import input_options, judging, load_input, namespaces_shown, split_names
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.engine.connlist import Focus
@@ -42,7 +42,7 @@ def render_command(env: Environment, paths, namespace, all_namespaces, lenient, 
                 raise click.UsageError(f"{flag} applies to -o html only")
     if output == "png" and output_file is None and (env.stdout.isatty() or not hasattr(env.stdout, "buffer")):
         raise click.UsageError("-o png writes binary data: give --output-file FILE or redirect stdout")
-    focus = Focus(workloads=split_values(focus_workloads)) if focus_workloads else None
+    focus = Focus(workloads=split_names(focus_workloads)) if focus_workloads else None
     config = read_config(config_path) if output == "html" else None
     cluster = load_input(env, paths, namespace, lenient, verbose)
     choice, options = judging(cluster, cni, ipblock_ignores_pods)

@@ -22,8 +22,7 @@ from podwall.engine import EngineOptions, Probe
 from podwall.engine.connlist import ConnLine, Focus, connlist, node_name
 from podwall.engine.connset import ConnSet
 from podwall.engine.conventions import view as plugin_view
-from podwall.engine.evaluate import namespace_labels
-from podwall.engine.explain import Subject, explain_between
+from podwall.engine.explain import Subject, explain_subjects
 from podwall.engine.exposure_analysis import exposure_analysis
 from podwall.lint import LintReport, Severity, lint
 from podwall.model import Cluster, Direction, Pod
@@ -137,11 +136,10 @@ def explanations(
         for probe in (declared[d] or _fallback(conns.get((s, d))))
     ]
     subjects = {w: Subject(explain_name(w, pods[w]), tuple(pods[w])) for w in workloads}
-    labels = namespace_labels(cluster)
     texts: dict[str, int] = {}
     cells: dict[str, list[list[object]]] = {}
     for s, d, probe in plan:
-        result = explain_between(cluster, subjects[s], subjects[d], probe, options, labels=labels)
+        result = explain_subjects(cluster, subjects[s], subjects[d], probe, options)
         text = explain_text(result)
         number = texts.setdefault(text, len(texts))
         cells.setdefault(f"{index[s]},{index[d]}", []).append([str(probe), number, 1 if result.allowed else 0])
