@@ -192,7 +192,7 @@ def test_cnp_tiers_actions_and_protocols(tier: str, short: str) -> None:
             - action: Accept
               from: [{{namespaces: {{}}}}]
               protocols:
-              - tcp: {{}}
+              - tcp: {{destinationPort: {{range: {{start: 1, end: 65535}}}}}}
               - udp: {{destinationPort: {{number: 53}}}}
               - sctp: {{destinationPort: {{range: {{start: 100, end: 200}}}}}}
               - destinationNamedPort: dns
@@ -206,7 +206,7 @@ def test_cnp_tiers_actions_and_protocols(tier: str, short: str) -> None:
     assert (policy.kind, policy.tier, policy.priority, policy.short) == (CNP, Tier(tier), 7, short)
     assert [r.action for r in policy.ingress] == [Action.ALLOW, Action.DENY, Action.PASS]  # Accept is Allow
     assert policy.ingress[0].ports == (
-        PortSpec(TCP),  # every TCP port
+        PortSpec(TCP, 1, 65535),  # every TCP port ("tcp: {}" is refused by the CRD)
         PortSpec(UDP, 53),
         PortSpec(SCTP, 100, 200),
         *(PortSpec(p, "dns") for p in Protocol),
@@ -635,6 +635,7 @@ INVALID = [
         [
             at(CNP, 13, 'spec.ingress[0].protocols[0].tcp: unknown field "destinationport" (did you mean '
                         '"destinationPort"?)'),
+            at(CNP, 13, "spec.ingress[0].protocols[0].tcp: must set destinationPort (the CRD refuses an empty tcp: {})"),
         ],
     ),
     # -- peers ---------------------------------------------------------------------------
@@ -764,7 +765,7 @@ INVALID = [
           - networks: [8]
         """,
         [
-            at(ANP, 11, "spec.egress[0].to[0].networks[0]: must be a string, not an integer"),
+            at(ANP, 11, "spec.egress[0].to[0].networks[0]: must be a string, not an integer (quote the value)"),
         ],
     ),
     (
@@ -888,7 +889,7 @@ INVALID = [
           - sctp: {destinationPort: {range: {start: 9, end: 2}}}
         """,
         [
-            at(CNP, 13, "spec.ingress[0].protocols[0].sctp.destinationPort.range.end: end 2 is below start 9"),
+            at(CNP, 13, "spec.ingress[0].protocols[0].sctp.destinationPort.range.end: end 2 must be above start 9"),
         ],
     ),
     (
