@@ -144,7 +144,8 @@ def test_namespace_limits_subjects() -> None:
 
 
 def test_verbose_lists_skipped_kinds(tmp_path: Path) -> None:
-    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n"
+                                      "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n")  # input with no pod is an error
     r = run("reach", "-f", str(tmp_path), "-v")
     assert r.exit_code == 0
     assert "skipped: 1 ConfigMap object (not used by podwall)" in r.stderr

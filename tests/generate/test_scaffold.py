@@ -121,6 +121,15 @@ def test_shop_scaffold_becomes_a_verified_policy_set() -> None:
 
 
 def test_no_workloads() -> None:
-    text = run("generate", "intents", "-f", "-", stdin="apiVersion: v1\nkind: Namespace\nmetadata: {name: empty}\n").stdout
+    system_only = (
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: empty}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: dns, namespace: kube-system}\n"
+    )
+    text = run("generate", "intents", "-f", "-", stdin=system_only).stdout
     assert "workloads: {}  # the input has no workload outside the system namespaces" in text
     assert parse_intents(text).workloads == ()
+    # An input with no pod, workload or policy at all is an error (a render that printed nothing).
+    empty = run("generate", "intents", "-f", "-", stdin="apiVersion: v1\nkind: Namespace\nmetadata: {name: empty}\n")
+    assert (empty.exit_code, empty.stderr) == (
+        2, "podwall: nothing to analyse: no pods, workloads or policies in - (it holds 1 Namespace)\n"
+    )

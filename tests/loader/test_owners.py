@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -222,3 +223,47 @@ def test_grouping_ten_thousand_pods_by_labels_and_names() -> None:
     grouped, _ = group(pods, workloads)
     assert len(grouped) == 10_000
     assert all(p.owner is not None and p.owner.name == p.labels["app"] for p in grouped)
+
+
+# -- pods whose controller is not in the input (issue 11): kubectl get pods -o json ------------------
+
+
+def _pod_json(name: str, labels: dict[str, str], owner_kind: str, owner: str) -> dict[str, object]:
+    return {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": "shop", "labels": labels, "ownerReferences": [
+            {"apiVersion": "apps/v1", "kind": owner_kind, "name": owner, "uid": f"u-{owner}", "controller": True}]},
+        "spec": {"containers": [{"name": "c", "image": "x", "ports": [{"containerPort": 8080}]}]},
+        "status": {"phase": "Running", "podIP": f"10.0.0.{len(name)}"},
+    }
+
+
+GET_PODS = __import__("json").dumps({"apiVersion": "v1", "kind": "List", "items": [
+    _pod_json("web-7d9f8b6c5d-abcde", {"app": "web", "pod-template-hash": "7d9f8b6c5d"}, "ReplicaSet", "web-7d9f8b6c5d"),
+    _pod_json("web-7d9f8b6c5d-fghij", {"app": "web", "pod-template-hash": "7d9f8b6c5d"}, "ReplicaSet", "web-7d9f8b6c5d"),
+    _pod_json("db-0", {"app": "db"}, "StatefulSet", "db"),
+    _pod_json("legacy-x1", {"app": "legacy"}, "ReplicaSet", "legacy"),
+]})
+
+
+def test_pods_of_absent_controllers_group_into_their_workloads() -> None:
+    cluster = load_text(GET_PODS, "pods.json")
+    assert sorted({p.workload_key for p in cluster.pods}) == [
+        "shop/Deployment/web", "shop/ReplicaSet/legacy", "shop/StatefulSet/db",
+    ]
+    assert cluster.workloads == ()
+
+
+def test_every_view_names_the_inferred_deployment(tmp_path: Path) -> None:
+    from tests.cli.harness import run
+
+    path = tmp_path / "pods.json"
+    path.write_text(GET_PODS)
+    reach = run("reach", "-f", str(path), "--by", "workload", "-o", "json")
+    assert reach.exit_code == 0, reach.stderr
+    assert __import__("json").loads(reach.stdout)["subjects"] == [
+        "shop/Deployment/web", "shop/ReplicaSet/legacy", "shop/StatefulSet/db",
+    ]
+    explain = run("explain", "-f", str(path), "shop/deploy/web", "shop/StatefulSet/db", "8080/TCP")
+    assert explain.exit_code == 0, explain.stderr
+    assert explain.stdout.startswith("ALLOWED: shop/Deployment/web -> shop/StatefulSet/db on 8080/TCP")

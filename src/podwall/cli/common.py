@@ -12,7 +12,7 @@ from podwall.cli.live import live_options, live_requested, read_live
 from podwall.cni import Choice, choose, profiles
 from podwall.engine import EngineOptions, Probe
 from podwall.engine.connlist import Focus
-from podwall.loader import load
+from podwall.loader import load, nothing_to_analyse
 from podwall.loader.files import MAX_BYTES
 from podwall.model import Cluster, Direction
 
@@ -53,6 +53,8 @@ def load_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-input-mb", type=click.IntRange(1), default=MAX_BYTES >> 20, show_default=True,
                      expose_value=False, callback=_remember, metavar="MB",
                      help="Refuse any one input (file, pipe, stdin) larger than this."),
+        click.option("--render", is_flag=True, expose_value=False, callback=_remember,
+                     help="Render Helm charts and kustomize folders in -f (helm template, kubectl kustomize)."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -87,7 +89,9 @@ def load_input(env: Environment, paths: tuple[str, ...], namespace: str | None, 
             lenient=lenient,
             stdin=env.stdin,
             max_bytes=max_input_bytes(),
+            render=_option("render", False),
         )
+        nothing_to_analyse(cluster, paths)
     elif live or env.kubectl_plugin:
         cluster = read_live(env, live, namespace, lenient, verbose)
     else:
@@ -104,6 +108,8 @@ def report_load(env: Environment, cluster: Cluster, verbose: bool, side: str = "
     if verbose:
         for kind, count in sorted(cluster.skipped.items()):
             env.err(f"{lead}skipped: {count} {kind} object{'s' if count != 1 else ''} (not used by podwall)")
+        for reason, count in cluster.passed.items():
+            env.err(f"{lead}skipped in directory walks: {reason}: {count}")
 
 
 def judging(cluster: Cluster, cni: str | None, ipblock_ignores_pods: bool) -> tuple[Choice, EngineOptions]:

@@ -6,17 +6,19 @@ location, never as a traceback; the loader never prints.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
 from podwall._runtime import collector_paused
-from podwall.errors import UsageError
+from podwall.errors import InputError, UsageError
 from podwall.loader.build import Builder
-from podwall.loader.files import MAX_BYTES, from_text, read_all
+from podwall.loader.files import MAX_BYTES, Folder, from_text, read_all
 from podwall.loader.gitrev import load_revision
+from podwall.loader.render import resolve
 from podwall.model import Cluster
 
-__all__ = ["load", "load_revision", "load_text"]
+__all__ = ["load", "load_revision", "load_text", "nothing_to_analyse"]
 
 
 def load(
@@ -26,6 +28,7 @@ def load(
     lenient: bool = False,
     stdin: TextIO | None = None,
     max_bytes: int = MAX_BYTES,
+    render: bool = False,
 ) -> Cluster:
     """Load every manifest under ``paths`` into one Cluster.
 
@@ -39,14 +42,17 @@ def load(
     object or one malformed document only skips that part and becomes a line in
     ``Cluster.warnings``, as does a directory a walk cannot list; paths named
     in ``paths`` that are missing or unreadable are errors regardless.
-    ``max_bytes`` bounds every input (docs/input.md).
+    ``max_bytes`` bounds every input (docs/input.md). A Helm chart or
+    kustomize folder is rendered with ``helm template``/``kubectl kustomize``
+    when ``render`` is set; without it, it is an error when named, a warning
+    when a walk meets it.
     """
     if isinstance(paths, str):
         raise UsageError("paths must be a sequence of paths, not one string")
     builder = Builder(default_namespace, lenient)
     with collector_paused():
         for item in read_all(paths, stdin, max_bytes=max_bytes):
-            builder.add(item)
+            builder.add(resolve(item, render, max_bytes) if isinstance(item, Folder) else item)
         return builder.cluster()
 
 
@@ -64,3 +70,21 @@ def load_text(
         return builder.cluster()
 
 
+
+
+def nothing_to_analyse(cluster: Cluster, paths: Sequence[str]) -> None:
+    """Raise when the input holds no pod, workload or policy: an empty render must fail a CI job, not pass it.
+
+    The message says what was read instead (kinds and counts).
+    """
+    if cluster.pods or cluster.workloads or cluster.policies or cluster.admin_policies or cluster.unevaluated:
+        return
+    found = Counter(dict(cluster.skipped))
+    for kind, objects in (("Namespace", [n for n in cluster.namespaces if not n.implicit]), ("Service", cluster.services),
+                          ("Node", cluster.nodes)):
+        if objects:
+            found[kind] += len(objects)
+    held = ", ".join(f"{count} {kind}" for kind, count in sorted(found.items())) or "no Kubernetes object"
+    raise InputError(
+        f"nothing to analyse: no pods, workloads or policies in {', '.join(paths) or 'the input'} (it holds {held})"
+    )

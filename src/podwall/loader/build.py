@@ -76,10 +76,15 @@ class Builder:
         elif isinstance(item, Unreadable):
             self._problem(item.error, _DOCUMENT if item.malformed else (_PATH if item.walked else None))
         else:
-            self.add_text(item.text, item.name)
+            self.add_text(item.text, item.name, walked=item.walked)
 
-    def add_text(self, text: str, path: str) -> None:
-        """Parse and convert every document of one input, in document order."""
+    def add_text(self, text: str, path: str, *, walked: bool = False) -> None:
+        """Parse and convert every document of one input, in document order.
+
+        A file a directory walk found may hold YAML that is no Kubernetes object
+        (a CI workflow, a values file): such documents, with neither apiVersion
+        nor kind, are counted, not refused. A file named explicitly stays strict.
+        """
         decoded = decode(text, path)
         self.warnings.extend(f"warning: {warning}" for warning in decoded.warnings)
         pending = sorted(decoded.errors, key=_document_of)
@@ -87,6 +92,9 @@ class Builder:
             while pending and _document_of(pending[0]) < document.index:
                 self._problem(pending.pop(0), _DOCUMENT)
             if document.data is None:  # an empty document, e.g. after a trailing ---
+                continue
+            if walked and not _has_type(document.data):
+                self.passed["YAML documents that are not Kubernetes objects"] += 1
                 continue
             self._objects(flatten(document, path))
         for error in pending:
@@ -186,11 +194,17 @@ class Builder:
             admin_policies=tuple(sorted(self.admin_policies, key=lambda p: (p.tier.value, p.priority, p.name))),
             exposures=tuple(sorted(self.exposures, key=lambda e: (e.namespace, e.kind, e.name, e.service))),
             skipped=dict(sorted(self.skipped.items())),
+            passed=dict(sorted(self.passed.items())),
             warnings=tuple(self.warnings),
             monitors=tuple(sorted(self.monitors, key=lambda m: (m.namespace, m.kind, m.name))),
             unevaluated=tuple(sorted(self.unevaluated, key=lambda u: (u.namespace, u.kind, u.name))),
             nodes=tuple(sorted(self.nodes, key=lambda n: n.name)),
         )
+
+
+def _has_type(data: Any) -> bool:
+    """Whether a document looks like a Kubernetes object: a mapping with apiVersion or kind."""
+    return isinstance(data, dict) and (data.get("apiVersion") is not None or data.get("kind") is not None)
 
 
 def _document_of(error: InputError) -> int:

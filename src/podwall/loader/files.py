@@ -5,7 +5,8 @@ order, taking files ending in ``.yaml``, ``.yml`` or ``.json``, symlinked
 directories not followed. Unlike kubectl, a walk takes regular files only (after
 following a link: ``x.yaml -> /dev/zero`` or a FIFO named ``x.yaml`` is skipped
 with a warning) and skips hidden files and folders (``.github/``,
-``.pre-commit-config.yaml``). A file named explicitly is read whatever it is, so
+``.pre-commit-config.yaml``); it does not enter Helm charts and kustomize
+folders (``loader.render``). A file named explicitly is read whatever it is, so
 ``-f <(kubectl get ...)`` (a FIFO) works.
 
 Every read is bounded (``max_bytes``, 256 MiB by default): a larger regular file
@@ -74,7 +75,30 @@ class Passed:
     warning: str | None = None
 
 
-Item = Source | Unreadable | Passed
+HELM = "helm"
+KUSTOMIZE = "kustomize"
+#: The file that makes a folder a Helm chart, or a kustomization (kustomize's own three names).
+MARKERS = {HELM: ("Chart.yaml",), KUSTOMIZE: ("kustomization.yaml", "kustomization.yml", "Kustomization")}
+
+
+@dataclass(frozen=True, slots=True)
+class Folder:
+    """A Helm chart or a kustomize folder (``kind``): rendered, or explained, by ``loader.render``."""
+
+    path: str
+    kind: str
+    walked: bool = False
+
+
+def folder_kind(directory: str) -> str | None:
+    """``helm`` or ``kustomize`` when ``directory`` holds a chart or a kustomization, else None."""
+    for kind, names in MARKERS.items():
+        if any(os.path.isfile(os.path.join(directory, name)) for name in names):
+            return kind
+    return None
+
+
+Item = Source | Unreadable | Passed | Folder
 
 
 def read_all(paths: Sequence[str], stdin: TextIO | None, *, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
@@ -87,8 +111,14 @@ def read_all(paths: Sequence[str], stdin: TextIO | None, *, max_bytes: int = MAX
                 yield _read_stdin(stdin, max_bytes)
             continue
         if os.path.isdir(path):
+            kind = folder_kind(path)
+            if kind is not None:
+                yield Folder(path, kind)
+                continue
             found = False
             for item in walk(path):
+                if isinstance(item, Folder):
+                    found = True
                 if isinstance(item, str):
                     found = True
                     key = os.path.realpath(item)
@@ -106,12 +136,13 @@ def read_all(paths: Sequence[str], stdin: TextIO | None, *, max_bytes: int = MAX
             yield read_file(path, max_bytes)
 
 
-def walk(top: str) -> Iterator[str | Unreadable | Passed]:
+def walk(top: str) -> Iterator[str | Unreadable | Passed | Folder]:
     """Manifest files under ``top`` in lexical order, a directory's files where its name sorts.
 
     This is the order of Go's ``filepath.Walk`` that ``kubectl apply -R`` uses,
     so "first defined at" means the same thing to both. Yields paths to read,
-    and what could not be listed (``Unreadable``) or was left out (``Passed``).
+    what could not be listed (``Unreadable``) or was left out (``Passed``), and
+    Helm charts and kustomize folders (``Folder``), which it does not enter.
     """
     stack: list[Iterator[os.DirEntry[str]]] = []
     listed = _list(top)
@@ -134,6 +165,10 @@ def walk(top: str) -> Iterator[str | Unreadable | Passed]:
             yield _unreadable(entry.path, exc, walked=True)
             continue
         if is_dir:
+            kind = folder_kind(entry.path)
+            if kind is not None:  # a chart's templates are not manifests: never read them raw
+                yield Folder(entry.path, kind, walked=True)
+                continue
             listed = _list(entry.path)
             if isinstance(listed, Unreadable):
                 yield listed

@@ -16,6 +16,10 @@ Rules, in order, for a pod:
    ``controller-revision-hash`` -> a StatefulSet/DaemonSet whose name + ``-``
    prefixes the pod's; ``job-name`` -> that Job, else a CronJob prefixing it.
 
+3. otherwise, when its controller is absent from the input (``kubectl get pods``
+   alone): the Deployment named by its ReplicaSet owner minus ``-HASH``, or that
+   controller itself (``absent_owner``).
+
 Every name lookup is a dict access per ``-`` in the pod name, so grouping stays
 linear in the number of pods.
 """
@@ -207,6 +211,10 @@ def group(
         if owner is not None:
             with_pods.add(owner)
             pod = replace(pod, owner=grouping.by_key[owner].ref)
+        else:
+            absent = absent_owner(pod, controller)
+            if absent is not None:
+                pod = replace(pod, owner=absent)
         result.append(pod)
     grouped: list[Workload] = []
     for draft in workloads:
@@ -221,6 +229,31 @@ def group(
     result.sort(key=lambda p: (p.namespace, p.name, p.template, p.key))
     grouped.sort(key=lambda w: (w.ref.namespace, w.ref.name, w.ref.kind))
     return tuple(result), tuple(grouped)
+
+
+#: Controllers whose pods are one workload even when the controller itself is not in the input.
+_WORKLOAD_KINDS = frozenset({"StatefulSet", "DaemonSet", "Job", "ReplicationController"})
+
+
+def absent_owner(pod: Pod, ref: OwnerRef | None) -> WorkloadRef | None:
+    """The workload of a pod whose controller is not in the input (``kubectl get pods -o json``).
+
+    A ReplicaSet named ``D-HASH`` whose pods carry ``pod-template-hash=HASH``
+    belongs to the Deployment ``D`` (that is how the Deployment controller names
+    them); any other ReplicaSet, and a StatefulSet, DaemonSet, Job or
+    ReplicationController, is the workload itself. So ``--by workload``,
+    ``explain ns/deploy/D`` and every other view see one subject, not each pod.
+    """
+    if ref is None or not ref.name:
+        return None
+    if ref.kind == "ReplicaSet":
+        digest = pod.labels.get(POD_TEMPLATE_HASH)
+        if digest and ref.name.endswith("-" + digest) and len(ref.name) > len(digest) + 1:
+            return WorkloadRef("Deployment", pod.namespace, ref.name[: -len(digest) - 1])
+        return WorkloadRef("ReplicaSet", pod.namespace, ref.name)
+    if ref.kind in _WORKLOAD_KINDS:
+        return WorkloadRef(ref.kind, pod.namespace, ref.name)
+    return None
 
 
 def stand_in(workload: Workload) -> Pod:

@@ -22,7 +22,9 @@ class Cluster:
     ``exposures`` are Ingress and Route backends; ``monitors`` are
     ServiceMonitors and PodMonitors; ``unevaluated`` are the policies of other
     APIs that nothing evaluates yet (also counted in ``skipped`` and warned about);
-    ``nodes`` are the Node objects of the input, sorted by name.
+    ``nodes`` are the Node objects of the input, sorted by name; ``passed`` counts
+    what directory walks left out on purpose, by reason (hidden files and
+    folders, YAML documents that are not Kubernetes objects...).
     """
 
     namespaces: tuple[Namespace, ...] = ()
@@ -37,6 +39,7 @@ class Cluster:
     monitors: tuple[Monitor, ...] = ()
     unevaluated: tuple[UnevaluatedPolicy, ...] = ()
     nodes: tuple[Node, ...] = ()
+    passed: dict[str, int] = field(default_factory=dict, hash=False)
 
     def namespace(self, name: str) -> Namespace | None:
         """The namespace called ``name``, if known."""
