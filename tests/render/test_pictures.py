@@ -168,6 +168,43 @@ def test_large_inputs_are_drawn_by_namespace_with_a_note(tmp_path) -> None:
 
 def test_the_guide_shows_the_goldens_verbatim() -> None:
     guide = (ROOT / "docs" / "render.md").read_text()
-    for golden, fence in (("render-tutorial-mermaid/expected.mmd", "mermaid"), ("render-tutorial-by-namespace-dot/expected.dot", "dot")):
+    for golden, fence in (("render-tutorial-mermaid/expected.mmd", "mermaid"), ("render-tutorial-by-namespace-dot/expected.dot", "dot"),
+                          ("render-diff-tutorial-loosen-mermaid/expected.mmd", "mermaid")):
         text = (ROOT / "tests" / "golden" / golden).read_text()
         assert f"```{fence}\n{text}```" in guide, golden
+
+
+DIFF_DATA = ROOT / "tests" / "diff" / "data"
+
+
+@pytest.mark.parametrize("change", ["tutorial-loosen", "tutorial-tighten", "tutorial-add-workload"])
+def test_diff_is_drawn_with_changes_coloured(change: str) -> None:
+    """podwall diff -o mermaid|dot: the edges of reach -o connlist on both sides, the changed ones coloured."""
+    after = str(DIFF_DATA / change)
+    text = run("diff", TUTORIAL, after, "-o", "mermaid")
+    assert (text.exit_code, text.stderr) == (0, GENERIC_CNI)
+    compare_golden(f"render-diff-{change}-mermaid", "expected.mmd", text.stdout)
+    drawn = run("diff", TUTORIAL, after, "-o", "dot")
+    assert drawn.exit_code == 0
+    compare_golden(f"render-diff-{change}-dot", "expected.dot", drawn.stdout)
+    done = subprocess.run([dot_program(), "-Tsvg"], input=drawn.stdout, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+    parsed = mermaid_parse({change: text.stdout})[change]
+    assert parsed["ok"], parsed.get("error")
+    names = {v["id"]: v["text"].split("<br>")[0] for v in parsed["vertices"]}
+    styled = {}
+    for line in text.stdout.splitlines():
+        if line.strip().startswith("linkStyle"):
+            indexes, style = line.split()[1], line.split()[2]
+            colour = {"#2e7d32": "added", "#c62828": "removed", "#ef8f00": "changed"}[style.split(",")[0].split(":")[1]]
+            styled.update({int(i): colour for i in indexes.split(",")})
+    listed = run("diff", TUTORIAL, after, "-o", "connlist").stdout.splitlines()
+    expected = sorted(
+        (re.sub(r"\[[^\]]*\]$", "", f["source"]).split("/")[-1], re.sub(r"\[[^\]]*\]$", "", f["destination"]).split("/")[-1],
+         f["diff-type"])
+        for f in (dict(part.split(": ", 1) for part in line.split(", ")) for line in listed if line.startswith("diff-type"))
+    )
+    edges = parsed["edges"]
+    assert sorted((names[edges[i]["start"]], names[edges[i]["end"]], kind) for i, kind in styled.items()) == expected
+    assert expected  # every case changes something

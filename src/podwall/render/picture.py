@@ -67,9 +67,12 @@ class Edge:
     destination: str
     conns: ConnSet
     pairs: int = 1
+    text: str = ""  # a label of its own (``podwall diff``: ``TCP 80 -> TCP 80,443``)
 
     def label(self, view: PictureView) -> str:
         """``TCP 8080,UDP 53`` in workload view; ``3 flows`` in namespace view."""
+        if self.text:
+            return self.text
         if view is PictureView.WORKLOAD:
             return str(self.conns)
         return f"{self.pairs} flow{'' if self.pairs == 1 else 's'}"
@@ -127,7 +130,9 @@ def _range_key(name: str) -> tuple[int, int, int]:
     return first.version, int(first), int(last)
 
 
-def _node(name: str, open_: dict[str, tuple[Direction, ...]]) -> Node:
+def node_of(name: str, open_: dict[str, tuple[Direction, ...]] | None = None) -> Node:
+    """The node of a connection-list name (``open_``: the unprotected directions by name)."""
+    open_ = open_ or {}
     role = role_of(name)
     if role is Role.WORKLOAD:
         namespace, short, kind = split_workload(name)
@@ -176,12 +181,12 @@ def picture(
         names = {n for n in names if split_workload(n)[0] in namespaces}
     for line in kept:
         names.update((line.source, line.destination))
-    nodes = sorted((_node(n, open_) for n in names), key=_order)
+    nodes = sorted((node_of(n, open_) for n in names), key=order)
     edges = tuple(Edge(line.source, line.destination, line.conns) for line in kept)
     return Picture(PictureView.WORKLOAD, tuple(nodes), edges)
 
 
-def _order(node: Node) -> tuple[int, str, str, tuple[int, int, int]]:
+def order(node: Node) -> tuple[int, str, str, tuple[int, int, int]]:
     rank = {Role.WORKLOAD: 0, Role.NAMESPACE: 0, Role.CONTROLLER: 1, Role.EXTERNAL: 2}[node.role]
     if node.role is Role.EXTERNAL:
         return rank, "", "", _range_key(node.id)

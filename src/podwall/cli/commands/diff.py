@@ -24,6 +24,7 @@ from podwall.model import Cluster
 from podwall.render.diff_connlist_csv import diff_connlist_csv
 from podwall.render.diff_connlist_md import diff_connlist_md
 from podwall.render.diff_connlist_txt import diff_connlist_txt
+from podwall.render.diff_picture import diff_dot, diff_mermaid
 from podwall.render.diff_json import diff_json
 from podwall.render.diff_md import diff_md
 from podwall.render.diff_text import diff_text
@@ -31,7 +32,8 @@ from podwall.render.diff_words import display
 
 #: podwall's own reports (with reasons and the lint delta), then netpol-analyzer's formats.
 REPORTS = {"text": diff_text, "md": diff_md, "json": diff_json}
-CONNLIST = {"connlist": diff_connlist_txt, "connlist-csv": diff_connlist_csv, "connlist-md": diff_connlist_md}
+CONNLIST = {"connlist": diff_connlist_txt, "connlist-csv": diff_connlist_csv, "connlist-md": diff_connlist_md,
+            "mermaid": diff_mermaid, "dot": diff_dot}
 SHOWN_PAIRS = 3  # pairs named in the --fail-on message
 
 
@@ -83,7 +85,8 @@ def _boundary_message(report: DiffReport) -> str:
 @click.option("-o", "--output", type=click.Choice([*REPORTS, *CONNLIST]), default="text", show_default=True,
               help="text or md (a pull-request comment): the changes per namespace with the reasons on both sides "
                    "and the lint delta; json: the same as a versioned contract; connlist, connlist-csv, connlist-md: "
-                   "np-guard/netpol-analyzer's diff formats.")
+                   "np-guard/netpol-analyzer's diff formats; mermaid, dot: the connections drawn, added green, "
+                   "removed red, changed amber.")
 @click.option("--fail-on", type=click.Choice([f.value for f in FailOn]), default=None,
               help="Exit 1 when the change opens a pair that had no connection (added), gives any pair a new "
                    "connection (widened), or changes anything (any); exit 4 instead when it opens traffic from "
