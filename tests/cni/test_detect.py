@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from podwall.cni import choose, detect, image_parts
+from podwall.cni import choose, detect, image_parts, profile
 from podwall.loader import load
 
 DATA = Path(__file__).parent / "data"
@@ -33,7 +33,7 @@ CASES = {
     "kindnet-old": ("kindnet", "v20230809-80a64d96", [
         "DaemonSet kube-system/kindnet, image docker.io/kindest/kindnetd:v20230809-80a64d96"
     ]),
-    "kindnet": ("kindnet", "v20241212-9f82dd49", ["DaemonSet kube-system/kindnet, image docker.io/kindest/kindnetd:v20241212-9f82dd49"]),
+    "kindnet": ("kindnet", "v20250214-acbabc1a", ["DaemonSet kube-system/kindnet, image docker.io/kindest/kindnetd:v20250214-acbabc1a"]),
     "kind-v0.24": ("kube-network-policies", "v0.2.0", [
         "DaemonSet kube-system/kube-network-policies, image registry.k8s.io/networking/kube-network-policies:v0.2.0"
     ]),
@@ -81,6 +81,69 @@ def test_version_changes_what_is_judged() -> None:
     assert choose(load([str(DATA / "cilium.yaml")])).conventions.end_port is True
     assert choose(load([str(DATA / "calico-manifest.yaml")])).conventions.admin_apis == frozenset()
     assert choose(load([str(DATA / "calico-operator.yaml")])).conventions.admin_apis == frozenset({"v1alpha1"})
+
+
+def _kindnet(tag: str) -> str:
+    return (DATA / "kindnet.yaml").read_text().replace("v20250214-acbabc1a", tag)
+
+
+@pytest.mark.parametrize(
+    ("tag", "enforces", "known"),
+    [
+        ("latest", True, True),  # the newest release: the newest statement
+        ("stable", True, True),
+        ("main", True, False),  # no version: the newest statement, said to be a guess
+        ("v20230809-80a64d96", False, True),  # kind v0.23
+        ("v20240513-cd2ac642", False, True),  # the last tag confirmed not to embed kube-network-policies
+        ("v20240730-75a5af0c", "unknown", True),  # between the confirmed ones: not confirmed either way
+        ("v20250214-acbabc1a", True, True),  # the first confirmed to embed it, exactly at `since`
+    ],
+)
+def test_image_tags_decide_kindnet_enforcement(tag: str, enforces: object, known: bool) -> None:
+    from podwall.loader import load_text
+
+    choice = choose(load_text(_kindnet(tag)))
+    statement = choice.profile.statement("enforces")
+    assert statement.value_at(choice.detection.repository, choice.version) == enforces
+    assert choice.conventions.enforces is (enforces is not False)  # unknown: judged as generic
+    assert choice.version_unknown is (not known)
+
+
+def test_since_is_the_first_version_with_the_value() -> None:
+    """``since`` is inclusive and ``unknown_after`` exclusive (a >= / > mutation fails here)."""
+    statement = profile("kindnet").statement("enforces")
+    assert statement.value_at("kindest/kindnetd", "v20250214-acbabc1a") is True
+    assert statement.value_at("kindest/kindnetd", "v20250213-ffffffff") == "unknown"
+    assert statement.value_at("kindest/kindnetd", "v20240513-cd2ac642") is False
+    assert statement.value_at("kindest/kindnetd", "v20240514-00000000") == "unknown"
+    assert statement.value_at("aojea/kindnetd", "v1.3.0") is True
+    assert statement.value_at("aojea/kindnetd", "v1.2.9") is False  # no unknown range for this repository
+    assert profile("cilium").statement("end_port").value_at("cilium/cilium", "v1.16.0") is True
+    assert profile("cilium").statement("end_port").value_at("cilium/cilium", "v1.15.99") is False
+
+
+def test_a_tag_that_is_no_version_is_said_in_podwall_cni() -> None:
+    from podwall.loader import load_text
+    from podwall.render.cni import cni_text
+
+    text = cni_text(choose(load_text(_kindnet("main"))))
+    assert text.splitlines()[0] == "network plugin: kindnet main (version unknown: the image tag is no version)"
+    assert "  enforces NetworkPolicy" in text
+    assert "yes (version unknown, tag main: the newest statement)" in text
+    assert choose(load_text(_kindnet("main"))).line().startswith(
+        "podwall: CNI profile kindnet main (version unknown: the newest statements) (detected: ")
+    latest = cni_text(choose(load_text(_kindnet("latest"))))
+    assert latest.splitlines()[0] == "network plugin: kindnet latest"
+    assert "yes (tag latest: the newest statement)" in latest
+
+
+def test_an_old_kindnetd_does_not_compete_with_calico() -> None:
+    """kindnetd that enforces nothing is no policy engine: Calico's agent decides."""
+    found = detect(load([str(DATA / "kindnet-old.yaml"), str(DATA / "calico-manifest.yaml")]))
+    assert found.profile is not None and found.profile.name == "calico"
+    assert found.found == ("calico", "kindnet")
+    recent = detect(load([str(DATA / "kindnet.yaml"), str(DATA / "calico-manifest.yaml")]))
+    assert recent.profile is None and recent.ambiguous and recent.found == ("calico", "kindnet")
 
 
 def test_two_enforcing_plugins_are_ambiguous() -> None:

@@ -4,9 +4,10 @@ Evidence, strongest first: a DaemonSet (or its pods) in one of the plugin's
 namespaces, by name or by an image of the plugin's (``docker.io/calico/node``
 matches ``calico/node``); then annotations the plugin writes on Nodes. When
 several plugins are found, one that refines another wins (Canal over Calico
-and Flannel), then a plugin that enforces NetworkPolicy wins over one that does
-not (Calico's policy agent beside Flannel's networking); if several enforcing
-plugins remain, the answer is ambiguous and the user chooses.
+and Flannel), then a plugin that enforces NetworkPolicy (at the version found)
+wins over one whose enforcement is unknown, which wins over one that enforces
+nothing (Calico's policy agent beside Flannel's networking, or beside an old
+kindnetd); if several remain, the answer is ambiguous and the user chooses.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from podwall.cni.profile import Profile, profile, profiles
+from podwall.cni.profile import NEWEST_TAGS, UNKNOWN, Profile, profile, profiles, version_known
 from podwall.model import Cluster, Container, Conventions
 
 
@@ -158,12 +159,21 @@ def detect(cluster: Cluster) -> Detection:
     return _decide(evidence)
 
 
+def _enforces(name: str, evidence: list[Evidence]) -> object:
+    """What the plugin's ``enforces`` statement says at the version its evidence told (True, False or unknown)."""
+    told = next((e for e in evidence if e.version), None)
+    statement = profile(name).statement("enforces")
+    return statement.value_at(told.repository, told.version) if told is not None else statement.value
+
+
 def _decide(evidence: dict[str, list[Evidence]]) -> Detection:
     found = sorted(evidence)
     refined = {r for name in found for r in profile(name).detect.refines}
     left = [name for name in found if name not in refined]
-    enforcing = [name for name in left if profile(name).statement("enforces").value is True]
-    candidates = enforcing or left
+    enforces = {name: _enforces(name, evidence[name]) for name in left}
+    enforcing = [name for name in left if enforces[name] is True]
+    maybe = [name for name in left if enforces[name] == UNKNOWN]
+    candidates = enforcing or maybe or left
     if len(candidates) == 1:
         name = candidates[0]
         return Detection(profile(name), tuple(evidence[name]), tuple(found))
@@ -184,6 +194,16 @@ class Choice:
         if self.detection.profile is not None and self.detection.profile.name == self.profile.name:
             return self.detection.version
         return None
+
+    @property
+    def version_unknown(self) -> bool:
+        """The plugin's image tag tells no version (``main``, ``dev``): its newest statements are used."""
+        return self.version is not None and not version_known(self.version)
+
+    @property
+    def newest(self) -> bool:
+        """The tag names the newest release (``latest``, ``stable``)."""
+        return self.version is not None and self.version.strip().lower() in NEWEST_TAGS
 
     @property
     def conventions(self) -> Conventions:
@@ -208,6 +228,8 @@ class Choice:
     def line(self) -> str:
         """The one line every verb prints on stderr."""
         version = f" {self.version}" if self.version else ""
+        if self.version_unknown:
+            version += " (version unknown: the newest statements)"
         return f"podwall: CNI profile {self.profile.name}{version} ({self.reason})"
 
 

@@ -6,8 +6,10 @@ source, the plugin's conformance results) and optionally a note; a value
 ``"unknown"`` says the point could not be confirmed, and verdicts then use the
 ``generic`` profile's value for it (and say so). A statement may change at a
 plugin version (``since``: the first version with ``value``; ``before``: the
-value of earlier versions), per image repository when a plugin ships under
-several names.
+value of earlier versions; ``unknown_after``: versions after this one and before
+``since`` are not confirmed either way, so they are unknown), per image
+repository when a plugin ships under several names. An image tag that is no
+version (``latest``, ``stable``, ``main``) gets the newest statement.
 """
 
 from __future__ import annotations
@@ -55,6 +57,18 @@ VERDICT_TOPICS = (
 
 _VALUES: dict[str, tuple[Any, ...]] = {"host_network": ("node", "pod")}
 
+#: Tags that name a plugin's newest release: the newest statement, without doubt.
+NEWEST_TAGS = frozenset({"latest", "stable"})
+
+
+def version_known(version: str | None) -> bool:
+    """Whether an image tag tells a version: numbers (``v3.28.0``, ``v20240813-c6f155d6``), ``latest`` or ``stable``.
+
+    Other tags (``main``, ``master``, ``dev``) tell nothing: the newest statement
+    is used, with that caveat.
+    """
+    return version is None or bool(version_key(version)) or version.strip().lower() in NEWEST_TAGS
+
 
 @dataclass(frozen=True, slots=True)
 class Statement:
@@ -66,6 +80,7 @@ class Statement:
     note: str = ""
     since: dict[str, str] = field(default_factory=dict, hash=False)  # image repository ("" any) -> version
     before: Any = None
+    unknown_after: dict[str, str] = field(default_factory=dict, hash=False)  # repository -> last version of ``before``
 
     @property
     def known(self) -> bool:
@@ -73,13 +88,17 @@ class Statement:
         return self.value != UNKNOWN
 
     def value_at(self, repository: str | None, version: str | None) -> Any:
-        """The value for a detected version (``None``: the current one)."""
-        if not self.since or version is None:
+        """The value for a detected version (``None``, or a tag that is no version: the newest one)."""
+        key = version_key(version) if version is not None else ()
+        if not self.since or not key:
             return self.value
         first = self.since.get(repository or "", self.since.get("", None))
-        if first is None:
+        if first is None or key >= version_key(first):
             return self.value
-        return self.value if version_key(version) >= version_key(first) else self.before
+        doubt = self.unknown_after.get(repository or "", self.unknown_after.get("", None))
+        if doubt is not None and key > version_key(doubt):
+            return UNKNOWN
+        return self.before
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +234,7 @@ def _statement(profile: str, topic: str, given: dict[str, Any]) -> Statement:
     if value != UNKNOWN and not given.get("source"):
         raise ValueError(f"CNI profile {profile}: {topic} has no source")
     since = given.get("since", {})
+    unknown_after = given.get("unknown_after", {})
     return Statement(
         topic=topic,
         value=value,
@@ -222,6 +242,7 @@ def _statement(profile: str, topic: str, given: dict[str, Any]) -> Statement:
         note=given.get("note", ""),
         since={"": since} if isinstance(since, str) else dict(since),
         before=given.get("before"),
+        unknown_after={"": unknown_after} if isinstance(unknown_after, str) else dict(unknown_after),
     )
 
 

@@ -25,10 +25,15 @@ def statement_words(profile: Profile, statement: Statement, choice: Choice | Non
     value = statement.value_at(repository, version)
     text = _word(value)
     if value == UNKNOWN:
-        text += f" (judged as generic: {_word(generic_value(statement.topic))})"
+        doubt = "not confirmed at this version; " if statement.value != UNKNOWN else ""
+        text += f" ({doubt}judged as generic: {_word(generic_value(statement.topic))})"
+    elif statement.since and version is not None and choice is not None and (choice.version_unknown or choice.newest):
+        doubt = "" if choice.newest else "version unknown, "
+        text += f" ({doubt}tag {version}: the newest statement)"
     elif statement.since and version is None:
         firsts = ", ".join(f"{repo} {v}" if repo else v for repo, v in statement.since.items())
-        text += f" (from {firsts}; {_word(statement.before)} before)"
+        doubts = "".join(f"; unknown after {repo + ' ' if repo else ''}{v}" for repo, v in statement.unknown_after.items())
+        text += f" (from {firsts}; {_word(statement.before)} before{doubts})"
     return text
 
 
@@ -38,6 +43,8 @@ def cni_text(choice: Choice) -> str:
     lines: list[str] = []
     if detection.profile is not None:
         version = f" {detection.version}" if detection.version else ""
+        if choice.version_unknown and choice.profile is detection.profile:
+            version += " (version unknown: the image tag is no version)"
         lines.append(f"network plugin: {detection.profile.name}{version}")
         lines.extend(f"  found: {e.text}" for e in detection.evidence)
     elif detection.ambiguous:
@@ -65,6 +72,8 @@ def _statement_data(profile: Profile, statement: Statement, choice: Choice | Non
     if statement.since:
         data["since"] = statement.since
         data["before"] = statement.before
+    if statement.unknown_after:
+        data["unknown_after"] = statement.unknown_after
     data["source"] = statement.source
     data["note"] = statement.note
     return data
