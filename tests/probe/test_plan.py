@@ -231,3 +231,42 @@ def test_the_source_script_between_network_namespaces_with_nftables_drops(tmp_pa
             listener.wait()
         for ns in (a, b):
             subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30)
+
+
+ENDPORT = """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: backend-range-from-monitoring, namespace: production}
+spec:
+  podSelector: {matchLabels: {app: backend}}
+  policyTypes: [Ingress]
+  ingress:
+    - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]
+      ports: [{port: 9000, endPort: 9100}]
+"""
+
+
+def test_a_mismatch_names_the_cni_profiles_whose_conventions_explain_it() -> None:
+    """prometheus -> backend 9095 is admitted only by an endPort range: blocked, azure-npm's conventions explain it."""
+    from podwall.engine import EngineOptions
+    from podwall.probe import judge
+    from podwall.probe.judge import Probed
+    from podwall.probe.plan import Mirrored, twin_model
+
+    cluster = load_text(LIVE + ENDPORT, "live.yaml")
+    prometheus = twin_model(Mirrored("monitoring/Deployment/prometheus", "monitoring", {"app": "prometheus"}), "s")
+    backend = twin_model(Mirrored("production/Deployment/backend", "production", {"app": "backend"}), "d")
+    probed = [
+        Probed("monitoring/prometheus", "production/backend", Probe(9095), prometheus, backend, Outcome("timeout")),
+        Probed("monitoring/prometheus", "production/backend", Probe(9090), prometheus, backend, Outcome("connected")),
+    ]
+    judged = judge(cluster, probed, options=EngineOptions())
+    [mismatch] = judged.mismatches
+    assert mismatch.cause == ("a plugin convention: explained by the conventions of azure-npm (endPort (port ranges): "
+                              "no); they agree with every probe of the run")
+    # Judged as azure-npm already: nothing differs from its own conventions, so nothing is named for it.
+    from podwall.cni import profile
+
+    as_azure = judge(cluster, probed, options=EngineOptions(conventions=profile("azure-npm").conventions()))
+    assert as_azure.mismatches == ()

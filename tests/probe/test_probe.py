@@ -16,6 +16,7 @@ import pytest
 from podwall.cli.app import main
 from podwall.cli.env import Environment
 from podwall.engine import Probe
+from podwall.loader.cluster import ClusterSource, read_cluster
 from podwall.model import Cluster
 from podwall.probe import make_plan
 from podwall.probe.twins import PROBE_LABEL, ROLE_LABEL
@@ -113,6 +114,49 @@ def test_a_plugin_that_enforces_nothing_is_named(api: ApiServer, config: Path) -
     assert leftovers(api) == []
 
 
+def _flannel_world() -> list[dict]:
+    """The tutorial with Flannel instead of Calico (and nodes without Calico's annotations)."""
+    nodes = world.nodes()
+    for node in nodes:
+        annotations = node["metadata"]["annotations"]
+        node["metadata"]["annotations"] = {k: v for k, v in annotations.items() if not k.startswith("projectcalico")}
+    flannel = world.documents((ROOT / "tests" / "cni" / "data" / "flannel.yaml").read_text())
+    return nodes + world.live([*world.manifests(), *flannel])
+
+
+def test_a_plugin_detected_as_enforcing_nothing_is_still_held_to_the_policies(tmp_path: Path) -> None:
+    """Flannel predicts ALLOWED everywhere; the probe still asks whether the policies are enforced: exit 1, named."""
+    from tests.apiserver.server import serving
+    from tests.probe.conftest import PROBER
+
+    with serving(tmp_path / "api", _flannel_world(), "prober", PROBER, TOKEN) as api:
+        config = kubeconfig(api, tmp_path / "kubeconfig", user="prober", token=TOKEN, context="kind-kind")
+        api.kubelet = Kubelet(everything_connects)
+        result = cli("probe", "--kubeconfig", str(config), "-n", "production", "--yes", "-o", "json")
+        assert result.exit_code == 1, result.stdout
+        assert result.stderr.splitlines()[:2] == [
+            "podwall: CNI profile flannel v0.25.5 (detected: DaemonSet kube-flannel/kube-flannel-ds, image "
+            "docker.io/flannel/flannel:v0.25.5)",
+            "podwall: flannel enforces no NetworkPolicy: the twins are judged as a plugin that enforces the "
+            "policies would judge them, to show whether this cluster does",
+        ]
+        report = json.loads(result.stdout)
+        assert report["summary"] == {"probes": 18, "agree": 1, "mismatches": 17, "inconclusive": 0}
+        assert report["notes"] == ["the network plugin does not enforce NetworkPolicy, as its CNI profile flannel "
+                                   "says: all 17 probes the policies deny connected"]
+        assert {r["cause"] for r in report["results"] if not r["agrees"]} == {
+            "the network plugin does not enforce NetworkPolicy (CNI profile flannel, which enforces none)"}
+        assert leftovers(api) == []
+        # Denials that are blocked although flannel enforces nothing: another policy engine, said so.
+        api.kubelet = Kubelet(enforcing(read_cluster(ClusterSource(str(config)))))
+        blocked = cli("probe", "--kubeconfig", str(config), "-n", "production", "--yes")
+        assert blocked.exit_code == 0, blocked.stdout
+        assert blocked.stdout.splitlines()[-1] == (
+            "note: the CNI profile flannel enforces no NetworkPolicy, yet 17 of 17 probes the policies deny were "
+            "blocked: another policy engine may run beside it (podwall cni --cluster shows what was recognised; "
+            "--cni NAME judges as another plugin)")
+
+
 def test_one_unexpected_flow_is_a_mismatch_with_a_cause(api: ApiServer, config: Path, cluster: Cluster) -> None:
     enforce = enforcing(cluster)
 
@@ -161,8 +205,8 @@ def test_a_plugin_convention_is_named_when_it_explains_the_mismatch(api: ApiServ
     report = json.loads(result.stdout)
     [mismatch] = [r for r in report["results"] if not r["agrees"]]
     assert (mismatch["port"], mismatch["engine"], mismatch["observed"]) == (8080, "allowed", "timeout")
-    assert mismatch["cause"] == ("a plugin convention: explained by ipBlocks that do not match pod IPs (Cilium's "
-                                 "documented behaviour; --ipblock-ignores-pods)")
+    assert mismatch["cause"] == ("a plugin convention: explained by the conventions of cilium (ipBlock matches pod "
+                                 "IPs: no); they agree with every probe of the run")
     agreed = cli(*args, "--ipblock-ignores-pods")
     assert agreed.exit_code == 0, agreed.stdout
 

@@ -7,7 +7,18 @@ the plugin recognised in the input (``detect``), else ``generic``.
 """
 
 from podwall.cni.detect import Choice, Detection, Evidence, choose, detect, image_parts
-from podwall.cni.profile import TOPICS, UNKNOWN, VERDICT_TOPICS, Profile, Statement, profile, profiles
+from podwall.cni.profile import (
+    TOPICS,
+    UNKNOWN,
+    VERDICT_TOPICS,
+    Profile,
+    Statement,
+    convention_sets,
+    conventions_of,
+    profile,
+    profiles,
+    topic_values,
+)
 
 __all__ = [
     "TOPICS",
@@ -19,8 +30,11 @@ __all__ = [
     "Profile",
     "Statement",
     "choose",
+    "convention_sets",
+    "conventions_of",
     "detect",
     "image_parts",
     "profile",
     "profiles",
+    "topic_values",
 ]

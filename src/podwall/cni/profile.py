@@ -138,23 +138,47 @@ class Profile:
 
     def conventions(self, repository: str | None = None, version: str | None = None) -> Conventions:
         """The engine's view of this plugin."""
+        return conventions_of({topic: self.resolved(topic, repository, version) for topic in VERDICT_TOPICS})
 
-        def value(topic: str) -> Any:
-            return self.resolved(topic, repository, version)
 
-        admin = frozenset(
-            api for api, topic in ((ADMIN_V1ALPHA1, "admin_v1alpha1"), (ADMIN_V1ALPHA2, "admin_v1alpha2")) if value(topic)
-        )
-        return Conventions(
-            enforces=value("enforces"),
-            host_network=HostNetwork(value("host_network")),
-            ipblock_matches_pods=value("ipblock_matches_pods"),
-            ipblock_matches_nodes=value("ipblock_matches_nodes"),
-            node_to_local_pods=value("node_to_local_pods"),
-            end_port=value("end_port"),
-            admin_apis=admin,
-            external_source_preserved=value("external_source_preserved"),
-        )
+_ADMIN_TOPICS = ((ADMIN_V1ALPHA1, "admin_v1alpha1"), (ADMIN_V1ALPHA2, "admin_v1alpha2"))
+
+
+def conventions_of(values: dict[str, Any]) -> Conventions:
+    """The ``Conventions`` that the verdict topics' values (``VERDICT_TOPICS``) make."""
+    return Conventions(
+        enforces=values["enforces"],
+        host_network=HostNetwork(values["host_network"]),
+        ipblock_matches_pods=values["ipblock_matches_pods"],
+        ipblock_matches_nodes=values["ipblock_matches_nodes"],
+        node_to_local_pods=values["node_to_local_pods"],
+        end_port=values["end_port"],
+        admin_apis=frozenset(api for api, topic in _ADMIN_TOPICS if values[topic]),
+        external_source_preserved=values["external_source_preserved"],
+    )
+
+
+def topic_values(conventions: Conventions) -> dict[str, Any]:
+    """The verdict topics' values of ``conventions`` (the inverse of ``conventions_of``)."""
+    values: dict[str, Any] = {
+        "enforces": conventions.enforces,
+        "host_network": conventions.host_network.value,
+        "ipblock_matches_pods": conventions.ipblock_matches_pods,
+        "ipblock_matches_nodes": conventions.ipblock_matches_nodes,
+        "node_to_local_pods": conventions.node_to_local_pods,
+        "end_port": conventions.end_port,
+        "external_source_preserved": conventions.external_source_preserved,
+    }
+    values.update({topic: api in conventions.admin_apis for api, topic in _ADMIN_TOPICS})
+    return {topic: values[topic] for topic in VERDICT_TOPICS}
+
+
+def convention_sets() -> list[tuple[tuple[str, ...], Conventions]]:
+    """Every distinct set of conventions the shipped profiles resolve to (newest versions), with the profiles sharing it."""
+    groups: dict[Conventions, list[str]] = {}
+    for prof in profiles().values():
+        groups.setdefault(prof.conventions(), []).append(prof.name)
+    return [(tuple(names), conventions) for conventions, names in groups.items()]
 
 
 def generic_value(topic: str) -> Any:
@@ -162,19 +186,7 @@ def generic_value(topic: str) -> Any:
     return _GENERIC_VALUES[topic]
 
 
-_GENERIC_VALUES: dict[str, Any] = {
-    "enforces": GENERIC.enforces,
-    "host_network": GENERIC.host_network.value,
-    "ipblock_matches_pods": GENERIC.ipblock_matches_pods,
-    "ipblock_matches_nodes": GENERIC.ipblock_matches_nodes,
-    "node_to_local_pods": GENERIC.node_to_local_pods,
-    "end_port": GENERIC.end_port,
-    "admin_v1alpha1": ADMIN_V1ALPHA1 in GENERIC.admin_apis,
-    "admin_v1alpha2": ADMIN_V1ALPHA2 in GENERIC.admin_apis,
-    "external_source_preserved": GENERIC.external_source_preserved,
-    "sctp": True,
-    "named_ports": True,
-}
+_GENERIC_VALUES: dict[str, Any] = {**topic_values(GENERIC), "sctp": True, "named_ports": True}
 
 
 def version_key(text: str) -> tuple[int, ...]:

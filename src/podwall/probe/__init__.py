@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from podwall.engine import EngineOptions, Probe
 from podwall.loader.cluster import Connection
 from podwall.model import Cluster
-from podwall.probe.judge import Alternative, Judged, Result, default_alternatives, judge
+from podwall.probe.judge import Alternative, Judged, Plugin, Result, default_alternatives, enforcing, judge
 from podwall.probe.plan import Mirrored, Plan, PlannedFlow, make_plan
 from podwall.probe.report import ProbeReport, Twin
 from podwall.probe.runner import Cleaned, ProbeOptions, clean, new_run_id, run_probe
@@ -25,6 +25,7 @@ __all__ = [
     "Judged",
     "Mirrored",
     "Plan",
+    "Plugin",
     "PlannedFlow",
     "ProbeOptions",
     "ProbeReport",
@@ -32,6 +33,7 @@ __all__ = [
     "Twin",
     "clean",
     "default_alternatives",
+    "enforcing",
     "judge",
     "make_plan",
     "new_run_id",
@@ -42,8 +44,9 @@ __all__ = [
 
 def probe(conn: Connection, cluster: Cluster, *, namespace: str | None = None, sources: Sequence[str] = (),
           destinations: Sequence[str] = (), probes: Sequence[Probe] | None = None, sample: int | None = None,
-          options: ProbeOptions = ProbeOptions(), engine_options: EngineOptions = EngineOptions()) -> ProbeReport:
+          options: ProbeOptions = ProbeOptions(), engine_options: EngineOptions = EngineOptions(),
+          plugin: str = "generic") -> ProbeReport:
     """Plan and run a probe of ``cluster`` (read from ``conn``) in one call; see ``make_plan`` and ``run_probe``."""
     plan = make_plan(cluster, namespace=namespace, sources=sources, destinations=destinations, probes=probes,
                      sample=sample, options=engine_options)
-    return run_probe(conn, cluster, plan, options=options, engine_options=engine_options)
+    return run_probe(conn, cluster, plan, options=options, engine_options=engine_options, plugin=plugin)

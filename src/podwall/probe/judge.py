@@ -1,12 +1,18 @@
 """The probe results laid beside the engine's verdicts on the twins, with the likely cause of each mismatch.
 
-The engine judges the twins themselves, with their real IPs (an ipBlock may match a twin's address
-and not its workload's). A mismatch gets the most specific cause that explains it:
+The probe asks "does the live cluster enforce what the policies say?", so the twins are judged
+as a plugin that enforces NetworkPolicy would judge them, with the cluster's plugin's other
+conventions (``enforcing``): a plugin that enforces nothing (flannel, an old kindnetd) would
+otherwise predict ALLOWED everywhere and agree with itself. The engine judges the twins
+themselves, with their real IPs (an ipBlock may match a twin's address and not its
+workload's). A mismatch gets the most specific cause that explains it:
 
-1. every flow the policies deny connected: the network plugin does not enforce NetworkPolicy;
+1. every flow the policies deny connected: the network plugin does not enforce NetworkPolicy
+   (named: the CNI profile the cluster was recognised as, when it enforces none);
 2. a convention the plugins disagree on would explain it: the engine is asked again under each
-   alternative convention (``Alternative``) and the ones that agree with the observation are named.
-   This is the hook for CNI profiles: each profile's conventions become one alternative;
+   distinct set of conventions of the CNI profiles (``Alternative``, named by the profiles that
+   share it), and the ones that reproduce the observation are named with the conventions that
+   make the difference; those that agree with every probe of the run first;
 3. otherwise what is known about the flow: an admin-tier decision, policies of other APIs that
    podwall does not evaluate, SCTP, a source that reached nothing or a destination nothing reached.
 """
@@ -16,9 +22,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from podwall.cni import TOPICS, convention_sets, conventions_of, topic_values
 from podwall.engine import Basis, EngineOptions, Probe, evaluate
 from podwall.engine.evaluate import namespace_labels
-from podwall.model import Cluster, Pod, Protocol
+from podwall.model import Cluster, Conventions, Pod, Protocol
 from podwall.probe.twins import Outcome
 
 CONNECTED, TIMEOUT, REFUSED, ERROR, NOT_RUN = "connected", "timeout", "refused", "error", "not-run"
@@ -27,18 +34,45 @@ _ADMIN = {Basis.ADMIN_DENY, Basis.BASELINE_DENY, Basis.ADMIN_ALLOW, Basis.BASELI
 
 @dataclass(frozen=True, slots=True)
 class Alternative:
-    """Another reading of the points SEMANTICS.md leaves to the plugin, to try on a mismatch."""
+    """Another reading of the points SEMANTICS.md leaves to the plugin, to try on a mismatch.
+
+    ``name`` names it (the CNI profiles that share these conventions).
+    """
 
     name: str
     options: EngineOptions
 
 
+@dataclass(frozen=True, slots=True)
+class Plugin:
+    """The network plugin the cluster is judged as (a CNI profile) and whether that profile enforces NetworkPolicy."""
+
+    name: str = "generic"
+    enforces: bool = True
+
+
+def enforcing(options: EngineOptions) -> EngineOptions:
+    """The probe's question: the policies as a plugin that enforces them would apply them, other conventions kept."""
+    if options.conventions.enforces:
+        return options
+    return EngineOptions(options.ipblock_matches_pods, replace(options.conventions, enforces=True))
+
+
 def default_alternatives(options: EngineOptions) -> tuple[Alternative, ...]:
-    """The conventions the engine can switch today (CNI profiles will add one per plugin)."""
-    if options.ipblock_matches_pods:
-        return (Alternative("ipBlocks that do not match pod IPs (Cilium's documented behaviour; "
-                            "--ipblock-ignores-pods)", replace(options, ipblock_matches_pods=False)),)
-    return (Alternative("ipBlocks that match pod IPs (the common behaviour)", replace(options, ipblock_matches_pods=True)),)
+    """One alternative per distinct set of conventions the CNI profiles resolve to, named by the profiles sharing it.
+
+    Sets that enforce nothing are left out (a plugin that enforces nothing is
+    cause 1, said once for the run), and so is the set ``options`` judges by.
+    """
+    return tuple(
+        Alternative(", ".join(names), EngineOptions(None, conventions))
+        for names, conventions in convention_sets()
+        if conventions.enforces and conventions != options.conventions
+    )
+
+
+def _word(value: object) -> str:
+    return "yes" if value is True else "no" if value is False else str(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +130,13 @@ class Probed:
 
 
 def judge(cluster: Cluster, probed: Sequence[Probed], *, options: EngineOptions = EngineOptions(),
-          alternatives: Sequence[Alternative] | None = None) -> Judged:
-    """Engine verdicts on the twins beside the outcomes, with causes for the mismatches."""
+          alternatives: Sequence[Alternative] | None = None, plugin: Plugin | None = None) -> Judged:
+    """Engine verdicts on the twins beside the outcomes, with causes for the mismatches.
+
+    ``options`` are the conventions twins are judged by (``enforcing`` of the
+    cluster's plugin's); ``plugin`` names that plugin's profile, whose enforcement
+    the observations are held against.
+    """
     alternatives = default_alternatives(options) if alternatives is None else alternatives
     labels = namespace_labels(cluster)
     results = []
@@ -106,12 +145,11 @@ def judge(cluster: Cluster, probed: Sequence[Probed], *, options: EngineOptions 
         observed = item.outcome.result if item.outcome is not None else NOT_RUN
         detail = item.outcome.detail if item.outcome is not None else item.reason
         results.append(Result(item.source, item.destination, item.probe, verdict.allowed, observed, detail))
-    notes: list[str] = []
     denied = [r for r in results if r.conclusive and not r.expected]
     unenforced = bool(denied) and all(r.observed == CONNECTED for r in denied)
-    if unenforced:
-        notes.append(f"the network plugin does not enforce NetworkPolicy: all {len(denied)} probes the policies "
-                     "deny connected")
+    named = plugin is not None and not plugin.enforces
+    notes = _notes(plugin, denied, unenforced)
+    consistent = _consistent(cluster, results, probed, alternatives, labels)
     by_source = _reached(results, lambda r: r.source)
     by_destination = _reached(results, lambda r: r.destination)
     explained = []
@@ -121,10 +159,47 @@ def judge(cluster: Cluster, probed: Sequence[Probed], *, options: EngineOptions 
             continue
         if unenforced and not result.expected:
             cause = "the network plugin does not enforce NetworkPolicy"
+            if named:
+                cause += f" (CNI profile {plugin.name}, which enforces none)"  # type: ignore[union-attr]
         else:
-            cause = _cause(cluster, result, item, options, alternatives, labels, by_source, by_destination)
+            cause = _cause(cluster, result, item, options, alternatives, consistent, labels, by_source,
+                           by_destination)
         explained.append(replace(result, cause=cause))
     return Judged(tuple(explained), tuple(notes))
+
+
+def _notes(plugin: Plugin | None, denied: Sequence[Result], unenforced: bool) -> list[str]:
+    """What the run says about enforcement as a whole, held against the plugin's profile."""
+    if unenforced:
+        if plugin is not None and not plugin.enforces:
+            return [f"the network plugin does not enforce NetworkPolicy, as its CNI profile {plugin.name} says: "
+                    f"all {len(denied)} probes the policies deny connected"]
+        return [f"the network plugin does not enforce NetworkPolicy: all {len(denied)} probes the policies "
+                "deny connected"]
+    if plugin is None or plugin.enforces:
+        return []
+    if not denied:
+        return [f"the CNI profile {plugin.name} enforces no NetworkPolicy, and no probe of a flow the policies "
+                "deny ran: this run cannot tell whether the cluster enforces them (probe such a flow: --from, "
+                "--to, --probe)"]
+    blocked = sum(1 for r in denied if r.observed != CONNECTED)
+    return [f"the CNI profile {plugin.name} enforces no NetworkPolicy, yet {blocked} of {len(denied)} probes the "
+            "policies deny were blocked: another policy engine may run beside it (podwall cni --cluster shows "
+            "what was recognised; --cni NAME judges as another plugin)"]
+
+
+def _consistent(cluster: Cluster, results: Sequence[Result], probed: Sequence[Probed],
+                alternatives: Sequence[Alternative], labels: Mapping[str, object]) -> set[str]:
+    """The alternatives whose verdicts agree with every conclusive probe of the run."""
+    conclusive = [(r, item) for r, item in zip(results, probed) if r.conclusive]
+    if all(r.agrees for r, _ in conclusive):
+        return set()
+    return {
+        alt.name for alt in alternatives
+        if all(evaluate(cluster, item.source_twin, item.destination_twin, item.probe, alt.options,
+                        labels=labels).allowed == (r.observed == CONNECTED)  # type: ignore[arg-type]
+               for r, item in conclusive)
+    }
 
 
 def _reached(results: Sequence[Result], key: object) -> dict[str, bool]:
@@ -138,16 +213,30 @@ def _reached(results: Sequence[Result], key: object) -> dict[str, bool]:
 
 
 def _cause(cluster: Cluster, result: Result, item: Probed, options: EngineOptions,
-           alternatives: Sequence[Alternative], labels: Mapping[str, object],
+           alternatives: Sequence[Alternative], consistent: set[str], labels: Mapping[str, object],
            by_source: Mapping[str, bool], by_destination: Mapping[str, bool]) -> str:
     observed_allowed = result.observed == CONNECTED
-    fits = [
-        alt.name for alt in alternatives
-        if evaluate(cluster, item.source_twin, item.destination_twin, item.probe, alt.options,
-                    labels=labels).allowed == observed_allowed  # type: ignore[arg-type]
-    ]
+
+    def reproduces(conventions: Conventions) -> bool:
+        verdict = evaluate(cluster, item.source_twin, item.destination_twin, item.probe,
+                           EngineOptions(None, conventions), labels=labels)  # type: ignore[arg-type]
+        return verdict.allowed == observed_allowed
+
+    fits = [alt for alt in alternatives if reproduces(alt.options.conventions)]
     if fits:
-        return "a plugin convention: explained by " + "; ".join(fits)
+        best = [alt for alt in fits if alt.name in consistent]
+        shown = []
+        mine = topic_values(options.conventions)
+        for alt in best or fits:
+            theirs = topic_values(alt.options.conventions)
+            differing = [t for t in mine if mine[t] != theirs[t]]
+            # the conventions that alone reproduce the observation, else every difference
+            alone = [t for t in differing if reproduces(conventions_of({**mine, t: theirs[t]}))]
+            words = "; ".join(f"{TOPICS[t]}: {_word(theirs[t])}" for t in alone or differing)
+            shown.append(f"{alt.name} ({words})")
+        scope = ("they agree with every probe of the run" if best
+                 else "for this probe only: other probes of the run disagree with them")
+        return f"a plugin convention: explained by the conventions of {' or of '.join(shown)}; {scope}"
     verdict = evaluate(cluster, item.source_twin, item.destination_twin, item.probe, options,
                        labels=labels)  # type: ignore[arg-type]
     admin = [side for side in (verdict.egress, verdict.ingress) if side.basis in _ADMIN]

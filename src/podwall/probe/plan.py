@@ -17,6 +17,7 @@ from podwall.engine import EngineOptions, Probe, evaluate, resolve
 from podwall.engine.evaluate import namespace_labels
 from podwall.errors import UsageError
 from podwall.model import Cluster, ContainerPort, Pod
+from podwall.probe.judge import enforcing
 
 #: Namespaces left out unless a workload there is named with --from/--to.
 SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "calico-system", "tigera-operator",
@@ -111,11 +112,13 @@ def make_plan(cluster: Cluster, *, namespace: str | None = None, sources: Sequen
     """The flows to probe and the twins they need.
 
     Without --from/--to every workload (of ``namespace``, else of every namespace but the system
-    ones) is both a source and a destination. Destinations are probed on ``probes``, else on the
+    ones) is both a source and a destination. Expectations are what a plugin that enforces the
+    policies would do, with ``options``' other conventions (``judge.enforcing``). Destinations are probed on ``probes``, else on the
     container ports they declare. Host-network workloads cannot be mirrored by a pod and are left out.
     """
     if sample is not None and sample < 1:
         raise UsageError("--sample must be at least 1")
+    options = enforcing(options)
     mirrored = _mirrored(cluster)
     notes: list[str] = []
     chosen_sources = _named(cluster, sources, namespace)

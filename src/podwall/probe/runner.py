@@ -24,7 +24,7 @@ from podwall.engine import EngineOptions
 from podwall.errors import UsageError
 from podwall.loader.cluster import ApiStatusError, ClusterError, Connection
 from podwall.model import Cluster
-from podwall.probe.judge import Alternative, Judged, Probed, judge
+from podwall.probe.judge import Alternative, Judged, Plugin, Probed, enforcing, judge
 from podwall.probe.plan import Plan, twin_model
 from podwall.probe.report import ProbeReport, Twin
 from podwall.probe.twins import (
@@ -214,8 +214,13 @@ def _finished(pod: dict[str, Any]) -> str | None:
 
 def run_probe(conn: Connection, cluster: Cluster, plan: Plan, *, options: ProbeOptions = ProbeOptions(),
               engine_options: EngineOptions = EngineOptions(), alternatives: Sequence[Alternative] | None = None,
-              say: Say | None = None, progress: Progress | None = None) -> ProbeReport:
-    """Create the twins ``plan`` needs, probe, judge against the engine, and always clean up."""
+              plugin: str = "generic", say: Say | None = None, progress: Progress | None = None) -> ProbeReport:
+    """Create the twins ``plan`` needs, probe, judge against the engine, and always clean up.
+
+    ``engine_options`` are the cluster's plugin's conventions (``plugin`` names its CNI
+    profile); the twins are judged as a plugin that enforces the policies would judge them,
+    and the observations are held against whether that plugin enforces any (``judge``).
+    """
     if not plan.flows:
         raise UsageError("nothing to probe: the plan has no flows (see its notes; --probe gives ports to probe)")
     started = time.monotonic()
@@ -288,7 +293,8 @@ def run_probe(conn: Connection, cluster: Cluster, plan: Plan, *, options: ProbeO
                 if outcome is None:
                     reason = "no result in the source twin's log"
             probed.append(Probed(flow.source, flow.destination, flow.probe, src_model, dst_model, outcome, reason))
-        judged = judge(cluster, probed, options=engine_options, alternatives=alternatives)
+        judged = judge(cluster, probed, options=enforcing(engine_options), alternatives=alternatives,
+                       plugin=Plugin(plugin, engine_options.conventions.enforces))
     finally:
         cleanup = runner.cleanup()
     return ProbeReport(run, judged, tuple(twins), time.monotonic() - started, plan.candidates,

@@ -116,6 +116,9 @@ def probe_command(env: Environment, namespace: str | None, sources: tuple[str, .
             env.err(warning if warning.startswith("warning:") else f"warning: {warning}")
         choice, engine = judging(cluster, cni, ipblock_ignores_pods)  # the cluster's own plugin, unless --cni
         env.err(choice.line())
+        if not engine.conventions.enforces:
+            env.err(f"podwall: {choice.profile.name} enforces no NetworkPolicy: the twins are judged as a plugin that "
+                    "enforces the policies would judge them, to show whether this cluster does")
         plan = make_plan(cluster, namespace=namespace, sources=sources, destinations=destinations, probes=chosen,
                          sample=sample, options=engine)
         image = image or IMAGE
@@ -132,7 +135,7 @@ def probe_command(env: Environment, namespace: str | None, sources: tuple[str, .
         options = ProbeOptions(image=image, timeout=timeout, run=run)
         say = env.err if verbose else None
         with _sigterm_interrupts(), ProgressBar(env, "probing") as bar:
-            report = run_probe(conn, cluster, plan, options=options, engine_options=engine,
+            report = run_probe(conn, cluster, plan, options=options, engine_options=engine, plugin=choice.profile.name,
                                say=(lambda line: say(f"podwall: {line}")) if say else None, progress=bar)
     finally:
         conn.close()
