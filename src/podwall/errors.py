@@ -49,6 +49,16 @@ class InputError(PodwallError):
     """An input file cannot be read or parsed (I/O, malformed YAML or JSON)."""
 
 
+class OutputError(PodwallError):
+    """A destination podwall was told to write to cannot be written (a file, a directory, standard output)."""
+
+
+def cannot_write(path: str, error: OSError) -> OutputError:
+    """``cannot write PATH: permission denied``: one line naming what the user gave, with the system's reason."""
+    reason = error.strerror or str(error)
+    return OutputError(f"cannot write {path}: {reason[:1].lower() + reason[1:]}")
+
+
 class ManifestError(PodwallError):
     """An object in the input is invalid: names the object and the field at fault."""
 

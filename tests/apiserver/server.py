@@ -84,6 +84,7 @@ BUILTIN = (
     Kind("batch", "v1", "cronjobs", "CronJob", True, short_names=("cj",)),
     Kind("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, short_names=("netpol",)),
     Kind("networking.k8s.io", "v1", "ingresses", "Ingress", True, short_names=("ing",)),
+    Kind("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True, short_names=("pdb",)),
     Kind("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", False),
 )
 

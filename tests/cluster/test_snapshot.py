@@ -175,6 +175,19 @@ spec:
     - host: ledger.payments.example.com
       http:
         paths: [{path: /, pathType: Prefix, backend: {service: {name: ledger, port: {name: grpc}}}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: external-dns, namespace: kube-system}
+spec:
+  selector: {matchLabels: {app: external-dns}}
+  template:
+    metadata: {labels: {app: external-dns}}
+    spec:
+      containers:
+        - name: external-dns
+          image: registry.acme-corp.com/platform/external-dns:v0.14.2
+          args: [--source=service, --domain-filter=payments.acme-corp.com, --provider=aws]
 """
 
 
@@ -208,10 +221,15 @@ def test_redacted_snapshot_gives_isomorphic_results(api: ApiServer, config: Path
         assert _mapped(original, redactor.name) == _mapped(hidden, str)
     text = redacted.read_text()
     for secret in ("payments", "ledger", "frontend", "production", "10.244.", "172.18.", "money", "node-a",
-                   "registry.internal", "example.com", "127.0.0.1"):
+                   "registry.internal", "example.com", "127.0.0.1", "acme-corp", "--domain-filter", "external-dns",
+                   "--provider", "docker.io"):
         assert secret not in text, secret
-    for kept in ("kube-system", "kube-dns", "calico-node", "docker.io/calico/node:v3.28.0", "grpc", "7001"):
+    # Only what network-plugin detection reads is kept in kube-system: the agent's image as repository:tag.
+    for kept in ("kube-system", "kube-dns", "calico-node", "image: calico/node:v3.28.0", "grpc", "7001"):
         assert kept in text, kept
+    line = "podwall: CNI profile calico v3.28.0 (detected: DaemonSet kube-system/calico-node, image "
+    assert line + "docker.io/calico/node:v3.28.0; Node node-a" in run("reach", "-f", str(plain)).stderr
+    assert line + "calico/node:v3.28.0; Node r" in run("reach", "-f", str(redacted)).stderr
     explained = run("explain", "-f", str(redacted), f"{redactor.name('production')}/Deployment/"
                     f"{redactor.name('frontend')}", f"{redactor.name('payments')}/StatefulSet/{redactor.name('ledger')}",
                     "7000")
@@ -249,3 +267,49 @@ def test_the_role_grants_list_on_every_resource_read_and_nothing_more() -> None:
     assert not {res for _, res in granted} & {"secrets", "configmaps", "pods/exec", "pods/log"}
     reader = [Rule(frozenset(v), g, r) for g, r, v in rules]
     assert all(any(rule.allows("list", r.group, r.plural, None) for rule in reader) for r in CORE + OPTIONAL)
+
+
+CNI_FIXTURES = sorted((Path(__file__).parents[1] / "cni" / "data").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("fixture", CNI_FIXTURES, ids=lambda p: p.stem)
+def test_redaction_keeps_the_network_plugin_recognisable(fixture: Path) -> None:
+    """Every plugin's trimmed install manifest, redacted: the same profile at the same version, nothing else kept."""
+    from podwall.cni import detect, recognisable
+    from podwall.loader import load_text
+    from podwall.loader.cluster.strip import strip
+
+    documents = [item for d in yaml.safe_load_all(fixture.read_text()) if d
+                 for item in (d["items"] if d["kind"] == "List" else [d])]
+    redactor = Redactor(b"k", recognisable())
+    redacted = "".join("---\n" + json.dumps(redactor.object(strip(d, d["kind"], d["apiVersion"]))) + "\n"
+                       for d in documents)
+    before, after = detect(load_text(fixture.read_text())), detect(load_text(redacted))
+    assert (after.profile and after.profile.name, after.version, after.found) == (
+        before.profile and before.profile.name, before.version, before.found)
+    assert "--disable-network-policy" not in redacted or "k3s" in fixture.stem
+
+
+@pytest.mark.parametrize("case", ["unwritable-file", "under-a-file", "directory-under-a-file"])
+def test_an_unwritable_destination_is_one_line_before_the_cluster_is_read(api: ApiServer, config: Path,
+                                                                          tmp_path: Path, case: str) -> None:
+    from tests.cli.test_output_errors import _bad_destinations
+
+    (locked, denied), (under, not_dir) = _bad_destinations(tmp_path)
+    destination, reasons = {"unwritable-file": (locked + ".yaml", denied), "under-a-file": (under + ".yaml", not_dir),
+                            "directory-under-a-file": (under + "/snap/", not_dir)}[case]
+    requests = len(api.requests)
+    result = cli("snapshot", "--kubeconfig", str(config), "-o", destination)
+    assert result.exit_code == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"podwall: cannot write {destination}: ") and line.endswith(reasons), line
+    assert len(api.requests) == requests  # refused before reading anything
+
+
+def test_a_full_standard_output_is_one_line(config: Path) -> None:
+    full = open("/dev/full", "w", encoding="utf-8")  # noqa: SIM115 - its close fails too, by design
+    env = Environment(stdin=io.StringIO(""), stdout=full, stderr=io.StringIO())
+    assert main(["snapshot", "--kubeconfig", str(config), "-o", "-"], env) == 2
+    with pytest.raises(OSError):
+        full.close()
+    assert env.stderr.getvalue().splitlines() == ["podwall: cannot write standard output: no space left on device"]

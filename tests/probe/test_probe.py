@@ -257,6 +257,13 @@ def test_a_forbidden_create_is_one_line_and_leaves_nothing(api: ApiServer, tmp_p
     api.add_user("reader", rules_from_role(ROLES[0]) + [
         Rule(frozenset({"create", "delete", "list"}), frozenset({""}), frozenset({"namespaces"}))], token="r")
     path = kubeconfig(api, tmp_path / "kc", token="r")
+    unchecked = cli("probe", "--kubeconfig", str(path), "-n", "production", "--yes")
+    assert unchecked.exit_code == 2 and created(api) == []  # the budgets twins must not disturb cannot be listed
+    assert unchecked.stderr.splitlines()[-1] == (
+        "podwall: cannot list the PodDisruptionBudgets of namespace production, which twins must not disturb: "
+        "forbidden; podwall probe needs its own role: 'podwall rbac --probe | kubectl apply -f -' "
+        "(deploy/rbac-probe.yaml)")
+    api.rules["reader"].append(Rule(frozenset({"list"}), frozenset({"policy"}), frozenset({"poddisruptionbudgets"})))
     result = cli("probe", "--kubeconfig", str(path), "-n", "production", "--yes")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1].endswith(
@@ -332,3 +339,86 @@ def test_an_expired_watch_lists_again(api: ApiServer, config: Path, cluster: Clu
     lists = [r for r in api.requests if r.path == "/api/v1/pods" and "watch" not in r.query]
     assert len(lists) >= 4  # a list per phase, one more per expired watch, and the cleanup's
     assert leftovers(api) == []
+
+
+SELECTING = """
+apiVersion: v1
+kind: Service
+metadata: {name: backend-peers, namespace: production}
+spec:
+  clusterIP: None
+  publishNotReadyAddresses: true
+  selector: {app: backend}
+  ports: [{port: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: database-ready-only, namespace: production}
+spec:
+  selector: {app: database}
+  ports: [{port: 5432}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: database, namespace: production}
+spec:
+  maxUnavailable: 1
+  selector: {matchExpressions: [{key: app, operator: In, values: [database]}]}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: other-namespace, namespace: monitoring}
+spec:
+  minAvailable: 1
+  selector: {}
+"""
+
+
+def test_twins_a_budget_or_a_not_ready_service_would_select_are_refused(api: ApiServer, config: Path,
+                                                                         cluster: Cluster) -> None:
+    """A twin carries its workload's labels: a PDB would count it, publishNotReadyAddresses would route to it."""
+    api.put(*world.live(world.documents(SELECTING)))
+    planned = cli("probe", "--kubeconfig", str(config), "-n", "production", "--dry-run")
+    assert planned.exit_code == 0, planned.stderr
+    assert planned.stdout.splitlines()[0] == "podwall probe plan: 2 probes, 0 allowed and 2 denied by the policies"
+    assert planned.stdout.splitlines()[-2:] == [
+        "  note: not probed: Service production/backend-peers selects production/Deployment/backend's pods: it has "
+        "publishNotReadyAddresses: true, so the never-Ready twins would be its endpoints and receive real traffic "
+        "(leave it out, or --allow-selected-twins to create its twins anyway)",
+        "  note: not probed: PodDisruptionBudget production/database selects production/Deployment/database's pods: "
+        "the twins would count in the budget (never healthy, no scalable controller) during the run (leave it out, "
+        "or --allow-selected-twins to create its twins anyway)",
+    ]
+    api.kubelet = Kubelet(enforcing(cluster))
+    result = cli("probe", "--kubeconfig", str(config), "-n", "production", "--yes")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    twins = [p for p in api.events if p[1] == ("", "pods") and p[2] == "ADDED"
+             and PROBE_LABEL in p[3]["metadata"].get("labels", {})]
+    assert {t[3]["metadata"]["annotations"]["podwall.io/twin-of"] for t in twins} == {"production/Deployment/frontend"}
+    accepted = cli("probe", "--kubeconfig", str(config), "-n", "production", "--allow-selected-twins", "--dry-run")
+    assert accepted.stdout.splitlines()[0] == "podwall probe plan: 18 probes, 1 allowed and 17 denied by the policies"
+    assert leftovers(api) == []
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--image", "Agnhost:2.53"), "podwall: --image Agnhost:2.53: not an image reference"),
+    (("--image", "registry.k8s.io/agnhost:2.53 --privileged"), "podwall: --image registry.k8s.io/agnhost:2.53 "
+                                                                "--privileged: not an image reference"),
+    (("--image", "agnhost@sha256:abc"), "podwall: --image agnhost@sha256:abc: not an image reference"),
+    (("--sample", "0"), "podwall: Invalid value for '--sample': 0 is not in the range x>=1."),
+])
+def test_bad_options_are_refused_before_the_cluster_is_read(api: ApiServer, config: Path, args: tuple[str, ...],
+                                                            message: str) -> None:
+    result = cli("probe", "--kubeconfig", str(config), "-n", "production", "--dry-run", *args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message), result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert api.requests == []
+
+
+@pytest.mark.parametrize("image", ["agnhost", "localhost:5000/e2e/agnhost:2.53", "registry.k8s.io/e2e-test-images/"
+                                   "agnhost:2.53@sha256:" + "a" * 64, "[fd00::1]:5000/agnhost", "my_registry/a__b:v1"])
+def test_valid_images_are_accepted(image: str) -> None:
+    from podwall.probe.twins import check_image
+
+    assert check_image(image) == image

@@ -87,6 +87,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             standalone_mode=False,
             obj=env,
         )
+        env.flush()
     except click.exceptions.Exit as stop:
         return stop.exit_code
     except click.UsageError as error:

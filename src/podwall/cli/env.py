@@ -6,6 +6,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from podwall.errors import cannot_write
+
 
 @dataclass
 class Environment:
@@ -22,8 +24,32 @@ class Environment:
         return bool(getattr(self.stderr, "isatty", lambda: False)())
 
     def out(self, text: str) -> None:
-        """Write a result to stdout."""
-        self.stdout.write(text)
+        """Write a result to stdout (a full disk or a closed descriptor is one line, exit 2)."""
+        try:
+            self.stdout.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise cannot_write("standard output", error) from None
+
+    def out_bytes(self, data: bytes) -> None:
+        """Write binary output (a PNG) to stdout's buffer."""
+        try:
+            self.stdout.flush()
+            self.stdout.buffer.write(data)  # type: ignore[attr-defined]
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise cannot_write("standard output", error) from None
+
+    def flush(self) -> None:
+        """Flush stdout, so that a write error is reported before podwall exits."""
+        try:
+            self.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise cannot_write("standard output", error) from None
 
     def err(self, line: str) -> None:
         """Write one diagnostic line to stderr."""

@@ -6,7 +6,7 @@ resolves to. ``choose`` picks the profile a verb judges by: ``--cni NAME``, else
 the plugin recognised in the input (``detect``), else ``generic``.
 """
 
-from podwall.cni.detect import Choice, Detection, Evidence, choose, detect, image_parts
+from podwall.cni.detect import Choice, Detection, Evidence, Recognisable, choose, detect, image_parts, recognisable
 from podwall.cni.profile import (
     TOPICS,
     UNKNOWN,
@@ -28,6 +28,7 @@ __all__ = [
     "Detection",
     "Evidence",
     "Profile",
+    "Recognisable",
     "Statement",
     "choose",
     "convention_sets",
@@ -36,5 +37,6 @@ __all__ = [
     "image_parts",
     "profile",
     "profiles",
+    "recognisable",
     "topic_values",
 ]

@@ -115,6 +115,53 @@ def _workload_evidence(
     return Evidence(prof.name, f"{text}, image {shown}", repository, tag)
 
 
+@dataclass(frozen=True, slots=True)
+class Recognisable:
+    """What detection reads in an input, so that a redacted snapshot is recognised as the original is.
+
+    ``names``: the plugins' agents (DaemonSets) and namespaces; ``args``: the container
+    arguments detection tests; ``image``: the part of an agent's image detection reads
+    (``repository:tag``, registry and digest dropped), None for any other image;
+    ``annotation``: the words of a Node annotation's value detection tests, "" for the rest.
+    """
+
+    names: frozenset[str]
+    args: frozenset[str]
+    patterns: tuple[str, ...]
+    refused: dict[str, tuple[str, ...]]
+
+    def image(self, image: str) -> str | None:
+        """``calico/node:v3.28.0`` for ``docker.io/calico/node:v3.28.0@sha256:...``; None when no plugin's."""
+        repository, tag = image_parts(image)
+        if not _IMAGE.fullmatch(image) or not any(_image_matches(repository, p) for p in self.patterns):
+            return None
+        return f"{repository}:{tag}" if tag else repository
+
+    def annotation(self, key: str, value: str) -> str | None:
+        """The words of ``value`` detection tests for ``key`` ("" when none occurs); None for other keys."""
+        words = self.refused.get(key)
+        if words is None:
+            return None
+        return " ".join(w for w in words if w in value)
+
+
+def recognisable() -> Recognisable:
+    """Everything detection reads, from every shipped profile."""
+    rules = [prof.detect for prof in profiles().values()]
+    refused: dict[str, list[str]] = {}
+    for rule in rules:
+        for wanted in rule.node_annotations:
+            key, _, word = wanted.partition("!")
+            if word:
+                refused.setdefault(key, []).append(word)
+    return Recognisable(
+        names=frozenset(n for r in rules for n in (*r.daemonsets, *r.namespaces)),
+        args=frozenset(a for r in rules for a in (*r.require_args, *r.refuse_args)),
+        patterns=tuple(sorted({p for r in rules for p in (*r.images, *r.version_images)})),
+        refused={k: tuple(v) for k, v in refused.items()},
+    )
+
+
 def _annotation_evidence(prof: Profile, cluster: Cluster) -> list[Evidence]:
     """``key`` (present), or ``key!text`` (present, and its value does not contain ``text``)."""
     found: list[Evidence] = []

@@ -33,6 +33,7 @@ from podwall.probe.twins import (
     ROLE_LABEL,
     Owner,
     Outcome,
+    check_image,
     owner_namespace,
     parse_log,
     target,
@@ -64,6 +65,9 @@ class ProbeOptions:
     parallel: int = 8
     workers: int = 8
     run: str | None = None
+
+    def __post_init__(self) -> None:
+        check_image(self.image)
 
 
 def new_run_id() -> str:

@@ -33,10 +33,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from podwall.engine import Probe
+from podwall.errors import UsageError
 from podwall.model import ContainerPort, Protocol
 
 #: agnhost 2.53 (kubernetes/test/images/agnhost), pinned by digest; ``--image`` replaces it.
 IMAGE = "registry.k8s.io/e2e-test-images/agnhost:2.53@sha256:99c6b4bb4a1e1df3f0b3752168c89358794d02258ebebc26bf21c29399011a85"
+
+#: An image reference as the distribution reference grammar (distribution/reference) defines it:
+#: [DOMAIN[:PORT]/]PATH[:TAG][@ALGORITHM:HEX], path components lowercase.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_DOMAIN = (r"(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+           r"|\[[0-9a-fA-F:]+\])(?::[0-9]+)?)")
+_REFERENCE = re.compile(rf"(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*(?::[\w][\w.-]{{0,127}})?"
+                        r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?")
+
+
+def check_image(text: str) -> str:
+    """``text`` when it is an image reference (NAME[:TAG][@DIGEST]); a UsageError saying what one is otherwise."""
+    if len(text) <= 512 and _REFERENCE.fullmatch(text):
+        return text
+    shown = text if len(text) <= 60 and text.isprintable() else repr(text[:57]) + "..."
+    raise UsageError(f"--image {shown}: not an image reference ([REGISTRY/]NAME[:TAG][@sha256:DIGEST], lowercase "
+                     "name; e.g. registry.k8s.io/e2e-test-images/agnhost:2.53)")
+
 
 PROBE_LABEL = "podwall.io/probe"  # the run id, on every object a run creates
 ROLE_LABEL = "podwall.io/probe-role"  # owner, source or destination

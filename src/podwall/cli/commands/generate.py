@@ -22,7 +22,7 @@ from podwall.cli.common import judging, load_input
 from podwall.cli.live import live_options, live_requested
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
-from podwall.errors import InputError, Location, UsageError
+from podwall.errors import InputError, Location, UsageError, cannot_write
 from podwall.generate import (
     DnsTarget,
     Generation,
@@ -170,7 +170,7 @@ def _finish(env: Environment, options: _Options, generation: Generation, world: 
                 handle.write(text)
             env.err(f"wrote {path}")
     except OSError as error:
-        raise UsageError(f"cannot write to {options.directory}: {error.strerror or error}") from None
+        raise cannot_write(options.directory, error) from None
     return ExitStatus.SUCCESS
 
 

@@ -58,11 +58,14 @@ def _confirm(env: Environment, question: str) -> bool:
               help="Destination workload, as --from. Repeatable. Default: all.")
 @click.option("--probe", "probes", multiple=True, metavar="PORT[/PROTO]",
               help="Port to probe on every destination. Repeatable. Default: each destination's container ports.")
-@click.option("--sample", type=int, default=None, metavar="N",
+@click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N",
               help="Probe N flows per source, half allowed and half denied by the policies where both exist.")
 @click.option("--timeout", type=float, default=1.0, show_default=True, metavar="S",
               help="Seconds for each connection attempt (a denied flow takes this long).")
 @click.option("--image", default=None, metavar="IMG", help="Twin image (agnhost-compatible: porter and connect).")
+@click.option("--allow-selected-twins", is_flag=True,
+              help="Also create twins that a PodDisruptionBudget or a Service with publishNotReadyAddresses selects "
+                   "(refused by default: the twins would count in the budget, or receive real traffic).")
 @click.option("--dry-run", is_flag=True, help="Print the plan and exit; create nothing.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation before creating twins.")
 @click.option("--clean", is_flag=True, help="Remove the leftovers of interrupted runs (pods and namespaces "
@@ -75,8 +78,8 @@ def _confirm(env: Environment, question: str) -> bool:
 @CNI_OPTION
 @click.pass_obj
 def probe_command(env: Environment, namespace: str | None, sources: tuple[str, ...], destinations: tuple[str, ...],
-                  probes: tuple[str, ...], sample: int | None, timeout: float, image: str | None, dry_run: bool,
-                  yes: bool, clean: bool, output: str, ipblock_ignores_pods: bool, lenient: bool,
+                  probes: tuple[str, ...], sample: int | None, timeout: float, image: str | None,
+                  allow_selected_twins: bool, dry_run: bool, yes: bool, clean: bool, output: str, ipblock_ignores_pods: bool, lenient: bool,
                   verbose: bool, cni: str | None) -> int:
     """Probe the live cluster with twins of its workloads and compare with the engine.
 
@@ -94,10 +97,13 @@ def probe_command(env: Environment, namespace: str | None, sources: tuple[str, .
     """
     from podwall.loader.cluster import ClusterSource, connect, read
     from podwall.probe import IMAGE, ProbeOptions, clean as clean_run, make_plan, new_run_id, run_probe
+    from podwall.probe.safety import hazards, refuse
+    from podwall.probe.twins import check_image
     from podwall.render.probe import plan_json, plan_text, probe_json, probe_text
 
     if timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds")
+    image = check_image(image) if image is not None else IMAGE
     chosen = [Probe.parse(p) for p in probes] or None
     given = live_requested() or {}
     conn = connect(ClusterSource(kubeconfig=given.get("kubeconfig"), context=given.get("context")))
@@ -121,7 +127,8 @@ def probe_command(env: Environment, namespace: str | None, sources: tuple[str, .
                     "enforces the policies would judge them, to show whether this cluster does")
         plan = make_plan(cluster, namespace=namespace, sources=sources, destinations=destinations, probes=chosen,
                          sample=sample, options=engine)
-        image = image or IMAGE
+        if not allow_selected_twins:
+            plan = refuse(plan, hazards(conn, plan))  # twins a budget would count or a Service would route to
         run = new_run_id()
         if dry_run:
             env.out(plan_json(plan, image, run) if output == "json" else plan_text(plan, image))

@@ -11,7 +11,7 @@ from podwall.cli.common import input_options, judging, load_input, namespaces_sh
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.engine.connlist import Focus
-from podwall.errors import UsageError
+from podwall.errors import cannot_write
 from podwall.lint import lint
 from podwall.render.pictures import RENDER_FORMATS, render
 
@@ -58,10 +58,9 @@ def render_command(env: Environment, paths, namespace, all_namespaces, lenient, 
             else:
                 target.write_text(content, encoding="utf-8")
         except OSError as error:
-            raise UsageError(f"cannot write {output_file}: {(error.strerror or str(error)).lower()}") from None
+            raise cannot_write(output_file, error) from None
     elif isinstance(content, bytes):
-        env.stdout.flush()
-        env.stdout.buffer.write(content)  # type: ignore[attr-defined]
+        env.out_bytes(content)
     else:
         env.out(content)
     for note in result.notes:

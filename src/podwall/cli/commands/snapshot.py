@@ -41,6 +41,7 @@ def snapshot_command(env: Environment, output: str, redact: bool, namespace: str
       podwall snapshot --context prod --redact -o snapshot/
       podwall snapshot -o - | podwall lint -f -
     """
+    from podwall.cni import recognisable
     from podwall.loader.cluster import ClusterSource, connect
     from podwall.loader.cluster.snapshot import counts_text, snapshot
 
@@ -50,8 +51,8 @@ def snapshot_command(env: Environment, output: str, redact: bool, namespace: str
         if verbose:
             env.err(f"podwall: reading the live cluster: {conn.where}")
         with ProgressBar(env, "reading the cluster") as bar:
-            result = snapshot(conn, env.stdout if output == "-" else output, redact=redact, namespace=namespace,
-                              progress=bar)
+            result = snapshot(conn, env.stdout if output == "-" else output, redact=redact,
+                              keep=recognisable() if redact else None, namespace=namespace, progress=bar)
     finally:
         conn.close()
     for warning in result.warnings:

@@ -15,8 +15,13 @@ Why the analysis survives:
 
 Kept verbatim: the names of Kubernetes' own and the network plugins' namespaces and components
 (``kube-system``, ``kube-dns``, ``calico-node``...): they identify the plugin, not the user.
-Images outside those namespaces, node annotations and free-text annotations are hashed. The spec
-of policies podwall does not evaluate (Calico, Cilium...) is dropped.
+Of containers in those namespaces, only what network-plugin detection reads is kept (``keep``,
+given by the caller: ``podwall.cni.recognisable()``): a plugin agent's image as
+``repository:tag`` (registry and digest dropped) and the arguments detection tests; every other
+image and argument is hashed there too (an ``external-dns`` in kube-system keeps neither its
+private registry nor its ``--domain-filter``). Node annotations keep only the words detection
+tests in their values; free-text annotations are hashed. The spec of policies podwall does not
+evaluate (Calico, Cilium...) is dropped.
 
 The key: ``PODWALL_REDACT_KEY`` when set (the same key gives the same names across snapshots),
 otherwise random for each snapshot.
@@ -30,7 +35,7 @@ import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from podwall.loader.cluster.kinds import PLUGIN_NAMESPACES
 
@@ -58,6 +63,19 @@ _WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", 
                         "CronJob"})
 
 
+class Keep(Protocol):
+    """What redaction keeps because network-plugin detection reads it (``podwall.cni.Recognisable``)."""
+
+    names: frozenset[str]
+    args: frozenset[str]
+
+    def image(self, image: str) -> str | None:
+        """The part of a plugin agent's image detection reads; None for any other image."""
+
+    def annotation(self, key: str, value: str) -> str | None:
+        """The words of a Node annotation's value detection reads; None for annotations it does not read."""
+
+
 def default_key() -> bytes:
     """``PODWALL_REDACT_KEY`` as bytes, else a fresh random key."""
     given = os.environ.get(KEY_ENV)
@@ -67,8 +85,10 @@ def default_key() -> bytes:
 class Redactor:
     """Maps names, label values and addresses; one instance per snapshot (it caches)."""
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, keep: Keep | None = None) -> None:
         self._key = key
+        self._keep = keep
+        self._platform = PLATFORM | keep.names if keep is not None else PLATFORM
         self._names: dict[str, str] = {}
         self._flips: dict[tuple[int, int, int], int] = {}
 
@@ -76,7 +96,7 @@ class Redactor:
 
     def name(self, text: Any) -> Any:
         """A name or label value: kept when empty or a platform name, else ``r`` + 10 hex digits."""
-        if not isinstance(text, str) or not text or text in PLATFORM:
+        if not isinstance(text, str) or not text or text in self._platform:
             return text
         found = self._names.get(text)
         if found is None:
@@ -136,7 +156,7 @@ class Redactor:
         kind = obj.get("kind", "")
         out = dict(obj)
         meta = dict(obj.get("metadata") or {})
-        platform = meta.get("namespace") in PLATFORM
+        platform = meta.get("namespace") in self._platform
         out["metadata"] = self._metadata(meta, kind)
         spec = obj.get("spec")
         if isinstance(spec, Mapping):
@@ -165,16 +185,22 @@ class Redactor:
         if isinstance(meta.get("labels"), Mapping):
             out["labels"] = self._labels(meta["labels"])
         if isinstance(meta.get("annotations"), Mapping):
-            out["annotations"] = {
-                k: v if kind != "Node" and k.startswith(_KEPT_ANNOTATION_VALUES) else self._text(v)
-                for k, v in meta["annotations"].items()
-            }
+            out["annotations"] = {k: self._annotation(kind, k, v) for k, v in meta["annotations"].items()}
         if isinstance(meta.get("ownerReferences"), list):
             out["ownerReferences"] = [
                 {**ref, "name": self.name(ref.get("name"))} if isinstance(ref, Mapping) else ref
                 for ref in meta["ownerReferences"]
             ]
         return out
+
+    def _annotation(self, kind: str, key: str, value: Any) -> Any:
+        if kind != "Node" and key.startswith(_KEPT_ANNOTATION_VALUES):
+            return value
+        if kind == "Node" and self._keep is not None and isinstance(value, str):
+            words = self._keep.annotation(key, value)
+            if words is not None:
+                return words
+        return self._text(value)
 
     def _labels(self, labels: Mapping[str, Any]) -> dict[str, Any]:
         return {k: self.name(v) for k, v in labels.items()}
@@ -190,13 +216,22 @@ class Redactor:
             item = dict(container)
             if "name" in item:
                 item["name"] = self.name(item["name"])
-            if "image" in item and not platform:
-                item["image"] = self._text(item["image"])
-            if isinstance(item.get("args"), list) and not platform:
-                item["args"] = [self._text(a) for a in item["args"]]
+            if "image" in item:
+                item["image"] = self._image(item["image"], platform)
+            if isinstance(item.get("args"), list):
+                kept = self._keep.args if platform and self._keep is not None else frozenset()
+                item["args"] = [a if a in kept else self._text(a) for a in item["args"]]
             containers.append(item)
         out["containers"] = containers
         return out
+
+    def _image(self, image: Any, platform: bool) -> Any:
+        """A plugin agent's image in a platform namespace as detection reads it; any other image hashed."""
+        if platform and self._keep is not None and isinstance(image, str):
+            kept = self._keep.image(image)
+            if kept is not None:
+                return kept
+        return self._text(image)
 
     def _workload_spec(self, spec: Mapping[str, Any], platform: bool) -> dict[str, Any]:
         out = dict(spec)
