@@ -73,7 +73,7 @@ def test_dir_that_cannot_be_written(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
     result = run("generate", "deny", "-d", str(blocker / "sub"))
-    assert result.exit_code == 2 and result.stderr.startswith(f"podwall: cannot write to {blocker / 'sub'}: ")
+    assert result.exit_code == 2 and result.stderr.startswith(f"podwall: cannot write {blocker / 'sub'}: ")
     assert len(result.stderr.splitlines()) == 1
 
 
