@@ -6,13 +6,22 @@ EXAMPLE := examples/tutorial
 
 .PHONY: demo test venv lint-imports clean lab-demo bench mermaid-parser
 
-$(BIN)/podwall: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(BIN)/podwall
+# Two installs into one venv: `make demo` needs the runtime dependencies only (PyYAML, click);
+# `make test` adds the test extra (pytest, hypothesis, kubernetes-validate, the kubernetes client, ...).
+# Quiet, so that a fresh clone's `make demo` prints what the README shows.
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip
 
-venv: $(BIN)/podwall
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	@$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	@$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+venv: $(VENV)/.runtime
 
 # Mermaid's own parser under node, pinned by tests/support/mermaid/package-lock.json (the render tests
 # use it; without npm they skip with the reason, and CI installs npm).
@@ -24,22 +33,22 @@ $(MERMAID)/node_modules/.package-lock.json: $(MERMAID)/package-lock.json
 mermaid-parser: $(MERMAID)/node_modules/.package-lock.json
 
 demo: venv
-	@echo "== podwall reach -f $(EXAMPLE) --by workload"
-	@$(BIN)/podwall reach -f $(EXAMPLE) --by workload
+	@echo "== podwall reach -f $(EXAMPLE)"
+	@$(BIN)/podwall reach -f $(EXAMPLE)
 	@echo
-	@echo "== podwall explain -f $(EXAMPLE) production/Deployment/frontend production/Deployment/backend 8080/TCP"
-	@$(BIN)/podwall explain -f $(EXAMPLE) production/Deployment/frontend production/Deployment/backend 8080/TCP || true
+	@echo "== podwall explain -f $(EXAMPLE) -n production frontend backend 8080"
+	@$(BIN)/podwall explain -f $(EXAMPLE) -n production frontend backend 8080 || true
 	@echo
-	@echo "== podwall explain -f $(EXAMPLE) production/Deployment/frontend production/Deployment/database 5432/TCP"
-	@$(BIN)/podwall explain -f $(EXAMPLE) production/Deployment/frontend production/Deployment/database 5432/TCP || true
+	@echo "== podwall explain -f $(EXAMPLE) -n production frontend database 5432"
+	@$(BIN)/podwall explain -f $(EXAMPLE) -n production frontend database 5432 || true
 	@echo
-	@echo "== podwall explain -f $(EXAMPLE) production/Deployment/backend production/Deployment/database 5432/TCP"
-	@$(BIN)/podwall explain -f $(EXAMPLE) production/Deployment/backend production/Deployment/database 5432/TCP
+	@echo "== podwall explain -f $(EXAMPLE) -n production backend database"
+	@$(BIN)/podwall explain -f $(EXAMPLE) -n production backend database
 
 lab-demo: venv
 	@PODWALL=$(BIN)/podwall sh examples/lab/demo.sh
 
-test: venv mermaid-parser
+test: $(VENV)/.test mermaid-parser
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
@@ -49,7 +58,7 @@ test: venv mermaid-parser
 # 1,000,000 Hubble lines (FLOWS.md); then podwall diff of two 10,000-pod clusters against two reach runs (DIFF.md);
 # then the HTML report at 500 and 3,000 workloads, generation and first paint in Chromium (RENDER.md).
 # BENCH_ARGS=--quick for a short run.
-bench: venv
+bench: $(VENV)/.test
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.linearity
 	$(BIN)/python -m benchmarks.flows $(if $(findstring --quick,$(BENCH_ARGS)),--quick,)

@@ -56,18 +56,35 @@ def test_explain_denied_exits_1() -> None:
     ("args", "message"),
     [
         (["explain", "-f", TUTORIAL, "production/nope", "production/Deployment/backend", "80"],
-         "podwall: unknown subject 'production/nope': no pod or workload 'nope' in namespace 'production'"),
+         "podwall: unknown subject 'production/nope': There is no pod, workload or Service 'nope' in namespace "
+         "'production' (there: backend, database, frontend)"),
+        (["explain", "-f", TUTORIAL, "-n", "production", "frontnd", "backend", "80"],
+         "podwall: unknown subject 'frontnd': did you mean production/Deployment/frontend? There is no pod"),
+        (["explain", "-f", TUTORIAL, "frontend", "production/backend", "80"],
+         "podwall: unknown subject 'frontend': did you mean production/Deployment/frontend (-n production)?"),
+        (["explain", "-f", TUTORIAL, "-n", "prod", "frontend", "backend"],
+         "podwall: -n prod: no namespace 'prod' in the input (namespaces: kube-system, monitoring, production)"),
+        (["explain", "-f", TUTORIAL, "-n", "productoin", "frontend", "backend"],
+         "podwall: -n productoin: did you mean production? no namespace 'productoin' in the input"),
+        (["reach", "-f", TUTORIAL, "-n", "productoin"],
+         "podwall: -n productoin: did you mean production?"),
+        (["lint", "-f", TUTORIAL, "-n", "productoin"],
+         "podwall: -n productoin: did you mean production?"),
         (["explain", "-f", TUTORIAL, "production/Widget/x", "production/Deployment/backend", "80"],
          "podwall: unknown kind 'Widget' in 'production/Widget/x'"),
         (["explain", "-f", TUTORIAL, "production/Deployment/backend", "production/Deployment/database", "http"],
-         "podwall: invalid probe 'http': expected PORT or PORT/PROTOCOL, e.g. 8080/TCP"),
+         "podwall: production/Deployment/database declares no TCP port named 'http' (its named ports: metrics, postgres)"),
+        (["explain", "-f", TUTORIAL, "production/Deployment/backend", "production/Deployment/database", "postgre"],
+         "podwall: production/Deployment/database declares no TCP port named 'postgre': did you mean 'postgres'?"),
         (["reach", "-f", TUTORIAL, "--probe", "80/HTTP"],
          "podwall: invalid probe '80/HTTP': protocol must be TCP, UDP or SCTP"),
         (["reach", "-f", TUTORIAL, "--probe", "0"], "podwall: invalid probe '0': port must be 1-65535"),
         (["explain", "-f", TUTORIAL, "kube-system/svc/kube-dns", "production/Deployment/backend", "80"],
          "podwall: a Service cannot be a source"),
         (["explain", "-f", TUTORIAL, "production/Deployment/frontend", "kube-system/svc/kube-dns", "80"],
-         "podwall: Service kube-system/Service/kube-dns has no port 80/TCP (its ports: 53/UDP, 53/TCP)"),
+         "podwall: Service kube-system/Service/kube-dns has no port 80/TCP (its ports: 53/UDP (dns), 53/TCP (dns-tcp))"),
+        (["explain", "-f", TUTORIAL, "a", "b", "80", "90"], "podwall: expected SOURCE DESTINATION [PORT], got 4 arguments"),
+        (["explain", "-f", TUTORIAL, "--from-labels", "app", "backend"], "podwall: invalid --from-labels 'app'"),
         (["reach", "-f", TUTORIAL, "--focus-workload", "x"],
          "podwall: --focus-* options apply to -o connlist and -o connlist-json"),
         (["reach", "-f", TUTORIAL, "-o", "connlist", "--by", "pod"],
@@ -80,10 +97,20 @@ def test_explain_denied_exits_1() -> None:
          "podwall: invalid --focus-conn 'tcp': expected PROTOCOL-PORT, e.g. udp-52"),
         (["reach", "-f", TUTORIAL, "-o", "connlist", "--external"],
          "podwall: -o connlist always lists external ranges: --external does not apply"),
+        (["reach", "-f", TUTORIAL, "-o", "connlist", "--focus-workload", "frontnd"],
+         "podwall: --focus-workload frontnd: did you mean frontend (production/frontend[Deployment])? no workload"),
+        (["reach", "-f", TUTORIAL, "-o", "connlist", "--focus-workload", "frontend", "--focus-workload-peer", "prod/db"],
+         "podwall: --focus-workload-peer prod/db: no workload 'prod/db' in the input"),
+        (["reach", "-f", TUTORIAL, "--fail-on-intent"],
+         "podwall: --fail-on-intent needs intents: a kind: Intents document among -f, or --intents FILE"),
+        (["reach", "-f", TUTORIAL, "--intents", "x.yaml", "-o", "csv"],
+         "podwall: --intents prints with -o table, matrix, list or json"),
     ],
-    ids=["unknown-pod", "unknown-kind", "bad-probe", "bad-protocol", "port-zero", "service-source", "service-port",
+    ids=["fail-on-intent-alone", "intents-csv", "unknown-pod", "typo-did-you-mean", "other-namespace", "absent-namespace", "namespace-typo",
+         "reach-namespace-typo", "lint-namespace-typo", "unknown-kind", "unknown-port-name", "port-name-typo", "bad-protocol", "port-zero", "service-source", "service-port",
+         "explain-arity", "bad-from-labels",
          "focus-without-connlist", "connlist-by-pod", "connlist-probe", "direction-without-workload", "bad-focus-conn",
-         "connlist-external"],
+         "connlist-external", "focus-typo", "focus-peer-unknown"],
 )
 def test_usage_errors_are_one_line_exit_2(args: list[str], message: str) -> None:
     r = run(*args)
@@ -117,13 +144,16 @@ def test_lenient_skips_the_bad_policy_and_warns(tmp_path: Path) -> None:
     r = run("reach", "-f", str(tmp_path), "--lenient", "-o", "json")
     assert r.exit_code == 0
     assert "10.1.0.0/16 is not inside 10.0.0.0/16" in r.stderr
-    assert json.loads(r.stdout)["subjects"] == ["prod/a"]
+    assert json.loads(r.stdout)["subjects"] == ["prod/Pod/a"]
 
 
 def test_stdin_is_read_with_dash() -> None:
     r = run("reach", "-f", "-", "-o", "json", stdin=POD)
     assert r.exit_code == 0
-    assert json.loads(r.stdout) == {"subjects": ["prod/a"], "probes": [{"port": 80, "protocol": "TCP"}], "allowed": []}
+    assert json.loads(r.stdout) == {
+        "apiVersion": "podwall.io/v1", "kind": "Reachability", "view": "workload", "namespaces": None,
+        "subjects": ["prod/Pod/a"], "probes": [{"port": 80, "protocol": "TCP"}], "allowed": [],
+    }
 
 
 def test_namespace_and_all_namespaces_conflict() -> None:
@@ -138,9 +168,20 @@ def test_missing_filename_is_a_usage_error() -> None:
     assert "no input: give -f PATH" in r.stderr and "or --cluster" in r.stderr
 
 
-def test_namespace_limits_subjects() -> None:
-    r = run("reach", "-f", TUTORIAL, "-n", "monitoring", "-o", "json")
-    assert json.loads(r.stdout)["subjects"] == ["monitoring/Deployment/prometheus"]
+def test_namespace_keeps_its_subjects_and_their_peers_in_every_format() -> None:
+    """-n NS: NS's subjects and every peer exchanging a flow with them; the same flows in json, csv and table."""
+    r = run("reach", "-f", TUTORIAL, "-n", "kube-system", "-o", "json")
+    document = json.loads(r.stdout)
+    assert document["subjects"] == ["kube-system/Deployment/coredns", "monitoring/Deployment/prometheus",
+                                    "production/Deployment/backend", "production/Deployment/database",
+                                    "production/Deployment/frontend"]
+    flows = {(a["from"], a["to"], a["port"], a["protocol"]) for a in document["allowed"]}
+    assert all("kube-system/" in f"{s} {d}" for s, d, _, _ in flows)  # one end in kube-system, always
+    assert ("production/Deployment/frontend", "kube-system/Deployment/coredns", 53, "UDP") in flows
+    csv = run("reach", "-f", TUTORIAL, "-n", "kube-system", "-o", "csv").stdout.splitlines()[1:]
+    assert {tuple(line.split(",")) for line in csv} == {(s, d, str(p), proto) for s, d, p, proto in flows}
+    table = run("reach", "-f", TUTORIAL, "-n", "kube-system").stdout
+    assert "Deployment/frontend" in table and "between two peers nothing is judged" in table
 
 
 def test_verbose_lists_skipped_kinds(tmp_path: Path) -> None:
@@ -184,3 +225,12 @@ def test_an_unexpected_exception_is_one_line_and_exit_3(monkeypatch: pytest.Monk
     verbose = run("explain", "-v", "-f", TUTORIAL, "production/frontend", "production/backend", "8080")
     assert verbose.exit_code == 3
     assert "Traceback (most recent call last)" in verbose.stderr
+
+
+def test_extensions_v1beta1_network_policy_says_it_was_removed(tmp_path: Path) -> None:
+    (tmp_path / "old.yaml").write_text(
+        "apiVersion: extensions/v1beta1\nkind: NetworkPolicy\nmetadata: {name: a, namespace: x}\nspec: {podSelector: {}}\n"
+    )
+    r = run("reach", "-f", str(tmp_path))
+    assert "extensions/v1beta1 NetworkPolicy was removed in Kubernetes 1.16" in r.stderr
+    assert "write apiVersion: networking.k8s.io/v1" in r.stderr

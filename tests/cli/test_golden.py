@@ -15,6 +15,7 @@ BACKEND = "production/Deployment/backend"
 DATABASE = "production/Deployment/database"
 
 TIERS = str(ROOT / "examples" / "admin-tiers")
+INTENTS = str(ROOT / "examples" / "lab" / "tutorial-intents.yaml")
 
 CASES = {
     # case directory: (arguments, expected exit code, expected file name)
@@ -23,7 +24,7 @@ CASES = {
     "reach-tutorial-workload-csv": (["reach", "-f", TUTORIAL, "--by", "workload", "-o", "csv"], 0, "expected.csv"),
     "reach-tutorial-workload-md": (["reach", "-f", TUTORIAL, "--by", "workload", "-o", "md"], 0, "expected.md"),
     "reach-tutorial-pod-probes": (
-        ["reach", "-f", TUTORIAL, "-n", "production", "--probe", "8080/TCP", "--probe", "5432", "--probe", "53/UDP"],
+        ["reach", "-f", TUTORIAL, "--by", "pod", "-n", "production", "--probe", "8080/TCP", "--probe", "5432", "--probe", "53/UDP"],
         0,
         "expected.txt",
     ),
@@ -45,6 +46,29 @@ CASES = {
         0,
         "expected.txt",
     ),
+    "explain-kubectl-names": (["explain", "-f", TUTORIAL, "-n", "production", "frontend", "deploy/backend", "8080"], 1,
+                              "expected.txt"),
+    "explain-every-port": (["explain", "-f", TUTORIAL, "-n", "production", "backend", "database"], 0, "expected.txt"),
+    "explain-every-port-denied": (["explain", "-f", TUTORIAL, "-n", "production", "frontend", "backend"], 1,
+                                  "expected.txt"),
+    "explain-every-port-json": (["explain", "-f", TUTORIAL, "-n", "production", "backend", "database", "-o", "json"],
+                                0, "expected.json"),
+    "explain-every-port-service": (["explain", "-f", TUTORIAL, "-n", "production", "frontend", "svc/backend"], 1,
+                                   "expected.txt"),
+    "explain-named-port-other-namespace": (
+        ["explain", "-f", TUTORIAL, "-n", "monitoring", "prometheus", "backend.production", "metrics"], 0, "expected.txt"
+    ),
+    "explain-connlist-name": (
+        ["explain", "-f", TUTORIAL, "production/frontend[Deployment]", "production/backend[Deployment]", "8080"], 1,
+        "expected.txt",
+    ),
+    "explain-from-labels": (
+        ["explain", "-f", TUTORIAL, "-n", "production", "--from-labels", "app=frontend", "backend", "8080"], 1,
+        "expected.txt",
+    ),
+    "explain-every-port-tiers": (["explain", "-f", TIERS, "monitoring/deploy/prometheus", "shop/deploy/web"], 0,
+                                 "expected.txt"),
+    "reach-intents-fail": (["reach", "-f", TUTORIAL, "--intents", INTENTS, "--fail-on-intent"], 1, "expected.txt"),
     "connlist-admin-tiers": (["reach", "-f", TIERS, "-o", "connlist"], 0, "expected.txt"),
     "connlist-admin-tiers-json": (["reach", "-f", TIERS, "-o", "connlist-json"], 0, "expected.json"),
     "connlist-admin-tiers-focus": (

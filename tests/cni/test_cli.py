@@ -73,7 +73,8 @@ def test_json_outputs_parse() -> None:
          "aws-vpc-cni, aws-vpc-cni-netpol, azure-npm, calico, canal, cilium, flannel, gke-dataplane-v2, kindnet, "
          "kube-network-policies, kube-router, npa, ovn-kubernetes, weave"),
         (["reach", "-f", EXAMPLE, "--across-cnis", "--summary"],
-         "podwall: --across-cnis compares the probe matrix: not with -o connlist*, --summary or --external"),
+         "podwall: --across-cnis compares the probe matrix: -o table, md, json or csv, not with --summary, "
+         "--external or --intents"),
     ],
 )
 def test_usage_errors(args: list[str], message: str) -> None:

@@ -218,15 +218,16 @@ def test_explicit_probes() -> None:
 
 
 @pytest.mark.parametrize(("namespaces", "by"), [(["prod"], "pod"), (["monitoring"], "pod"), (["prod"], "workload")])
-def test_namespace_filter_limits_subjects_not_verdicts(namespaces: list[str], by: str) -> None:
-    """``namespaces`` keeps only subjects of those namespaces; verdicts still use every object."""
+def test_namespace_scope_keeps_flows_with_one_end_inside(namespaces: list[str], by: str) -> None:
+    """``namespaces``: the flows with at least one end inside, between those subjects and their peers anywhere."""
     cluster = load(APP)
     full = engine.reach(cluster, by=by)
     part = engine.reach(cluster, by=by, namespaces=namespaces)
-    assert set(part.subjects) == {s for s in full.subjects if s.split("/")[0] in namespaces}
-    assert part.allowed == {
-        (s, d, p) for s, d, p in full.allowed if s in part.subjects and d in part.subjects
-    }
+    inside = {s for s in full.subjects if s.split("/")[0] in namespaces}
+    kept = {(s, d, p) for s, d, p in full.allowed if s in inside or d in inside}
+    assert part.allowed == kept
+    assert set(part.subjects) == inside | {s for s, _, _ in kept} | {d for _, d, _ in kept}
+    assert all(part.in_scope(s) == (s in inside) for s in part.subjects)
 
 
 def test_no_policies_allows_every_pair() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def test_dir_json_and_overwrite(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt", "production.allow-dns.json", "production.default-deny-all.json"]
     for file in ("production.allow-dns.json", "production.default-deny-all.json"):
         text = (out / file).read_text()
-        assert validate_all(text) == 1 and '"podwall/description"' in text
+        assert validate_all(text) == 1 and '"podwall.io/description"' in text
 
 
 def test_dir_that_cannot_be_written(tmp_path: Path) -> None:
@@ -149,3 +150,13 @@ def test_help_lists_every_subcommand() -> None:
     text = CliRunner().invoke(cli, ["generate", "--help"]).output
     for name in ("deny", "dns", "allow", "isolate-namespace", "allow-namespace", "egress-cidr", "from-intents", "intents"):
         assert f"  {name} " in text
+
+
+def test_yaml_and_json_carry_the_same_description_annotation() -> None:
+    """One annotation domain: podwall.io/description, in YAML (beside the comment) and JSON alike."""
+    import yaml
+
+    as_yaml = list(yaml.safe_load_all(run("generate", "deny", "-n", "shop", "--allow-dns").stdout))
+    as_json = json.loads(run("generate", "deny", "-n", "shop", "--allow-dns", "-o", "json").stdout)["items"]
+    assert [d["metadata"]["annotations"] for d in as_yaml] == [d["metadata"]["annotations"] for d in as_json]
+    assert all(list(d["metadata"]["annotations"]) == ["podwall.io/description"] for d in as_yaml)

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from podwall.engine import Probe, reach
 from podwall.errors import InputErrors
-from podwall.generate import deny, from_intents, model_cluster, parse_intents, report, verify
+from podwall.render.verify_text import verification_text
+from podwall.generate import deny, from_intents, model_cluster, parse_intents, verify
 from podwall.generate.intents import NetEnd
 from podwall.model import (
     NAMESPACE_NAME_LABEL,
@@ -179,7 +180,7 @@ def test_without_input_the_model_of_the_intents_verifies(app: App) -> None:
     intents = parse_intents(app.intents())
     generation = from_intents(intents)
     result = verify(model_cluster(intents), generation, world="model")
-    assert result.ok, report(result)
+    assert result.ok, verification_text(result)
     populated = {ns for _, ns, _, _ in app.workloads}
     for check in result.checks:  # only DNS from a namespace without workloads has nothing to judge
         namespace = check.flow.source.label.split("/")[0]

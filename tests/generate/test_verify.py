@@ -6,7 +6,8 @@ import ipaddress
 from dataclasses import replace
 from pathlib import Path
 
-from podwall.generate import Generated, Generation, IntendedFlow, NetParty, PodParty, report, verify
+from podwall.render.verify_text import verification_text
+from podwall.generate import Generated, Generation, IntendedFlow, NetParty, PodParty, verify
 from podwall.generate.policies import PUBLIC_INTERNET, pod_peer, policy
 from podwall.generate.verify import Status
 from podwall.model import (
@@ -57,7 +58,7 @@ def test_exact_policies_pass() -> None:
     result = verify(_cluster(), _generation(_sel(app="web")))
     assert result.ok and [c.status for c in result.checks] == [Status.ALLOWED]
     assert (result.checks[0].egress, result.checks[0].ingress) == ("client-out", "web-in")
-    assert report(result).splitlines()[-1] == "ok: 1 intended flow allowed; the generated policies open no other flow"
+    assert verification_text(result).splitlines()[-1] == "ok: 1 intended flow allowed; the generated policies open no other flow"
 
 
 def test_a_selector_broader_than_intended_is_reported_as_opened() -> None:
@@ -66,7 +67,7 @@ def test_a_selector_broader_than_intended_is_reported_as_opened() -> None:
     assert [(o.source, o.destination, str(o.probe), o.policies) for o in result.opened] == [
         ("a/Pod/client", "a/Pod/api", "80/TCP", ("a/client-out", "a/web-in"))
     ]
-    assert report(result).splitlines()[-2:] == [
+    assert verification_text(result).splitlines()[-2:] == [
         "FAILED: 1 flow opened that no intent asks for",
         "opened: a/Pod/client -> a/Pod/api on 80/TCP by a/client-out, a/web-in",
     ]
@@ -93,7 +94,7 @@ def test_unchecked_when_the_input_lacks_an_end() -> None:
     flow = IntendedFlow(PodParty("x", _sel(app="nope"), "a"), PodParty("web", _sel(app="web"), "a"), (TCP80,), "x")
     result = verify(_cluster(), Generation((), (flow,)))
     assert result.ok and result.checks[0].status is Status.UNCHECKED
-    assert "unchecked: x -> web on 80/TCP: the input has no pods app=nope in a" in report(result)
+    assert "unchecked: x -> web on 80/TCP: the input has no pods app=nope in a" in verification_text(result)
 
 
 def test_external_ends_use_a_sample_address() -> None:
@@ -123,9 +124,28 @@ def test_the_tutorials_classic_mistake_cannot_ship() -> None:
 
 
 def test_a_failed_verification_writes_no_files(tmp_path: Path) -> None:
+    """With -f, verification runs by default: the ingress half alone leaves the egress-isolated client blocked."""
     out = tmp_path / "out"
-    result = run("generate", "isolate-namespace", "-n", "production", "-f", TUTORIAL, "--verify", "-d", str(out))
+    result = run("generate", "allow", "--from", "app=frontend", "--to", "app=backend", "--port", "8080",
+                 "-n", "production", "-f", TUTORIAL, "--ingress-only", "-d", str(out))
     assert result.exit_code == 1 and not out.exists()
+    assert "FAILED: 1 intended flow denied" in result.stderr
+
+
+def test_no_verify_writes_what_was_asked(tmp_path: Path) -> None:
+    result = run("generate", "allow", "--from", "app=frontend", "--to", "app=backend", "--port", "8080",
+                 "-n", "production", "-f", TUTORIAL, "--ingress-only", "--no-verify")
+    assert result.exit_code == 0 and "verification" not in result.stderr and "kind: NetworkPolicy" in result.stdout
+
+
+def test_isolate_namespace_writes_the_egress_half_where_pods_are_egress_isolated() -> None:
+    """production is default-deny for egress: the same-namespace egress half is needed, and verification passes."""
+    result = run("generate", "isolate-namespace", "-n", "production", "-f", TUTORIAL)
+    assert result.exit_code == 0, result.stderr
+    assert "name: deny-from-other-namespaces-egress" in result.stdout
+    assert "ok: 1 intended flow allowed" in result.stderr
+    monitoring = run("generate", "isolate-namespace", "-n", "monitoring", "-f", TUTORIAL)
+    assert "-egress" not in monitoring.stdout and "no egress half in monitoring" in monitoring.stderr
 
 
 def test_no_verify_skips_it() -> None:

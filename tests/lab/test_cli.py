@@ -89,7 +89,7 @@ def test_a_disagreement_exits_1_and_is_explained(monkeypatch: pytest.MonkeyPatch
     assert "DISAGREEMENTS: kernel and engine differ on 1 of 1 probes:" in result.stdout
     assert ("production/Deployment/frontend -> production/Deployment/backend 8080/TCP: kernel ALLOWED, "
             "engine DENIED") in result.stdout
-    assert "Egress side: production/Deployment/frontend is isolated for egress" in result.stdout
+    assert "Egress from production/Deployment/frontend: DENIED\n      isolated for egress by" in result.stdout
 
 
 @pytest.mark.lab

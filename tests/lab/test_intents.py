@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 import podwall
-from podwall.cli.commands.lab import (
+from podwall.cli.intents import (
     _intents_documents,
     expand_intents,
     intended_probes,
@@ -307,5 +307,6 @@ def test_the_tutorial_with_its_intents_in_three_columns() -> None:
     assert "NOT AS INTENDED: the engine's verdict differs from the intents on 8 of 144 probes they speak about:" in out
     assert (f"  {FRONTEND} -> {BACKEND} 8080/TCP: intended ALLOWED, engine DENIED, kernel DENIED\n"
             f"    DENIED: {FRONTEND} -> {BACKEND} on 8080/TCP\n"
-            f"      Egress side: {FRONTEND} is isolated for egress") in out
+            f"    Egress from {FRONTEND}: DENIED\n"
+            f"      isolated for egress by 2 policies") in out
     assert "Note: intended flows on ports this lab does not probe (see --probe): backend -> internet:443." in out

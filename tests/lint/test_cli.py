@@ -14,7 +14,7 @@ from tests.cli.harness import CNI_GENERIC, ROOT, TUTORIAL, Run, run
 
 BROKEN = str(ROOT / "tests" / "lint" / "data" / "broken")
 FIXED = str(ROOT / "tests" / "lint" / "data" / "tutorial-fixed")
-KEYS = ["rule", "name", "severity", "object", "message", "fix", "file", "line"]
+KEYS = ["rule", "name", "severity", "object", "message", "fix", "file", "line", "field", "peer"]
 
 
 def findings(result: Run) -> list[dict]:
@@ -87,7 +87,7 @@ def test_bad_fail_on_is_a_usage_error() -> None:
 def test_json_is_the_contract() -> None:
     result = run("lint", "-f", BROKEN, "-o", "json")
     document = json.loads(result.stdout)
-    assert list(document) == ["findings"]
+    assert list(document) == ["apiVersion", "kind", "findings", "groups", "counts", "summary"]
     for finding in document["findings"]:
         assert list(finding) == KEYS
         assert finding["rule"].startswith("PW") and finding["severity"] in ("error", "warning", "info")

@@ -65,7 +65,7 @@ def test_sampling_is_stratified_and_repeatable(cluster) -> None:  # type: ignore
 
 
 def test_unknown_workloads_are_usage_errors(cluster) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(UsageError, match="no pod or workload 'web' in namespace 'production'"):
+    with pytest.raises(UsageError, match="no pod, workload or Service 'web' in namespace 'production'"):
         make_plan(cluster, namespace="production", sources=["web"])
     with pytest.raises(UsageError, match="is a Service"):
         make_plan(cluster, destinations=["production/Service/backend"])

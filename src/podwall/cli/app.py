@@ -7,15 +7,19 @@ Register a verb by adding one line to ``COMMANDS``.
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import traceback
 from collections.abc import Sequence
 from typing import Any
 
 import click
+from click.shell_completion import CompletionItem
 
 from podwall import __version__
-from podwall.cli.env import Environment
+from podwall.cli.help import HelpGroup
+from podwall.cli.env import Environment, wants_color
 from podwall.cli.exit import ExitStatus
 from podwall.errors import InputErrors, PodwallError
 
@@ -27,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "diff": "podwall.cli.commands.diff:diff_command",
     "generate": "podwall.cli.commands.generate:generate_command",
     "lab": "podwall.cli.commands.lab:lab_command",
+    "completion": "podwall.cli.commands.completion:completion_command",
     "snapshot": "podwall.cli.commands.snapshot:snapshot_command",
     "probe": "podwall.cli.commands.probe:probe_command",
     "rbac": "podwall.cli.commands.rbac:rbac_command",
@@ -38,8 +43,13 @@ COMMANDS: dict[str, str] = {
 REPORT_URL = "https://github.com/podwall/podwall/issues"
 
 
-class LazyGroup(click.Group):
-    """A group whose subcommands are imported on first use."""
+class LazyGroup(HelpGroup):
+    """A group whose subcommands are imported on first use.
+
+    ``podwall --help`` and shell completion list every command with its first
+    sentence: read from the command module's source (its ``short_help=`` or
+    docstring) when the module is not imported yet, so listing costs no import.
+    """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS) + sorted(name for name in self.commands if name not in COMMANDS)
@@ -55,10 +65,52 @@ class LazyGroup(click.Group):
         self.commands[cmd_name] = command
         return command
 
+    def command_summary(self, ctx: click.Context, name: str) -> str:
+        """A command's first sentence, without importing it when its source says it."""
+        if name not in self.commands and name in COMMANDS:
+            text = static_short_help(COMMANDS[name])
+            if text is not None:
+                return text
+        command = self.get_command(ctx, name)
+        return command.get_short_help_str(limit=10_000) if command is not None else ""
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Command names (with their first sentence) without importing the commands, then the group's options."""
+        if incomplete.startswith("-"):
+            return super().shell_complete(ctx, incomplete)
+        return [CompletionItem(name, help=self.command_summary(ctx, name))
+                for name in self.list_commands(ctx) if name.startswith(incomplete)]
+
+
+def static_short_help(target: str) -> str | None:
+    """``short_help="..."`` of the decorator, else the docstring's first sentence, read from the module's source."""
+    module, _, attribute = target.partition(":")
+    try:
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None:
+            return None
+        with open(spec.origin, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError, ImportError, ValueError):
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == attribute:
+            for decorator in node.decorator_list:
+                for keyword in getattr(decorator, "keywords", ()):
+                    if keyword.arg == "short_help" and isinstance(keyword.value, ast.Constant):
+                        return str(keyword.value.value)
+            docstring = ast.get_docstring(node)
+            return click.Command("_", help=docstring).get_short_help_str(limit=10_000) if docstring else None
+    return None
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="podwall")
-def cli() -> None:
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the output: auto colours on a terminal unless NO_COLOR is set (FORCE_COLOR colours "
+                   "pipes too).")
+@click.pass_context
+def cli(ctx: click.Context, color: str) -> None:
     """podwall: Kubernetes default-deny networking, made practical.
 
     Every verb reads manifests with -f (files, directories, - for stdin), or a live
@@ -68,6 +120,8 @@ def cli() -> None:
     (a bug: please report it), 4 diff --fail-on: the change opens traffic from outside
     the cluster or across namespaces.
     """
+    env = ctx.ensure_object(Environment)
+    env.color = wants_color(color, env.stdout)
 
 
 def _verbose(argv: Sequence[str] | None) -> bool:

@@ -1,20 +1,28 @@
-"""Options every verb that reads manifests shares, and the load step behind them."""
+"""Options every verb that reads manifests shares, and the load step behind them.
+
+Light on purpose: command modules import this to declare their options, and
+``podwall --help`` or shell completion import every command module; the loader and
+the engine are imported when a command runs.
+"""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from podwall.cli.env import Environment
 from podwall.cli.live import live_options, live_requested, read_live
-from podwall.cni import Choice, choose, profiles
-from podwall.engine import EngineOptions, Probe
-from podwall.engine.connlist import Focus
-from podwall.loader import load, nothing_to_analyse
-from podwall.loader.files import MAX_BYTES
-from podwall.model import Cluster, Direction
+from podwall.errors import UsageError
+
+if TYPE_CHECKING:
+    from podwall.cni import Choice
+    from podwall.engine import EngineOptions, Probe
+    from podwall.engine.connlist import Focus
+    from podwall.engine.dns import DnsSettings
+    from podwall.model import Cluster
 
 
 CNI_OPTION = click.option(
@@ -22,43 +30,77 @@ CNI_OPTION = click.option(
     help="Judge as this network plugin does (a CNI profile, see podwall cni --list). "
          "Default: the plugin recognised in the input, else generic.")
 
-
-def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``-f`` (or ``--cluster``, ``--kubeconfig``, ``--context``), ``-n``, ``-A``, ``--lenient``, ``-v``, engine switches, ``--cni``."""
-    decorators = [
-        click.option("-f", "--filename", "paths", multiple=True, metavar="PATH",
-                     help="Manifest file, directory (walked recursively for *.yaml, *.yml, *.json) or - for stdin. Repeatable."),
-        *live_options(),
-    ]
-    func = load_options(func)
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+ACROSS_OPTION = click.option(
+    "--across-cnis", is_flag=True,
+    help="Judge under every CNI profile too and show where the verdict depends on the network plugin "
+         "(cells marked *, the flows listed with the profiles on each side).")
 
 
-def load_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``-n``, ``-A``, ``--lenient``, ``-v`` and the engine switches: for verbs that name their inputs otherwise."""
-    decorators = [
-        click.option("-n", "--namespace", default=None, metavar="NS",
-                     help="Namespace for objects that name none (default: default); also limits the subjects shown to NS."),
-        click.option("-A", "--all-namespaces", is_flag=True,
-                     help="Show subjects of every namespace (the default when -n is not given)."),
-        click.option("--lenient", is_flag=True,
-                     help="Skip invalid objects with a warning instead of stopping."),
-        click.option("-v", "--verbose", is_flag=True,
-                     help="List the objects that were skipped, by kind."),
-        click.option("--ipblock-ignores-pods", is_flag=True,
-                     help="ipBlocks match only addresses outside the cluster, never pod IPs (some CNIs)."),
-        CNI_OPTION,
-        click.option("--max-input-mb", type=click.IntRange(1), default=MAX_BYTES >> 20, show_default=True,
-                     expose_value=False, callback=_remember, metavar="MB",
-                     help="Refuse any one input (file, pipe, stdin) larger than this."),
-        click.option("--render", is_flag=True, expose_value=False, callback=_remember,
-                     help="Render Helm charts and kustomize folders in -f (helm template, kubectl kustomize)."),
-    ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+#: loader.files.MAX_BYTES in MB, written here so that declaring the option imports no loader (a test checks).
+MAX_INPUT_MB = 256
+
+NAMESPACE_HELP = "Namespace for objects that name none (default: default); also limits the subjects shown to NS and their peers."
+
+
+def file_options(
+    namespace_help: str = NAMESPACE_HELP,
+    *,
+    all_namespaces: bool = True,
+    all_help: str = "Show subjects of every namespace (the default when -n is not given).",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``-f`` (or ``--cluster``, ``--kubeconfig``, ``--context``), ``-n`` (with this command's meaning), ``-A``
+    (only where subjects are shown), ``--lenient``, ``-v`` and the engine switches."""
+
+    def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+        decorators = [
+            click.option("-f", "--filename", "paths", multiple=True, metavar="PATH",
+                         help="Manifest file, directory (walked recursively for *.yaml, *.yml, *.json) or - for stdin. "
+                              "Repeatable."),
+            *live_options(),
+        ]
+        func = load_options(namespace_help=namespace_help, all_namespaces=all_namespaces, all_help=all_help)(func)
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return wrap
+
+
+def load_options(
+    func: Callable[..., Any] | None = None,
+    *,
+    namespace_help: str = NAMESPACE_HELP,
+    all_namespaces: bool = True,
+    all_help: str = "Show subjects of every namespace (the default when -n is not given).",
+) -> Any:
+    """``-n``, ``-A``, ``--lenient``, ``-v`` and the engine switches: for verbs that name their inputs otherwise.
+
+    ``@load_options`` applies them as they are; ``@load_options(namespace_help=...)`` with this command's words.
+    """
+
+    def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+        decorators = [click.option("-n", "--namespace", default=None, metavar="NS", help=namespace_help)]
+        if all_namespaces:
+            decorators.append(click.option("-A", "--all-namespaces", is_flag=True, help=all_help))
+        decorators += [
+            click.option("--lenient", is_flag=True,
+                         help="Skip invalid objects with a warning instead of stopping."),
+            click.option("-v", "--verbose", is_flag=True,
+                         help="List the objects that were skipped, by kind (and tracebacks of internal errors)."),
+            click.option("--ipblock-ignores-pods", is_flag=True,
+                         help="ipBlocks match only addresses outside the cluster, never pod IPs (some CNIs)."),
+            CNI_OPTION,
+            click.option("--max-input-mb", type=click.IntRange(1), default=MAX_INPUT_MB, show_default=True,
+                         expose_value=False, callback=_remember, metavar="MB",
+                         help="Refuse any one input (file, pipe, stdin) larger than this."),
+            click.option("--render", is_flag=True, expose_value=False, callback=_remember,
+                         help="Render Helm charts and kustomize folders in -f (helm template, kubectl kustomize)."),
+        ]
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return wrap(func) if func is not None else wrap
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -74,11 +116,17 @@ def _option(name: str, default: Any) -> Any:
 
 def max_input_bytes() -> int:
     """``--max-input-mb`` of the running command, in bytes."""
-    return _option("max_input_mb", MAX_BYTES >> 20) << 20
+    return _option("max_input_mb", MAX_INPUT_MB) << 20
+
+
+#: The options every verb that reads manifests and shows subjects shares.
+input_options = file_options()
 
 
 def load_input(env: Environment, paths: tuple[str, ...], namespace: str | None, lenient: bool, verbose: bool) -> Cluster:
     """Load manifests (or the live cluster) and report warnings (and, with -v, what was skipped) on stderr."""
+    from podwall.loader import load, nothing_to_analyse
+
     live = live_requested()
     if paths and live:
         raise click.UsageError("-f and --cluster/--kubeconfig/--context exclude each other: read files or a cluster")
@@ -118,6 +166,9 @@ def judging(cluster: Cluster, cni: str | None, ipblock_ignores_pods: bool) -> tu
     Verbs name the profile on stderr (``choice.line()``) once their answer is
     ready, so a usage error stays one line.
     """
+    from podwall.cni import choose
+    from podwall.engine import EngineOptions
+
     choice = choose(cluster, cni)
     return choice, EngineOptions(ipblock_matches_pods=False if ipblock_ignores_pods else None, conventions=choice.conventions)
 
@@ -128,6 +179,9 @@ def every_profile(choice: Choice, ipblock_ignores_pods: bool) -> dict[str, Engin
     Profiles that enforce nothing are left out (unless in use): every denied flow
     would depend on them, which lint's PW106 says once.
     """
+    from podwall.cni import profiles
+    from podwall.engine import EngineOptions
+
     flag = False if ipblock_ignores_pods else None
     chosen: dict[str, EngineOptions] = {}
     for p in profiles().values():
@@ -137,17 +191,54 @@ def every_profile(choice: Choice, ipblock_ignores_pods: bool) -> dict[str, Engin
     return chosen
 
 
-ACROSS_OPTION = click.option(
-    "--across-cnis", is_flag=True,
-    help="Judge under every CNI profile too and show where the verdict depends on the network plugin "
-         "(cells marked *, the flows listed with the profiles on each side).")
-
-
 def namespaces_shown(namespace: str | None, all_namespaces: bool) -> set[str] | None:
     """``-n`` limits the subjects; ``-A`` (or neither) shows every namespace."""
     if namespace and all_namespaces:
         raise click.UsageError("-n and -A cannot be used together")
     return {namespace} if namespace else None
+
+
+def require_namespace(cluster: Cluster, namespace: str | None) -> None:
+    """``-n NS`` must name a namespace of the input (declared, or holding some object): exit 2 with a did-you-mean."""
+    if namespace is None:
+        return
+    names = sorted({ns.name for ns in cluster.namespaces})
+    if namespace in names:
+        return
+    close = difflib.get_close_matches(namespace, names, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}? " if close else ""
+    known = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "") if names else "none"
+    raise UsageError(f"-n {namespace}: {hint}no namespace {namespace!r} in the input (namespaces: {known})")
+
+
+def dns_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--dns-namespace``, ``--dns-selector``, ``--dns-port``: where DNS is, when recognition is not enough."""
+    decorators = [
+        click.option("--dns-namespace", default=None, metavar="NS",
+                     help="Namespace of the DNS server pods (default: recognised from the input's DNS Service, "
+                          "else kube-system)."),
+        click.option("--dns-selector", default=None, metavar="SELECTOR",
+                     help="Labels of the DNS server pods, kubectl syntax (default: recognised, else k8s-app=kube-dns)."),
+        click.option("--dns-port", type=click.IntRange(1, 65535), default=None, metavar="PORT",
+                     help="Port the DNS pods listen on, the Service's targetPort (default: recognised, else 53; "
+                          "OpenShift: 5353)."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def dns_settings(namespace: str | None, selector: str | None, port: int | None) -> DnsSettings:
+    """The ``--dns-*`` options as engine settings (selector syntax as kubectl's)."""
+    from podwall.engine.dns import DnsSettings
+    from podwall.generate import parse_selector  # the one selector parser (kubectl syntax)
+    from podwall.generate.names import check_namespace as valid_namespace
+
+    return DnsSettings(
+        valid_namespace(namespace, "--dns-namespace") if namespace is not None else None,
+        parse_selector(selector) if selector is not None else None,
+        port,
+    )
 
 
 def focus_options(scope: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -179,6 +270,9 @@ def split_names(values: tuple[str, ...]) -> tuple[str, ...]:
 
 def focus_of(workloads: tuple[str, ...], peers: tuple[str, ...], direction: str | None, conn: Probe | None = None) -> Focus:
     """The connection-list filters from the focus options."""
+    from podwall.engine.connlist import Focus
+    from podwall.model import Direction
+
     if (peers or direction) and not workloads:
         raise click.UsageError("--focus-workload-peer and --focus-direction need --focus-workload")
     return Focus(

@@ -8,13 +8,15 @@ uses the shared input options gets them without changing its signature; ``load_i
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from podwall.cli.env import Environment
 from podwall.cli.progress import ProgressBar
-from podwall.model import Cluster
+
+if TYPE_CHECKING:  # imported when a cluster is read, not for --help
+    from podwall.model import Cluster
 
 _KEY = "podwall.live"
 

@@ -1,16 +1,14 @@
-"""A progress bar on stderr for long work: only on a terminal, only after a second."""
+"""A progress bar on stderr for long work: only on a terminal, only after a second, erased at the end."""
 
 from __future__ import annotations
 
 import time
 from types import TracebackType
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-
 from podwall.cli.env import Environment
 
 DELAY = 1.0  # seconds of work before a bar is worth drawing
+WIDTH = 30  # characters of the bar itself
 
 
 class ProgressBar:
@@ -21,27 +19,20 @@ class ProgressBar:
         self._env = env
         self._label = label
         self._start = time.monotonic()
-        self._bar: Progress | None = None
-        self._task: TaskID | None = None
+        self._drawn = 0  # characters of the last line drawn, to erase it
 
     def __call__(self, done: int, total: int) -> None:
         if not self._enabled:
             return
-        if self._bar is None:
-            if time.monotonic() - self._start < DELAY or done >= total:
-                return
-            self._bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                TimeElapsedColumn(),
-                console=Console(file=self._env.stderr),
-                transient=True,
-            )
-            self._bar.start()
-            self._task = self._bar.add_task(self._label, total=total)
-        assert self._task is not None
-        self._bar.update(self._task, completed=done, total=total)
+        elapsed = time.monotonic() - self._start
+        if not self._drawn and (elapsed < DELAY or done >= total):
+            return
+        filled = WIDTH * done // max(total, 1)
+        minutes, seconds = divmod(int(elapsed), 60)
+        line = f"{self._label} [{'#' * filled}{'-' * (WIDTH - filled)}] {done}/{total} {minutes}:{seconds:02d}"
+        self._env.stderr.write("\r" + line.ljust(self._drawn))
+        self._env.stderr.flush()
+        self._drawn = len(line)
 
     def __enter__(self) -> ProgressBar:
         return self
@@ -49,5 +40,6 @@ class ProgressBar:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+        if self._drawn:  # transient: leave the terminal as it was
+            self._env.stderr.write("\r" + " " * self._drawn + "\r")
+            self._env.stderr.flush()

@@ -207,11 +207,11 @@ class Focus:
         if self.direction in (None, Direction.INGRESS):
             ends.append((line.destination, line.source))
         return any(
-            _names(focus, self.workloads) and (not self.peers or _names(other, self.peers)) for focus, other in ends
+            names_match(focus, self.workloads) and (not self.peers or names_match(other, self.peers)) for focus, other in ends
         )
 
 
-def _names(node: str, wanted: tuple[str, ...]) -> bool:
+def names_match(node: str, wanted: tuple[str, ...]) -> bool:
     """Whether a node is one of ``wanted`` (``name``, ``ns/name`` or ``ingress-controller``)."""
     if node == INGRESS_CONTROLLER:
         return "ingress-controller" in wanted or INGRESS_CONTROLLER in wanted

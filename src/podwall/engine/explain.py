@@ -1,11 +1,27 @@
-"""`explain`: why one flow is allowed or denied, for names a user types."""
+"""`explain`: why one flow is allowed or denied, for names a user types as kubectl users type them.
+
+Names (``resolve``): ``NAME`` and ``KIND/NAME`` in the namespace of ``-n`` (default
+``default``), ``NAME.NAMESPACE``, ``NAMESPACE/NAME``, ``NAMESPACE/KIND/NAME``, the
+connection-list spelling ``NAMESPACE/NAME[Kind]``, an IP address, or
+``ingress-controller``; kinds are kubectl's names and short names (``deploy``,
+``sts``, ``svc``, ...). A name that matches nothing gets a did-you-mean.
+
+Ports: a number, ``NUMBER/PROTO``, or a port name resolved on the destination (a
+Service's port names for a Service, else its pods' container port names). Without a
+port, every port the pair may use is explained (``explain_ports``).
+"""
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from podwall.engine.classes import partition
+from podwall.engine.connlist import port_atoms
+from podwall.engine.connset import ConnSet, Interval
 from podwall.engine.conventions import node_local_pairs, view
 from podwall.engine.evaluate import evaluate, namespace_labels
 from podwall.engine.exposure import CONTROLLER, INGRESS_CONTROLLER
@@ -13,7 +29,7 @@ from podwall.engine.match import Endpoint, ipblock_sees, selects
 from podwall.engine.options import EngineOptions, External, Probe
 from podwall.engine.verdict import Basis, DirectionVerdict, Verdict
 from podwall.errors import UsageError
-from podwall.model import Cluster, Direction, IPBlockPeer, Pod, Service
+from podwall.model import Cluster, Direction, IPBlockPeer, Pod, Protocol, Service
 
 #: kubectl's names and short names for the kinds a subject may be given as.
 KIND_ALIASES = {
@@ -29,9 +45,11 @@ KIND_ALIASES = {
     "service": "Service", "services": "Service", "svc": "Service",
 }  # fmt: skip
 
-
+KINDS = "Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob or Service"
+DEFAULT_NAMESPACE = "default"
 #: The namespace of the stand-ins for nodes that outside traffic appears to come from.
 NODE_STAND_IN = "(node)"
+_CONNLIST = re.compile(r"^(?P<ns>[^/\[\]]+)/(?P<name>[^/\[\]]+)\[(?P<kind>[A-Za-z]+)\]$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +59,12 @@ class Subject:
     name: str
     endpoints: tuple[Endpoint, ...]
     service: Service | None = None
+    hypothetical: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    """A verdict for named subjects, plus what was assumed to reach it."""
+    """A verdict for named subjects on one port, plus what was assumed to reach it."""
 
     source: str
     destination: str
@@ -59,8 +78,51 @@ class Explanation:
         return self.verdict.allowed
 
 
-def resolve(cluster: Cluster, text: str) -> Subject:
-    """Turn ``ns/pod``, ``ns/Kind/name``, an IP address or ``ingress-controller`` into endpoints."""
+@dataclass(frozen=True, slots=True)
+class SideGroup:
+    """Ports one side judges alike, with the verdict of one of them (``probe``) standing for all."""
+
+    ports: ConnSet
+    probe: Probe
+    side: DirectionVerdict
+
+
+@dataclass(frozen=True, slots=True)
+class PortsExplanation:
+    """Every port a pair may use: the ports allowed, and each side's decisions grouped by port.
+
+    ``ports`` is what was considered: every port of every protocol, or a Service's
+    ports (at their targetPort) when the destination is a Service.
+    """
+
+    source: str
+    destination: str
+    ports: ConnSet
+    allowed_ports: ConnSet
+    egress: tuple[SideGroup, ...]
+    ingress: tuple[SideGroup, ...]
+    self_flow: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        """Whether some port is allowed."""
+        return not self.allowed_ports.is_empty
+
+
+# -- names -------------------------------------------------------------------------------------------------------
+
+
+def hypothetical(namespace: str, labels: Mapping[str, str]) -> Subject:
+    """A pod that does not exist yet, with these labels in ``namespace`` (``--from-labels``)."""
+    shown = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    pod = Pod(namespace=namespace, name=f"[{shown}]", labels=dict(labels))
+    return Subject(f"{namespace}/[{shown}]", (pod,), hypothetical=True)
+
+
+def resolve(cluster: Cluster, text: str, namespace: str | None = None) -> Subject:
+    """Turn a name as a user types it into the endpoints that stand for it (see the module docstring)."""
+    ns = namespace or DEFAULT_NAMESPACE
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
@@ -72,52 +134,128 @@ def resolve(cluster: Cluster, text: str) -> Subject:
         return Subject(text, (External(address),))
     if text in (INGRESS_CONTROLLER, "ingress-controller"):
         return Subject(INGRESS_CONTROLLER, (CONTROLLER,))
+    connlist = _CONNLIST.match(text)
+    if connlist:
+        return _lookup(cluster, connlist["ns"], _kind(connlist["kind"], text), connlist["name"], text)
     parts = text.split("/")
-    if len(parts) == 2 and all(parts):
-        ns, name = parts
-        pods = [p for p in cluster.pods if p.namespace == ns and (p.name == name or p.key == text)]
-        if pods:
-            return Subject(pods[0].key if pods[0].template else text, tuple(pods))
-        owned = [p for p in cluster.pods if p.owner is not None and p.owner.namespace == ns and p.owner.name == name]
-        kinds = sorted({p.owner.kind for p in owned if p.owner is not None})
-        if len(kinds) == 1:
-            return Subject(f"{ns}/{kinds[0]}/{name}", tuple(owned))
-        if len(kinds) > 1:
-            options = ", ".join(f"{ns}/{k}/{name}" for k in kinds)
-            raise UsageError(f"{text!r} is ambiguous: use one of {options}")
-        raise UsageError(f"unknown subject {text!r}: no pod or workload {name!r} in namespace {ns!r}{_known(cluster)}")
-    if len(parts) == 3 and all(parts):
-        ns, kind_text, name = parts
-        kind = KIND_ALIASES.get(kind_text.lower())
-        if kind is None:
-            raise UsageError(f"unknown kind {kind_text!r} in {text!r}: use Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob or Service")
-        canonical = f"{ns}/{kind}/{name}"
-        if kind == "Pod":
-            pods = [p for p in cluster.pods if p.namespace == ns and p.name == name and not p.template]
-        elif kind == "Service":
-            return _service(cluster, ns, name, text)
-        else:
-            pods = [p for p in cluster.pods if p.owner is not None and str(p.owner) == canonical]
-        if not pods:
-            raise UsageError(f"unknown subject {text!r}: no {kind} {name!r} in namespace {ns!r}{_known(cluster)}")
-        return Subject(canonical, tuple(pods))
-    raise UsageError(
-        f"invalid subject {text!r}: expected NAMESPACE/POD, NAMESPACE/KIND/NAME, an IP address or ingress-controller"
+    if not all(parts) or len(parts) > 3:
+        raise UsageError(_invalid(text))
+    if len(parts) == 3:
+        return _lookup(cluster, parts[0], _kind(parts[1], text), parts[2], text)
+    if len(parts) == 2:
+        first, name = parts
+        kind = KIND_ALIASES.get(first.lower())
+        namespaces = {n.name for n in cluster.namespaces}
+        if kind is not None and not (first in namespaces and not _exists(cluster, ns, kind, name)):
+            return _lookup(cluster, ns, kind, name, text)
+        return _lookup(cluster, first, None, name, text)
+    if not _exists(cluster, ns, None, text) and "." in text:
+        name, _, other = text.partition(".")
+        if other in {n.name for n in cluster.namespaces}:
+            return _lookup(cluster, other, None, name, text)
+    return _lookup(cluster, ns, None, text, text)
+
+
+def _invalid(text: str) -> str:
+    return (
+        f"invalid subject {text!r}: expected NAME, KIND/NAME, NAME.NAMESPACE, NAMESPACE/NAME, "
+        "NAMESPACE/KIND/NAME, NAMESPACE/NAME[Kind], an IP address or ingress-controller"
     )
 
 
-def _known(cluster: Cluster) -> str:
-    names = sorted({p.workload_key for p in cluster.pods})
-    if not names:
-        return " (the input has no pods or workloads)"
-    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
-    return f" (known: {shown})"
+def _kind(text: str, whole: str) -> str:
+    kind = KIND_ALIASES.get(text.lower())
+    if kind is None:
+        close = difflib.get_close_matches(text.lower(), list(KIND_ALIASES), n=1, cutoff=0.6)
+        hint = f"did you mean {KIND_ALIASES[close[0]]}? " if close else ""
+        raise UsageError(f"unknown kind {text!r} in {whole!r}: {hint}Kinds: {KINDS}")
+    return kind
+
+
+def _pods_of(cluster: Cluster, ns: str, kind: str | None, name: str) -> list[Pod]:
+    """The pods a (namespace, kind, name) names; kind None: a pod of that name, else a workload of that name."""
+    if kind == "Pod" or kind is None:
+        pods = [p for p in cluster.pods if p.namespace == ns and not p.template and p.name == name]
+        if pods or kind == "Pod":
+            return pods
+    return [
+        p for p in cluster.pods
+        if p.owner is not None and p.owner.namespace == ns and p.owner.name == name
+        and (kind is None or p.owner.kind == kind)
+    ]
+
+
+def _exists(cluster: Cluster, ns: str, kind: str | None, name: str) -> bool:
+    if kind == "Service" or kind is None:
+        if any(s.namespace == ns and s.name == name for s in cluster.services):
+            return True
+        if kind == "Service":
+            return False
+    return bool(_pods_of(cluster, ns, kind, name))
+
+
+def _lookup(cluster: Cluster, ns: str, kind: str | None, name: str, text: str) -> Subject:
+    if kind == "Service":
+        return _service(cluster, ns, name, text)
+    pods = _pods_of(cluster, ns, kind, name)
+    if kind is None and pods and all(not p.template for p in pods) and pods[0].name == name:
+        return Subject(pods[0].key, (pods[0],))
+    if pods:
+        kinds = sorted({p.owner.kind for p in pods if p.owner is not None})
+        if len(kinds) > 1:
+            options = ", ".join(f"{ns}/{k}/{name}" for k in kinds)
+            raise UsageError(f"{text!r} is ambiguous: use one of {options}")
+        return Subject(f"{ns}/{kinds[0]}/{name}" if kinds else pods[0].key, tuple(pods))
+    if kind is None and any(s.namespace == ns and s.name == name for s in cluster.services):
+        return _service(cluster, ns, name, text)
+    raise UsageError(_unknown(cluster, ns, kind, name, text))
+
+
+def _names_in(cluster: Cluster, ns: str) -> dict[str, str]:
+    """Every subject of a namespace: short name -> how to write it (``ns/Kind/name``)."""
+    found: dict[str, str] = {}
+    for pod in cluster.pods:
+        if pod.namespace != ns:
+            continue
+        if pod.owner is not None:  # a replica is named by its workload
+            found.setdefault(pod.owner.name, str(pod.owner))
+        elif not pod.template:
+            found.setdefault(pod.name, f"{ns}/Pod/{pod.name}")
+    for service in cluster.services:
+        if service.namespace == ns:
+            found.setdefault(service.name, f"{ns}/Service/{service.name}")
+    return found
+
+
+def _unknown(cluster: Cluster, ns: str, kind: str | None, name: str, text: str) -> str:
+    """``unknown subject 'frontnd': did you mean production/Deployment/frontend? (...)`` — the suggestion first."""
+    what = f"{kind} {name!r}" if kind else f"pod, workload or Service {name!r}"
+    here = _names_in(cluster, ns)
+    close = difflib.get_close_matches(name, list(here), n=1, cutoff=0.6)
+    elsewhere = sorted(
+        qualified
+        for other in {n.name for n in cluster.namespaces} - {ns}
+        for short, qualified in _names_in(cluster, other).items()
+        if short == name
+    )
+    if close:
+        hint = f"did you mean {here[close[0]]}? "
+    elif elsewhere:
+        hint = f"did you mean {elsewhere[0]} (-n {elsewhere[0].split('/', 1)[0]})? "
+    else:
+        hint = ""
+    if ns not in {n.name for n in cluster.namespaces}:
+        known = ", ".join(sorted(n.name for n in cluster.namespaces)) or "none"
+        return f"unknown subject {text!r}: {hint}There is no namespace {ns!r} in the input (namespaces: {known})"
+    listed = sorted(here)
+    shown = ", ".join(listed[:8]) + (", ..." if len(listed) > 8 else "") if listed else "nothing"
+    return f"unknown subject {text!r}: {hint}There is no {what} in namespace {ns!r} (there: {shown})"
 
 
 def _service(cluster: Cluster, ns: str, name: str, text: str) -> Subject:
     services = [s for s in cluster.services if s.namespace == ns and s.name == name]
     if not services:
-        raise UsageError(f"unknown subject {text!r}: no Service {name!r} in namespace {ns!r}")
+        raise UsageError(_unknown(cluster, ns, "Service", name, text))
     service = services[0]
     pods = tuple(
         p
@@ -129,30 +267,80 @@ def _service(cluster: Cluster, ns: str, name: str, text: str) -> Subject:
     return Subject(f"{ns}/Service/{name}", pods, service)
 
 
-def _target_probe(subject: Subject, pod: Pod, probe: Probe) -> tuple[Probe, str | None]:
-    """Policies never see Service ports: map a Service port to the pod's targetPort."""
-    if subject.service is None:
-        return probe, None
-    for sp in subject.service.ports:
-        if sp.port == probe.port and sp.protocol is probe.protocol:
-            target = sp.target_port
-            if isinstance(target, str):
-                number = pod.named_port(target, probe.protocol)
-                if number is None:
-                    raise UsageError(f"Service {subject.name} port {probe} targets port {target!r}, which pod {pod.key} does not declare")
-                target = number
-            mapped = Probe(target, probe.protocol)
-            return mapped, f"Service {subject.name} port {probe} goes to targetPort {mapped} on the pods"
-    ports = ", ".join(f"{sp.port}/{sp.protocol.value}" for sp in subject.service.ports) or "none"
-    raise UsageError(f"Service {subject.name} has no port {probe} (its ports: {ports})")
+# -- ports -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _PortText:
+    """A port as typed: a number or a name, with an optional protocol."""
+
+    number: int | None
+    name: str | None
+    protocol: Protocol
+
+    def __str__(self) -> str:
+        return f"{self.number if self.number is not None else self.name}/{self.protocol.value}"
+
+
+def _parse_port(text: str) -> _PortText:
+    head, _, proto = text.strip().partition("/")
+    try:
+        protocol = Protocol(proto.upper()) if proto else Protocol.TCP
+    except ValueError:
+        raise UsageError(f"invalid port {text!r}: protocol must be TCP, UDP or SCTP") from None
+    if head.isdigit():
+        return _PortText(Probe.parse(f"{head}/{protocol.value}").port, None, protocol)
+    if not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", head):
+        raise UsageError(f"invalid port {text!r}: expected a number, a port name, or either with /TCP, /UDP or /SCTP")
+    return _PortText(None, head, protocol)
+
+
+def _target_probe(subject: Subject, pod: Pod, port: _PortText) -> tuple[Probe, str | None]:
+    """The probe judged at ``pod``: a Service port maps to its targetPort; a port name resolves on the pod."""
+    if subject.service is not None:
+        for sp in subject.service.ports:
+            if sp.protocol is port.protocol and (sp.port == port.number or (port.name and sp.name == port.name)):
+                target = sp.target_port
+                if isinstance(target, str):
+                    number = pod.named_port(target, port.protocol)
+                    if number is None:
+                        raise UsageError(
+                            f"Service {subject.name} port {sp.port}/{sp.protocol.value} targets port {target!r}, "
+                            f"which pod {pod.key} does not declare"
+                        )
+                    target = number
+                mapped = Probe(target, port.protocol)
+                shown = f"{sp.port}/{sp.protocol.value}"
+                return mapped, f"Service {subject.name} port {shown} goes to targetPort {mapped} on the pods"
+        ports = ", ".join(f"{sp.port}/{sp.protocol.value}" + (f" ({sp.name})" if sp.name else "")
+                          for sp in subject.service.ports) or "none"
+        raise UsageError(f"Service {subject.name} has no port {port} (its ports: {ports})")
+    if port.number is not None:
+        return Probe(port.number, port.protocol), None
+    assert port.name is not None
+    number = pod.named_port(port.name, port.protocol)
+    if number is None:
+        declared = sorted({cp.name for cp in pod.ports if cp.name and cp.protocol is port.protocol})
+        close = difflib.get_close_matches(port.name, declared, n=1, cutoff=0.6)
+        hint = f": did you mean {close[0]!r}?" if close else ""
+        raise UsageError(
+            f"{subject.name} declares no {port.protocol.value} port named {port.name!r}{hint}"
+            f" (its named ports: {', '.join(declared) or 'none'})"
+        )
+    return Probe(number, port.protocol), f"port {port.name!r} is {number}/{port.protocol.value} on {subject.name}"
+
+
+# -- verdicts ----------------------------------------------------------------------------------------------------
 
 
 def explain(
     cluster: Cluster,
-    source: str,
-    destination: str,
+    source: str | Subject,
+    destination: str | Subject,
     probe: Probe | str,
     options: EngineOptions = EngineOptions(),
+    *,
+    namespace: str | None = None,
 ) -> Explanation:
     """Decide one flow between named subjects and keep the reasons.
 
@@ -161,17 +349,16 @@ def explain(
     flow is allowed if some pod pair is, as in ``reach``. The input is judged as
     ``options.conventions`` say the network plugin sees it.
     """
-    if isinstance(probe, str):
-        probe = Probe.parse(probe)
     cluster = view(cluster, options.conventions)
-    return explain_subjects(cluster, resolve(cluster, source), resolve(cluster, destination), probe, options)
+    src, dst = _ends(cluster, source, destination, namespace)
+    return explain_subjects(cluster, src, dst, probe, options)
 
 
 def explain_subjects(
     cluster: Cluster,
     src: Subject,
     dst: Subject,
-    probe: Probe,
+    probe: Probe | str,
     options: EngineOptions = EngineOptions(),
 ) -> Explanation:
     """``explain`` for subjects already resolved to endpoints (``diff`` names them from connection lists).
@@ -181,24 +368,138 @@ def explain_subjects(
     """
     if src.service is not None:
         raise UsageError("a Service cannot be a source: traffic comes from pods; name the pod or workload")
+    port = _parse_port(str(probe)) if isinstance(probe, str) else _PortText(probe.port, None, probe.protocol)
     labels = namespace_labels(cluster)
     first: Verdict | None = None
-    sources, notes = _through_node(cluster, src, dst, options)
+    first_pair: tuple[Endpoint, Endpoint] | None = None
+    sources, through = _through_node(cluster, src, dst, options)
+    notes: list[str] = _hypothetical_notes(src) + through
+    shown = Probe(port.number, port.protocol) if port.number is not None else None
     for s in _distinct(cluster, sources, options):
         for d in _distinct(cluster, dst.endpoints, options):
-            actual, note = _target_probe(dst, d, probe) if isinstance(d, Pod) else (probe, None)
+            actual, note = _target_probe(dst, d, port) if isinstance(d, Pod) else (_external_probe(port), None)
+            shown = shown or actual
             if note and note not in notes:
                 notes.append(note)
-            verdict = evaluate(cluster, s, d, actual, options, labels=labels)
-            if isinstance(s, Pod) and s.namespace == NODE_STAND_IN:  # the client's side is still not judged
-                verdict = replace(verdict, egress=DirectionVerdict(Direction.EGRESS, s.key, Basis.EXTERNAL))
+            verdict = _judged(cluster, s, d, actual, options, labels)
             if first is None:
-                first = verdict
-                first_pair = (s, d)
+                first, first_pair = verdict, (s, d)
             if verdict.allowed:
-                return Explanation(src.name, dst.name, probe, verdict, tuple(notes + _unseen(cluster, s, d, options)))
-    assert first is not None  # resolve() never returns an empty subject
-    return Explanation(src.name, dst.name, probe, first, tuple(notes + _unseen(cluster, *first_pair, options)))
+                return Explanation(src.name, dst.name, shown, verdict, tuple(notes + _unseen(cluster, s, d, options)))
+    assert first is not None and first_pair is not None and shown is not None  # resolve() never returns an empty subject
+    return Explanation(src.name, dst.name, shown, first, tuple(notes + _unseen(cluster, *first_pair, options)))
+
+
+def _judged(
+    cluster: Cluster, source: Endpoint, destination: Endpoint, probe: Probe, options: EngineOptions,
+    labels: dict[str, dict[str, str]],
+) -> Verdict:
+    """The engine's verdict; from a node stand-in (outside traffic through a node), the client's side is not judged."""
+    verdict = evaluate(cluster, source, destination, probe, options, labels=labels)
+    if isinstance(source, Pod) and source.namespace == NODE_STAND_IN:
+        verdict = replace(verdict, egress=DirectionVerdict(Direction.EGRESS, source.key, Basis.EXTERNAL))
+    return verdict
+
+
+def _external_probe(port: _PortText) -> Probe:
+    if port.number is None:
+        raise UsageError(f"port {port.name!r} is a name: names resolve on a pod, and the destination is outside the cluster")
+    return Probe(port.number, port.protocol)
+
+
+def _ends(
+    cluster: Cluster, source: str | Subject, destination: str | Subject, namespace: str | None
+) -> tuple[Subject, Subject]:
+    src = source if isinstance(source, Subject) else resolve(cluster, source, namespace)
+    dst = destination if isinstance(destination, Subject) else resolve(cluster, destination, namespace)
+    if src.service is not None:
+        raise UsageError("a Service cannot be a source: traffic comes from pods; name the pod or workload")
+    return src, dst
+
+
+def _hypothetical_notes(subject: Subject) -> list[str]:
+    if not subject.hypothetical:
+        return []
+    return [f"{subject.name} is a hypothetical pod (--from-labels): judged by its labels, as if it existed, "
+            "with no IP address (no ipBlock matches it)"]
+
+
+def explain_ports(
+    cluster: Cluster,
+    source: str | Subject,
+    destination: str | Subject,
+    options: EngineOptions = EngineOptions(),
+    *,
+    namespace: str | None = None,
+) -> PortsExplanation:
+    """Every port the pair may use, with each side's reasons grouped by the ports they decide alike.
+
+    The port space is cut into atoms no rule or named port can tell apart (as the
+    connection lists do); one port of each atom is judged. For a Service, its ports
+    are judged at their targetPort.
+    """
+    cluster = view(cluster, options.conventions)
+    src, dst = _ends(cluster, source, destination, namespace)
+    labels = namespace_labels(cluster)
+    sources, through = _through_node(cluster, src, dst, options)
+    notes = _hypothetical_notes(src) + through
+    pairs = [(s, d) for s in _distinct(cluster, sources, options) for d in _distinct(cluster, dst.endpoints, options)]
+    if dst.service is not None:
+        atoms: list[tuple[Interval, dict[int, Probe]]] = []
+        for sp in dst.service.ports:
+            typed = _PortText(sp.port, None, sp.protocol)
+            targets: dict[int, Probe] = {}
+            for index, (_, d) in enumerate(pairs):
+                if isinstance(d, Pod):
+                    targets[index], note = _target_probe(dst, d, typed)
+                    if note and note not in notes:
+                        notes.append(note)
+            first = next(iter(targets.values()))
+            atoms.append(((first.protocol, first.port, first.port), targets))
+    else:
+        atoms = [((proto, lo, hi), {}) for proto, lo, hi in port_atoms(cluster)]
+    verdicts: list[tuple[Interval, Verdict]] = []
+    for interval, targets in atoms:
+        probe = Probe(interval[1], interval[0])
+        chosen: Verdict | None = None
+        for index, (s, d) in enumerate(pairs):
+            verdict = _judged(cluster, s, d, targets.get(index, probe), options, labels)
+            if chosen is None or (verdict.allowed and not chosen.allowed):
+                chosen = verdict
+            if verdict.allowed:
+                break
+        assert chosen is not None
+        verdicts.append((interval, chosen))
+    for note in _unseen(cluster, *pairs[0], options):
+        if note not in notes:
+            notes.append(note)
+    considered = ConnSet.of(interval for interval, _ in verdicts)
+    allowed = ConnSet.of(interval for interval, v in verdicts if v.allowed)
+    egress = _groups([(i, v.probe, v.egress) for i, v in verdicts])
+    ingress = _groups([(i, v.probe, v.ingress) for i, v in verdicts])
+    self_flow = bool(verdicts) and all(v.egress.basis is Basis.SELF for _, v in verdicts)
+    return PortsExplanation(src.name, dst.name, considered, allowed, egress, ingress, self_flow, tuple(notes))
+
+
+def _signature(side: DirectionVerdict) -> tuple[object, ...]:
+    """What a side says, without the port: sides that say the same thing share a group.
+
+    A denial is one group whatever half of each rule missed: explained over every
+    port, each rule is shown whole (its ports and its peers).
+    """
+    steps = tuple((s.key, s.rule, s.action) for s in side.steps)
+    return (side.basis, side.isolated_by, side.allowed_by, steps)
+
+
+def _groups(sides: list[tuple[Interval, Probe, DirectionVerdict]]) -> tuple[SideGroup, ...]:
+    grouped: dict[tuple[object, ...], list[tuple[Interval, Probe, DirectionVerdict]]] = {}
+    for entry in sides:
+        grouped.setdefault(_signature(entry[2]), []).append(entry)
+    groups = [
+        SideGroup(ConnSet.of(i for i, _, _ in members), members[0][1], replace(members[0][2]))
+        for members in grouped.values()
+    ]
+    return tuple(sorted(groups, key=lambda g: (not g.side.allowed, g.ports.intervals)))
 
 
 def _through_node(

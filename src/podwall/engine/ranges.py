@@ -80,3 +80,68 @@ def partition(blocks: Iterable[IPBlockPeer], *, versions: Iterable[int] = (4,)) 
                 ranges.append(AddressRange(version, lo, nxt - 1))
             previous = member
     return ranges
+
+
+def _address(version: int, value: int) -> IPAddress:
+    return ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value)
+
+
+def _interval_text(version: int, first: int, last: int) -> str:
+    """One interval as CIDRs when that is shorter than ``first-last`` (a single address alone)."""
+    start, end = _address(version, first), _address(version, last)
+    if first == last:
+        return str(start)
+    bits = 32 if version == 4 else 128
+    cidrs = ",".join(
+        str(n.network_address) if n.prefixlen == bits else n.with_prefixlen
+        for n in ipaddress.summarize_address_range(start, end)  # type: ignore[arg-type]
+    )
+    dashed = f"{start}-{end}"
+    return cidrs if len(cidrs) <= len(dashed) else dashed
+
+
+def _joined(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Adjacent or overlapping intervals as one."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(intervals):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def ranges_text(ranges: Iterable[AddressRange]) -> str:
+    """Ranges as briefly as they can be written, per address family.
+
+    Adjacent ranges are joined; each is written as CIDRs where that is shorter than
+    ``first-last``; and the whole as ``CIDR except HOLES`` (the smallest CIDR that
+    covers them, minus what they leave out) when that is shorter still:
+    ``0.0.0.0/0 except 169.254.169.254`` rather than two ranges around it.
+    """
+    by_version: dict[int, list[tuple[int, int]]] = {}
+    for r in ranges:
+        by_version.setdefault(r.version, []).append((r.first, r.last))
+    texts: list[str] = []
+    for version, intervals in sorted(by_version.items()):
+        joined = _joined(intervals)
+        listed = ",".join(_interval_text(version, lo, hi) for lo, hi in joined)
+        bits = 32 if version == 4 else 128
+        lo, hi = joined[0][0], joined[-1][1]
+        prefix = bits - (lo ^ hi).bit_length()
+        cover = ipaddress.ip_network((_address(version, lo), prefix), strict=False)
+        first, last = int(cover.network_address), int(cover.broadcast_address)
+        holes: list[tuple[int, int]] = []
+        cursor = first
+        for a, b in joined:
+            if a > cursor:
+                holes.append((cursor, a - 1))
+            cursor = b + 1
+        if cursor <= last:
+            holes.append((cursor, last))
+        if holes:
+            excepted = f"{cover.with_prefixlen} except " + ",".join(_interval_text(version, a, b) for a, b in holes)
+            texts.append(excepted if len(excepted) < len(listed) else listed)
+        else:
+            texts.append(listed)
+    return ",".join(texts)

@@ -12,9 +12,10 @@ from podwall.engine.conventions import node_local_pairs
 from podwall.engine.conventions import view as conventions_view
 from podwall.engine.matrix import Progress, class_matrix
 from podwall.engine.options import EngineOptions, External, Probe
+from podwall.engine.ranges import AddressRange, ranges_text
 from podwall.engine.ranges import partition as address_partition
 from podwall.errors import UsageError
-from podwall.model import Cluster, Pod
+from podwall.model import Cluster, Pod, Protocol
 
 
 class View(str, Enum):
@@ -46,7 +47,7 @@ class Reachability:
     pair in memory; ``allowed`` materialises the whole set on first use.
     """
 
-    __slots__ = ("view", "subjects", "probes", "_expand", "_allowed")
+    __slots__ = ("view", "subjects", "probes", "scope", "probe_note", "_expand", "_allowed")
 
     def __init__(
         self,
@@ -54,12 +55,24 @@ class Reachability:
         subjects: tuple[str, ...],
         probes: tuple[Probe, ...],
         expand: Callable[[str], set[tuple[str, Probe]]],
+        *,
+        scope: frozenset[str] | None = None,
+        probe_note: str = "",
     ) -> None:
         self.view = view
         self.subjects = subjects
         self.probes = probes
+        #: The namespaces asked for (``-n``): flows with at least one end in them are judged,
+        #: and ``subjects`` holds their subjects plus every peer exchanging some flow with them.
+        self.scope = scope
+        #: How the probes were chosen when nobody gave them, if not from declared container ports.
+        self.probe_note = probe_note
         self._expand = expand
         self._allowed: frozenset[tuple[str, str, Probe]] | None = None
+
+    def in_scope(self, subject: str) -> bool:
+        """Whether ``subject`` is one of the namespaces asked for (every subject without ``-n``)."""
+        return self.scope is None or subject.split("/", 1)[0] in self.scope
 
     @property
     def allowed(self) -> frozenset[tuple[str, str, Probe]]:
@@ -88,6 +101,48 @@ def declared_probes(pods: Sequence[Pod]) -> tuple[Probe, ...]:
     return tuple(sorted({Probe(cp.port, cp.protocol) for pod in pods for cp in pod.ports}))
 
 
+#: Where nothing names a port, one port per protocol stands for all of them.
+STAND_IN = {Protocol.TCP: 80, Protocol.UDP: 53, Protocol.SCTP: 80}
+
+
+def default_probes(cluster: Cluster, pods: Sequence[Pod] | None = None) -> tuple[tuple[Probe, ...], str]:
+    """The probes to judge when none are given, and a note when they are not the declared container ports.
+
+    1. Every container port some pod declares.
+    2. Else the numeric ports the policies' rules and the Services name (a Service's
+       port and its numeric targetPort): no pod says what it serves, so these are the
+       ports anyone wrote down.
+    3. Else no port is named anywhere, so every port of a protocol is judged alike and
+       one stands for all: 80/TCP, plus one per other protocol some rule names.
+    """
+    declared = declared_probes(cluster.pods if pods is None else pods)
+    if declared:
+        return declared, ""
+    named: set[Probe] = set()
+    protocols = {Protocol.TCP}
+    for policy in (*cluster.policies, *cluster.admin_policies):
+        for rule in (*policy.ingress, *policy.egress):
+            for spec in rule.ports:
+                protocols.add(spec.protocol)
+                if isinstance(spec.port, int):
+                    named.add(Probe(spec.port, spec.protocol))
+    for service in cluster.services:
+        for sp in service.ports:
+            named.add(Probe(sp.port, sp.protocol))
+            if isinstance(sp.target_port, int):
+                named.add(Probe(sp.target_port, sp.protocol))
+    if named:
+        return tuple(sorted(named)), (
+            "no pod declares a container port, so the probes are the ports the policies and Services name"
+        )
+    stand_ins = tuple(sorted(Probe(STAND_IN[p], p) for p in protocols))
+    shown = ", ".join(str(p) for p in stand_ins)
+    return stand_ins, (
+        f"no pod declares a container port and no policy or Service names a port: every port of a protocol "
+        f"is judged alike, so {shown} stand{'s' if len(stand_ins) == 1 else ''} for all of them"
+    )
+
+
 EXTERNAL_PREFIX = "(external)/"
 
 
@@ -103,15 +158,17 @@ def reach(
 ) -> Reachability:
     """Compute who can reach whom on each probe.
 
-    ``namespaces`` limits the subjects shown (both ends); the verdicts still use
-    every object loaded. Without ``probes``, every declared container port is probed.
-    With ``external``, the address space outside the cluster joins as subjects
-    ``(external)/first-last[,first-last...]``: cut by every ipBlock boundary, then
-    ranges with identical results merged into one subject. ``progress(done, total)``
-    is called as the probes are evaluated (the CLI draws a bar from it). The
-    input is judged as ``options.conventions`` say the network plugin sees it;
-    traffic a node's host-network pods send to pods on that node is added on
-    every probe where the plugin never blocks it.
+    ``namespaces`` (``-n``) scopes the result: flows with at least one end in them,
+    between their subjects and every peer (wherever it lives) that exchanges some
+    flow with them; the verdicts still use every object loaded. Without ``probes``,
+    see :func:`default_probes`. With ``external``, the address space outside the
+    cluster joins as subjects ``(external)/RANGES``: cut by every ipBlock boundary,
+    ranges with identical results merged into one subject, written as CIDRs where
+    that is shorter (``(external)/0.0.0.0/0 except 169.254.169.254``).
+    ``progress(done, total)`` is called as the probes are evaluated.
+    The input is judged as ``options.conventions`` say the network plugin sees it;
+    traffic a node's host-network pods send to pods on that node is added on every
+    probe where the plugin never blocks it.
     """
     try:
         view = View(by)
@@ -119,14 +176,17 @@ def reach(
         raise UsageError(f"invalid view {by!r}: must be pod or workload") from None
     cluster = conventions_view(cluster, options.conventions)
     pods = cluster.pods
-    chosen = probes if probes is not None else declared_probes(pods)
-    chosen = tuple(sorted(set(chosen)))
+    note = ""
+    if probes is None:
+        probes, note = default_probes(cluster)
+    chosen = tuple(sorted(set(probes)))
     ranges = address_partition(distinct_ipblocks(cluster)) if external else []
     endpoints = pods + tuple(External(r.start) for r in ranges)
     with collector_paused():
         classes = partition(cluster, endpoints, options)
         matrix = class_matrix(cluster, classes, chosen, progress)
 
+    scope = frozenset(namespaces) if namespaces is not None else None
     subject_classes: dict[str, int] = {}
     class_subjects: dict[int, list[str]] = {}
 
@@ -137,45 +197,90 @@ def reach(
             members.append(subject)
 
     for i, pod in enumerate(pods):
-        if namespaces is None or pod.namespace in namespaces:
-            add(subject_of(pod, view), classes.class_of[i])
-    outside = [EXTERNAL_PREFIX + str(r) for r in ranges]
+        add(subject_of(pod, view), classes.class_of[i])
+    outside = {EXTERNAL_PREFIX + str(r): r for r in ranges}
     for j, r in enumerate(ranges):
         add(EXTERNAL_PREFIX + str(r), classes.class_of[len(pods) + j])
     local: dict[str, set[str]] = {}  # node-local traffic, allowed regardless of policy
     for s, d in node_local_pairs(pods, options.conventions):
-        if namespaces is None or (pods[s].namespace in namespaces and pods[d].namespace in namespaces):
-            local.setdefault(subject_of(pods[s], view), set()).add(subject_of(pods[d], view))
+        local.setdefault(subject_of(pods[s], view), set()).add(subject_of(pods[d], view))
+
+    def in_scope(subject: str) -> bool:
+        return scope is None or (subject not in outside and subject.split("/", 1)[0] in scope)
 
     def expand(subject: str) -> set[tuple[str, Probe]]:
         found: set[tuple[str, Probe]] = set()
         own = subject_classes.get(subject, 0)
         own_classes = list(bits(own))
+        inside = in_scope(subject)
         for probe, per_class in matrix.items():
             reachable = per_class[own_classes[0]] if own_classes else 0
             for c in own_classes[1:]:
                 reachable |= per_class[c]
             for c in bits(reachable):
                 for other in class_subjects.get(c, ()):
-                    if other != subject and not (subject in outside and other in outside):
+                    if other == subject or (subject in outside and other in outside):
+                        continue
+                    if inside or in_scope(other):
                         found.add((other, probe))
-            found.update((other, probe) for other in local.get(subject, ()) if other != subject)
+            found.update((other, probe) for other in local.get(subject, ())
+                         if other != subject and (inside or in_scope(other)))
         return found
 
-    subjects = tuple(sorted(subject_classes))
+    if scope is None:
+        subjects = tuple(sorted(subject_classes))
+    else:
+        subjects = _scoped_subjects(subject_classes, class_subjects, matrix, in_scope, local)
     if not outside:
-        return Reachability(view, subjects, chosen, expand)
-    return _merge_external(view, chosen, subjects, outside, expand)
+        return Reachability(view, subjects, chosen, expand, scope=scope, probe_note=note)
+    return _merge_external(view, chosen, subjects, outside, expand, scope, note)
+
+
+def _scoped_subjects(
+    subject_classes: dict[str, int],
+    class_subjects: dict[int, list[str]],
+    matrix: dict[Probe, list[int]],
+    in_scope: Callable[[str], bool],
+    local: dict[str, set[str]],
+) -> tuple[str, ...]:
+    """The subjects in scope, then every subject exchanging some flow with one of them (node-local ones too).
+
+    Worked on classes, never on subject pairs: a subject reaches every member of
+    each class one of its classes reaches, so the members of a class reached from
+    an in-scope class are peers, and so are those of a class that reaches one.
+    """
+    inside = [s for s in subject_classes if in_scope(s)]
+    inside_mask = 0
+    for s in inside:
+        inside_mask |= subject_classes[s]
+    touched = 0
+    for per_class in matrix.values():
+        for c in bits(inside_mask):
+            touched |= per_class[c]
+        for c, mask in enumerate(per_class):
+            if mask & inside_mask:
+                touched |= 1 << c
+    chosen = set(inside)
+    for c in bits(touched):
+        chosen.update(class_subjects.get(c, ()))
+    for source, destinations in local.items():
+        if in_scope(source):
+            chosen.update(destinations)
+        elif any(in_scope(d) for d in destinations):
+            chosen.add(source)
+    return tuple(sorted(chosen))
 
 
 def _merge_external(
     view: View,
     probes: tuple[Probe, ...],
     subjects: tuple[str, ...],
-    outside: list[str],
+    outside: dict[str, AddressRange],
     expand: Callable[[str], set[tuple[str, Probe]]],
+    scope: frozenset[str] | None,
+    note: str,
 ) -> Reachability:
-    """One external subject per set of ranges that every pod treats alike."""
+    """One external subject per set of ranges that every pod treats alike, named as briefly as it can be."""
     sends = {name: expand(name) for name in outside}
     receives: dict[str, set[tuple[str, Probe]]] = {name: set() for name in outside}
     for subject in subjects:
@@ -189,7 +294,7 @@ def _merge_external(
         groups.setdefault((frozenset(sends[name]), frozenset(receives[name])), []).append(name)
     rename: dict[str, str] = {}
     for members in groups.values():
-        merged = EXTERNAL_PREFIX + ",".join(m.removeprefix(EXTERNAL_PREFIX) for m in members)
+        merged = EXTERNAL_PREFIX + ranges_text([outside[m] for m in members])
         for member in members:
             rename[member] = merged
     first = {merged: name for name, merged in reversed(list(rename.items()))}
@@ -199,4 +304,4 @@ def _merge_external(
         return {(rename.get(other, other), probe) for other, probe in raw}
 
     renamed = tuple(sorted({rename.get(s, s) for s in subjects}))
-    return Reachability(view, renamed, probes, merged_expand)
+    return Reachability(view, renamed, probes, merged_expand, scope=scope, probe_note=note)

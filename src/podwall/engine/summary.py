@@ -34,6 +34,7 @@ class Summary:
     sizes: dict[str, int]
     probes: tuple[Probe, ...]
     pairs: tuple[NamespacePair, ...]
+    scope: frozenset[str] | None = None  # -n: pairs of two other namespaces are not judged
 
 
 def summarize(result: Reachability) -> Summary:
@@ -55,4 +56,4 @@ def summarize(result: Reachability) -> Summary:
                       tuple(sorted(probes[src, dst])))
         for (src, dst), count in sorted(allowed.items())
     )
-    return Summary(result.view.value, tuple(sorted(sizes)), dict(sizes), result.probes, pairs)
+    return Summary(result.view.value, tuple(sorted(sizes)), dict(sizes), result.probes, pairs, result.scope)

@@ -18,7 +18,7 @@ from podwall.generate.policies import Generated, Generation, IntendedFlow, NetPa
 from podwall.generate.ports import parse_port, parse_ports
 from podwall.generate.scaffold import SYSTEM_NAMESPACES, env_references, scaffold_intents, telling_selector
 from podwall.generate.selectors import parse_selector, selector_text
-from podwall.generate.verify import Check, Opened, Status, Verification, report, verify
+from podwall.generate.verify import Check, Opened, Status, Verification, verify
 
 __all__ = [
     "Check",
@@ -50,7 +50,6 @@ __all__ = [
     "parse_ports",
     "parse_selector",
     "render",
-    "report",
     "scaffold_intents",
     "schema",
     "schema_text",

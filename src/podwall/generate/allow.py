@@ -30,7 +30,7 @@ from podwall.generate.policies import (
 )
 from podwall.generate.ports import ports_text
 from podwall.generate.selectors import pods_text, selector_slug, selector_text
-from podwall.model import Cluster, Direction, LabelSelector, PortSpec
+from podwall.model import Cluster, Direction, LabelSelector, Peer, PortSpec
 
 NamespaceRef = str | LabelSelector
 HALVES = ("auto", "ingress", "egress")
@@ -48,6 +48,47 @@ def _namespaces(
             f"need the {half} half; give -f, a namespace name, or only the other half"
         )
     return sorted({p.namespace for p in side.pods(context)})
+
+
+WITHOUT_CONTEXT = (
+    " Written without -f context: it is needed where these pods are egress-isolated (default"
+    " deny for egress); elsewhere it isolates them for egress."
+)
+
+
+def egress_half(
+    namespace: str,
+    name: str,
+    pods: LabelSelector,
+    peers: Sequence[Peer],
+    ports: tuple[PortSpec, ...],
+    comment: str,
+    clients: PodParty,
+    context: Cluster | None,
+    *,
+    always: bool = False,
+) -> tuple[Generated | None, str | None]:
+    """The egress half of a flow in ``namespace``, where the clients need it.
+
+    Traffic passes only if the client's egress allows it too, but an egress policy
+    on clients that were not egress-isolated isolates them and cuts every other
+    flow they had. So: ``always`` writes it; with ``context`` it is written only where
+    the clients are already egress-isolated (else a note says why not); without
+    context it is written with a comment saying when it is needed.
+    """
+    half = lambda text: Generated(policy(namespace, name, pods, [Direction.EGRESS], egress=[(list(peers), ports)]), text)  # noqa: E731
+    if always:
+        return half(comment), None
+    if context is None:
+        return half(comment + WITHOUT_CONTEXT), None
+    members = [p for p in clients.pods(context) if p.namespace == namespace and not p.host_network]
+    if not any(isolated(context, p, Direction.EGRESS, frozenset({f"{namespace}/{name}"})) for p in members):
+        who = shown(subjects(members)) if members else f"no pod {pods_text(pods)}"
+        return None, (
+            f"note: no egress half in {namespace}: the clients ({who}) are not egress-isolated, so the traffic "
+            "already leaves; an egress policy would isolate them"
+        )
+    return half(comment + " The clients are egress-isolated, so the ingress half alone would not do."), None
 
 
 def allow(
@@ -103,23 +144,12 @@ def allow(
     if halves in ("auto", "egress"):
         for ns in _namespaces(client, src_ref, context, "--from-namespace", "egress"):
             comment = f"Egress half: lets {pods_text(source)} in {ns} send to {server.describe()} on {port_words}."
-            if halves == "auto" and context is None:
-                comment += (
-                    " Written without -f context: it is needed where these pods are egress-isolated (default"
-                    " deny for egress); elsewhere it isolates them for egress."
-                )
-            elif halves == "auto":
-                assert context is not None
-                clients = [p for p in client.pods(context) if p.namespace == ns and not p.host_network]
-                if not any(isolated(context, p, Direction.EGRESS, frozenset({f"{ns}/{egress_name}"})) for p in clients):
-                    notes.append(
-                        f"note: no egress half in {ns}: the clients ({shown(subjects(clients))}) are not "
-                        "egress-isolated, so the traffic already leaves; an egress policy would isolate them"
-                    )
-                    continue
-                comment += " The clients are egress-isolated, so the ingress half alone would not do."
-            pol = policy(ns, egress_name, source, [Direction.EGRESS], egress=[([pod_peer(ns, destination, dst_ref)], ports)])
-            generated.append(Generated(pol, comment))
+            half, note = egress_half(
+                ns, egress_name, source, [pod_peer(ns, destination, dst_ref)], tuple(ports), comment, client,
+                context if halves == "auto" else None, always=halves == "egress",
+            )
+            generated.extend([half] if half else [])
+            notes.extend([note] if note else [])
     if context is not None:
         notes = isolation_notes(context, generated) + notes
     elif halves == "auto":

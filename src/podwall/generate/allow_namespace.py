@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from podwall.errors import UsageError
-from podwall.generate.names import check_namespace, slug
+from podwall.generate.allow import egress_half
+from podwall.generate.names import check_namespace, check_policy_name, slug
 from podwall.generate.policies import (
     Generated,
     Generation,
@@ -42,20 +43,29 @@ def allow_namespace(
     names = list(dict.fromkeys(check_namespace(s) for s in sources))
     peer_pods = None if source_pods is None or source_pods.is_empty else source_pods
     peers = [PodPeer(namespace, peer_pods, namespace_selector(s)) for s in names]
-    pol = policy(
-        namespace,
-        name or f"allow-from-{slug('-'.join(names))}",
-        pods,
-        [Direction.INGRESS],
-        ingress=[(peers, tuple(ports))],
-    )
+    base = name or f"allow-from-{slug('-'.join(names))}"
+    pol = policy(namespace, base, pods, [Direction.INGRESS], ingress=[(peers, tuple(ports))])
     who = pods_text(peer_pods or LabelSelector())
     target = pods_text(pods)
+    words = ports_text(tuple(ports))
     of = f"namespace {names[0]}" if len(names) == 1 else f"namespaces {', '.join(names[:-1])} and {names[-1]}"
-    comment = f"Allow {who} of {of} to reach {target} in {namespace} on {ports_text(tuple(ports))}."
-    generated = (Generated(pol, comment),)
+    comment = f"Allow {who} of {of} to reach {target} in {namespace} on {words}."
+    generated = [Generated(pol, comment)]
     server = party(pods, namespace)
     clients = [party(peer_pods or LabelSelector(), s) for s in names]
+    halves: list[str] = []
+    egress_name = check_policy_name(f"allow-to-{slug(namespace)}" if name is None else f"{name}-egress", "policy name")
+    for source, client in zip(names, clients):
+        # the egress half, in each source namespace, the way generate allow writes it
+        half, note = egress_half(
+            source, egress_name, peer_pods or LabelSelector(),
+            [PodPeer(source, None if pods.is_empty else pods, namespace_selector(namespace))], tuple(ports),
+            f"Egress half: lets {who} in {source} send to {target} in {namespace} on {words}.", client, context,
+        )
+        generated.extend([half] if half else [])
+        halves.extend([note] if note else [])
     intended = tuple(IntendedFlow(c, server, tuple(ports), f"{c.label} -> {server.label}") for c in clients)
-    notes = isolation_notes(context, generated) if context is not None else []
-    return Generation(generated, intended, tuple(notes))
+    notes = isolation_notes(context, tuple(generated)) if context is not None else [
+        "note: no -f context, so the egress halves are written too; see their comments"
+    ]
+    return Generation(tuple(generated), intended, tuple(notes + halves))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, replace
 
+from podwall.engine.dns import DNS_PORT, KUBE_DNS, NODE_LOCAL_ADDRESS, DnsView
 from podwall.generate.policies import (
     Generated,
     Generation,
@@ -30,9 +31,8 @@ from podwall.model import (
     Protocol,
 )
 
-KUBE_DNS = LabelSelector((("k8s-app", "kube-dns"),))
-NODE_LOCAL_DNS = ipaddress.ip_address("169.254.20.10")
-DNS_PORTS = (PortSpec(Protocol.UDP, 53), PortSpec(Protocol.TCP, 53))
+NODE_LOCAL_DNS = NODE_LOCAL_ADDRESS
+DNS_PORTS = (PortSpec(Protocol.UDP, DNS_PORT), PortSpec(Protocol.TCP, DNS_PORT))
 DEFAULT_NAME = "allow-dns"
 
 
@@ -42,13 +42,30 @@ class DnsTarget:
 
     ``selector`` None means ``k8s-app=kube-dns``, except with ``any_namespace``,
     where it means any pod (the tutorial's looser ``namespaceSelector: {}``).
-    ``node_local`` adds the NodeLocal DNSCache address as an ipBlock.
+    ``node_local`` adds the NodeLocal DNSCache address as an ipBlock. ``port`` is the
+    port the DNS pods listen on (policies see pod ports: 5353 behind OpenShift's
+    ``dns-default``, whose Service port is 53).
     """
 
     namespace: str = "kube-system"
     selector: LabelSelector | None = None
     node_local: IPAddress | None = None
     any_namespace: bool = False
+    port: int = DNS_PORT
+
+    @classmethod
+    def recognised(cls, view: DnsView) -> DnsTarget:
+        """The cluster DNS an input runs (engine.dns), and NodeLocal DNSCache if present; kube-dns without one."""
+        server = view.primary
+        if server is None:
+            return cls(node_local=view.node_local)
+        selector = None if server.selector == KUBE_DNS else server.selector
+        return cls(server.namespace, selector, view.node_local, False, server.port)
+
+    @property
+    def ports(self) -> tuple[PortSpec, PortSpec]:
+        """UDP and TCP at the DNS pods' port."""
+        return (PortSpec(Protocol.UDP, self.port), PortSpec(Protocol.TCP, self.port))
 
     @property
     def pods(self) -> LabelSelector:
@@ -86,8 +103,8 @@ class DnsTarget:
         return tuple(result)
 
     def describe(self) -> str:
-        """``pods k8s-app=kube-dns in kube-system``."""
-        return self.server.describe()
+        """``pods k8s-app=kube-dns in kube-system`` (``on 5353`` when not 53)."""
+        return self.server.describe() + (f" on {self.port}" if self.port != DNS_PORT else "")
 
 
 def _host(address: IPAddress) -> IPNetwork:
@@ -96,11 +113,15 @@ def _host(address: IPAddress) -> IPNetwork:
 
 def dns_policy(namespace: str, target: DnsTarget, name: str = DEFAULT_NAME) -> Generated:
     """The DNS egress policy for every pod of ``namespace``."""
-    pol = policy(namespace, name, LabelSelector(), [Direction.EGRESS], egress=[(target.peers(namespace), DNS_PORTS)])
+    egress = [(target.peers(namespace), target.ports)]
+    if target.node_local is not None and target.port != DNS_PORT:  # NodeLocal DNSCache answers on 53
+        egress = [(target.peers(namespace)[:-1], target.ports), ((IPBlockPeer(_host(target.node_local)),), DNS_PORTS)]
+    pol = policy(namespace, name, LabelSelector(), [Direction.EGRESS], egress=egress)
     where = target.describe()
     if target.node_local is not None:
         where += f" and NodeLocal DNSCache at {target.node_local}"
-    comment = f"Allow every pod in {namespace} to resolve names: DNS on 53/UDP and 53/TCP to {where}."
+    port = target.port
+    comment = f"Allow every pod in {namespace} to resolve names: DNS on {port}/UDP and {port}/TCP to {where}."
     if target.any_namespace:
         comment += (
             " Looser than needed (the tutorial's form): port 53 of any matching pod in any namespace is"
@@ -110,9 +131,13 @@ def dns_policy(namespace: str, target: DnsTarget, name: str = DEFAULT_NAME) -> G
 
 
 def dns_intended(namespace: str, target: DnsTarget) -> tuple[IntendedFlow, ...]:
-    """Every pod of ``namespace`` to each DNS server, on 53/UDP and 53/TCP."""
+    """Every pod of ``namespace`` to each DNS server, on UDP and TCP at the servers' port."""
     clients = party(LabelSelector(), namespace)
-    return tuple(IntendedFlow(clients, server, DNS_PORTS, f"{namespace}/* -> DNS {server.label}") for server in target.parties())
+    return tuple(
+        IntendedFlow(clients, server, target.ports if isinstance(server, PodParty) else DNS_PORTS,
+                     f"{namespace}/* -> DNS {server.label}", dns=True)
+        for server in target.parties()
+    )
 
 
 def dns(namespace: str, target: DnsTarget = DnsTarget(), *, name: str | None = None, context: Cluster | None = None) -> Generation:

@@ -3,8 +3,9 @@
 Output is deterministic: keys in the order ``kubectl`` users read them
 (apiVersion, kind, metadata, spec{podSelector, policyTypes, ingress, egress}),
 policy types Ingress before Egress, rules and peers in the order the recipe built
-them. JSON has no comments, so there each comment becomes the annotation
-``podwall/description``.
+them. Each policy's description is the annotation ``podwall.io/description`` in
+YAML and JSON alike (it survives ``kubectl apply``; ``podwall.io`` is podwall's one
+annotation domain, as in ``podwall.io/ignore``); YAML also shows it as a comment.
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from podwall.model import Direction
 from podwall.model.manifest import rule_manifest
 
 API_VERSION = "networking.k8s.io/v1"
-DESCRIPTION = "podwall/description"
+DESCRIPTION = "podwall.io/description"
 FORMATS = ("yaml", "json")
 _COMMENT_WIDTH = 100
 
 
-def manifest(generated: Generated, *, description: bool = False) -> dict[str, Any]:
-    """The NetworkPolicy object; with ``description`` the comment goes into an annotation."""
+def manifest(generated: Generated, *, description: bool = True) -> dict[str, Any]:
+    """The NetworkPolicy object; with ``description`` the comment goes into the annotation too."""
     pol = generated.policy
     metadata: dict[str, Any] = {"name": pol.name, "namespace": pol.namespace}
     if generated.labels:

@@ -13,12 +13,13 @@ the direction is open and a policy would only isolate the pods (see allow.py).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from podwall.errors import InputErrors
 from podwall.generate.deny import NAMES as DENY_NAMES
 from podwall.generate.deny import deny_policy
-from podwall.generate.dns import DNS_PORTS, dns_intended, dns_policy
+from podwall.engine.dns import dns_view
+from podwall.generate.dns import DnsTarget, dns_intended, dns_policy
 from podwall.generate.intents import AnyWorkload, FlowIntent, Intents, IntentsError, NetEnd, WorkloadIntent
 from podwall.generate.names import check_policy_name, quote
 from podwall.generate.policies import (
@@ -202,6 +203,9 @@ def from_intents(intents: Intents, context: Cluster | None = None, *, prefix: st
     """
     if context is not None:
         _check_context(intents, context)
+        view = dns_view(context)
+        if intents.dns == DnsTarget() and view.primary is not None:  # dns: true: the cluster DNS the input runs
+            intents = replace(intents, dns=DnsTarget.recognised(view))
     pairs = list(_expand(intents, context))
     labels = (MANAGED_BY,) + (((PART_OF, intents.name),) if intents.name else ())
 
@@ -326,7 +330,7 @@ def model_cluster(intents: Intents) -> Cluster:
     namespaces = list(dict.fromkeys([*intents.namespaces, *(w.namespace for w in intents.workloads)]))
     if intents.dns is not None:
         dns_labels = sample_labels(intents.dns.pods) or {}
-        dns_ports = tuple(ContainerPort(p.port, p.protocol, n) for p, n in zip(DNS_PORTS, ("dns", "dns-tcp")))  # type: ignore[arg-type]
+        dns_ports = tuple(ContainerPort(p.port, p.protocol, n) for p, n in zip(intents.dns.ports, ("dns", "dns-tcp")))  # type: ignore[arg-type]
         taken = {p.key for p in pods}
         dns_name = next(n for n in ("kube-dns", "kube-dns-stand-in", "dns-server") if f"{intents.dns.namespace}/{n}" not in taken)
         pods.append(Pod(intents.dns.namespace, dns_name, dns_labels, dns_ports))

@@ -7,7 +7,7 @@
     name: shop                      # optional: label app.kubernetes.io/part-of
     namespaces: [production]        # the app's namespaces (default: -n); default deny applies there
     defaultDeny: all                # all | ingress | egress (default all)
-    dns: true                       # or {namespace, selector, nodeLocal, anyNamespace} (default true)
+    dns: true                       # or {namespace, selector, port, nodeLocal, anyNamespace} (default true)
     workloads:
       frontend: app=frontend        # NAME: SELECTOR, in the app's only namespace
       prometheus: {namespace: monitoring, selector: app=prometheus}
@@ -43,7 +43,7 @@ from podwall.model import Direction, IPBlockPeer, LabelSelector, PortSpec
 API_VERSION = "podwall/v1alpha1"
 KIND = "Intents"
 TOP_FIELDS = ("apiVersion", "kind", "name", "namespaces", "defaultDeny", "dns", "workloads", "flows")
-DNS_FIELDS = ("namespace", "selector", "nodeLocal", "anyNamespace")
+DNS_FIELDS = ("namespace", "selector", "nodeLocal", "anyNamespace", "port")
 WORKLOAD_FIELDS = ("namespace", "selector")
 DEFAULT_DENY = {
     "all": frozenset({Direction.INGRESS, Direction.EGRESS}),
@@ -364,7 +364,14 @@ def _dns(reader: _Reader, node: yaml.Node) -> DnsTarget | None:
                     node_local = ipaddress.ip_address(text)
                 except ValueError:
                     reader.error(value, "dns.nodeLocal", f"must be true or an IP address, not {quote(text)}")
-    return DnsTarget(namespace or "kube-system", selector, node_local, any_namespace)
+    port = 53
+    if "port" in given:
+        value = reader.value(given["port"]) if isinstance(given["port"], yaml.ScalarNode) else None
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535:
+            port = value
+        else:
+            reader.error(given["port"], "dns.port", f"must be a port number 1-65535 (the DNS pods' port), not {quote(str(value))}")
+    return DnsTarget(namespace or "kube-system", selector, node_local, any_namespace, port)
 
 
 def _workloads(reader: _Reader, node: yaml.Node, namespaces: tuple[str, ...]) -> list[WorkloadIntent]:

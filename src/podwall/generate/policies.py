@@ -150,6 +150,7 @@ class IntendedFlow:
     destination: Party
     ports: tuple[PortSpec, ...]
     text: str
+    dns: bool = False  # a lookup to the cluster DNS: verified against the DNS servers the input really runs
 
 
 @dataclass(frozen=True, slots=True)

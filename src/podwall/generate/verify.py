@@ -29,7 +29,8 @@ from podwall.engine import (
     reach,
 )
 from podwall.engine.match import ipblock_matches, port_matches  # not re-exported by podwall.engine (yet)
-from podwall.generate.policies import Generation, IntendedFlow, Party, PodParty, with_policies
+from podwall.engine.dns import DnsView, dns_view
+from podwall.generate.policies import Generation, IntendedFlow, Party, PodParty, party, with_policies
 from podwall.generate.selectors import selector_text
 from podwall.model import Cluster, Pod, PortSpec, Protocol
 
@@ -248,6 +249,31 @@ def _opened(
     return tuple(Opened(s, d, p, tuple(sorted(by))) for (s, d, p), by in sorted(found.items(), key=lambda i: i[0]))
 
 
+def _real_dns(flow: IntendedFlow, view: DnsView, cluster: Cluster) -> IntendedFlow:
+    """A DNS flow as it really goes: to the DNS server pods the input runs, at the port they listen on.
+
+    1. The flow's destination holds recognised DNS server pods: judge it at their port
+       (53 written where the pods listen on 5353 fails, as it does in the cluster).
+    2. It holds none, but the input runs DNS elsewhere: judge it against that server,
+       so a policy aimed at kube-dns in an OpenShift cluster fails instead of going
+       unchecked.
+    3. The input runs no DNS server: the flow stays as written (unchecked if nothing
+       serves it).
+    """
+    if not isinstance(flow.destination, PodParty) or view.assumed:
+        return flow
+    chosen = {id(p) for p in flow.destination.pods(cluster)}
+    servers = [s for s in view.cluster_dns if any(id(p) in chosen for p in s.pods)]
+    server = servers[0] if servers else view.primary
+    if server is None:  # no cluster DNS in the input: the flow as written (unchecked if nothing serves it)
+        return flow
+    ports = (PortSpec(Protocol.UDP, server.port), PortSpec(Protocol.TCP, server.port))
+    if servers and ports == flow.ports:
+        return flow
+    destination = replace(party(server.selector, server.namespace), label=f"{server.namespace}/{server.selector} (DNS, {server.via})")
+    return replace(flow, destination=destination, ports=ports)
+
+
 def verify(
     cluster: Cluster,
     generation: Generation,
@@ -259,7 +285,9 @@ def verify(
     combined = with_policies(cluster, generation.policies)
     checks: list[Check] = []
     probes: set[Probe] = set()
-    for flow in generation.intended:
+    view = dns_view(cluster)
+    for intended in generation.intended:
+        flow = _real_dns(intended, view, combined) if intended.dns else intended
         for spec in flow.ports or (None,):
             check = _check(flow, spec, combined, options)
             checks.append(check)
@@ -269,47 +297,3 @@ def verify(
                     probes.update(_probes(spec, d))
     opened = _opened(cluster, generation, probes, options)
     return Verification(tuple(checks), opened, world, len(generation.policies))
-
-
-def _table(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-
-
-def report(verification: Verification) -> str:
-    """The verification table and its summary, as lines for stderr."""
-    v = verification
-    plural = "y" if v.policies == 1 else "ies"
-    lines = [f"verification: the engine over {v.world} plus the {v.policies} generated polic{plural}"]
-    if v.checks:
-        rows = [["FROM", "TO", "PORT", "EGRESS", "INGRESS", "VERDICT"]]
-        rows += [[c.flow.source.label, c.flow.destination.label, c.port, c.egress, c.ingress, c.status.value] for c in v.checks]
-        lines += _table(rows)
-    else:
-        lines.append("no flow to allow: these policies only deny")
-    unchecked: dict[tuple[str, str, str], list[str]] = {}
-    for c in v.checks:
-        if c.status is Status.UNCHECKED:
-            unchecked.setdefault((c.flow.source.label, c.flow.destination.label, c.detail), []).append(c.port)
-    for (source, destination, detail), ports in unchecked.items():
-        lines.append(f"unchecked: {source} -> {destination} on {', '.join(ports)}: {detail}")
-    allowed = sum(1 for c in v.checks if c.status is Status.ALLOWED)
-    skipped = sum(1 for c in v.checks if c.status is Status.UNCHECKED)
-    if v.ok:
-        what = f"{allowed} intended flow{'s' if allowed != 1 else ''} allowed" if v.checks else ""
-        what += f", {skipped} unchecked" if skipped else ""
-        what += "; " if what else ""
-        lines.append(f"ok: {what}the generated policies open no other flow")
-        return "\n".join(lines) + "\n"
-    problems = []
-    if v.denied:
-        problems.append(f"{len(v.denied)} intended flow{'s' if len(v.denied) != 1 else ''} denied")
-    if v.opened:
-        problems.append(f"{len(v.opened)} flow{'s' if len(v.opened) != 1 else ''} opened that no intent asks for")
-    lines.append(f"FAILED: {' and '.join(problems)}")
-    for c in v.denied:
-        lines.append(f"denied: {c.flow.source.label} -> {c.flow.destination.label} on {c.port}: {c.detail}")
-    for o in v.opened:
-        lines.append(f"opened: {o.source} -> {o.destination} on {o.probe} by {', '.join(o.policies)}")
-    return "\n".join(lines) + "\n"
-

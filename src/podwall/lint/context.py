@@ -21,6 +21,7 @@ from typing import Any
 
 from podwall.cni import Choice
 from podwall.engine import EngineOptions, Probe, Verdict, evaluate
+from podwall.engine.dns import ASSUMED, DnsServer, DnsSettings, dns_view
 from podwall.engine.match import admin_selects, ipblock_matches, namespace_matches, rule_ports_match
 from podwall.errors import Location
 from podwall.model import (
@@ -50,7 +51,6 @@ Target = NetworkPolicy | Workload | Pod | Namespace | Service | Monitor | Uneval
 
 IGNORE_ANNOTATION = "podwall.io/ignore"
 DNS_PORTS = (Probe(53, Protocol.UDP), Probe(53, Protocol.TCP))
-DNS_LABELS = (("k8s-app", "kube-dns"), ("k8s-app", "coredns"), ("app.kubernetes.io/name", "coredns"))
 PROMETHEUS_LABEL_KEYS = ("app", "app.kubernetes.io/name", "k8s-app")
 
 #: Assumed when the input has no DNS server: CoreDNS as kubeadm and most distributions deploy it.
@@ -94,11 +94,14 @@ def bits(mask: int) -> Iterator[int]:
 class Context:
     """The loaded input, indexed for the rules; built once per lint run."""
 
-    def __init__(self, cluster: Cluster, options: EngineOptions = EngineOptions()) -> None:
+    def __init__(
+        self, cluster: Cluster, options: EngineOptions = EngineOptions(), dns: DnsSettings = DnsSettings()
+    ) -> None:
         self.cluster = cluster
         self.options = options
         self.written = cluster  # the input as written, before the network plugin's view (set by the runner)
         self.cni: Choice | None = None  # the CNI profile in use (set by the runner)
+        self.dns = dns_view(cluster, dns)  # the DNS servers, recognised by their Service (engine.dns)
         self.policies = cluster.policies
         self.namespaces: dict[str, Namespace] = {ns.name: ns for ns in cluster.namespaces}
         self.ns_labels: dict[str, Labels] = {ns.name: ns.labels for ns in cluster.namespaces}
@@ -140,7 +143,7 @@ class Context:
         """Stand-ins for the cluster DNS and Prometheus when the input has none."""
         pods = self.cluster.pods
         result = []
-        if not any(is_dns_server(p) for p in pods):
+        if self.dns.assumed:
             self.dns_assumed = True
             result.append(ASSUMED_DNS)
         wants_scrape = bool(self.cluster.monitors) or any(p.annotations.get("prometheus.io/scrape") == "true" for p in pods)
@@ -496,9 +499,14 @@ def _ignore_items(value: str) -> list[str]:
     return [item.strip() for item in value.replace(";", ",").replace(" ", ",").split(",") if item.strip()]
 
 
-def is_dns_server(pod: Pod) -> bool:
-    """A pod that serves DNS: declares port 53, or carries the labels CoreDNS/kube-dns carry."""
-    return any(cp.port == 53 for cp in pod.ports) or any(pod.labels.get(k) == v for k, v in DNS_LABELS)
+def dns_server_of(ctx: Context, cls: PodClass) -> DnsServer | None:
+    """The DNS server a class of pods is part of (engine.dns recognises them), if any."""
+    if cls.assumed:
+        return ASSUMED if any(p is ASSUMED_DNS for p in cls.pods) else None
+    servers = ctx.memo.get("dns-servers")
+    if servers is None:
+        servers = ctx.memo["dns-servers"] = {id(p): s for s in ctx.dns.servers for p in s.pods}
+    return next((servers[id(p)] for p in cls.pods if id(p) in servers), None)
 
 
 def is_prometheus(pod: Pod) -> bool:

@@ -44,6 +44,14 @@ class Finding:
     fix: str
     file: str | None = None
     line: int | None = None
+    field: str = ""  # the rule of the object at fault, ``spec.ingress[0]``, when there is one
+    peer: str = ""  # the subject this finding is about, where a rule reports one finding per peer
+
+    @property
+    def group_key(self) -> tuple[str, str, str]:
+        """(rule, object, rule index or location): findings sharing it say the same thing about several peers."""
+        where = self.field or f"{self.file}:{self.line}"
+        return (self.rule, self.object, where)
 
     @property
     def namespace(self) -> str:
@@ -66,6 +74,8 @@ class Finding:
             "fix": self.fix,
             "file": self.file,
             "line": self.line,
+            "field": self.field or None,
+            "peer": self.peer or None,
         }
 
     def sort_key(self) -> tuple[int, str, str, int, str, str, str]:

@@ -49,8 +49,16 @@ class Rule(ABC):
     def check(self, ctx: Context) -> Iterator[Finding]:
         """Yield this rule's findings for the loaded input."""
 
-    def finding(self, ctx: Context, target: Target, message: str, fix: str, at: Location | None = None) -> Finding:
-        """A finding about ``target`` at the default severity, located at ``at`` (a rule) or else the object."""
+    def finding(
+        self, ctx: Context, target: Target, message: str, fix: str, at: Location | None = None, *,
+        field: str = "", peer: str = "",
+    ) -> Finding:
+        """A finding about ``target`` at the default severity, located at ``at`` (a rule) or else the object.
+
+        ``field`` names the rule at fault (``spec.ingress[0]``) and ``peer`` the subject
+        the finding is about, where a rule reports one finding per peer: the report
+        groups them per (rule, object, field).
+        """
         obj, location = ctx.describe(target)
         if at is not None and at.line is not None:
             location = at
@@ -63,6 +71,8 @@ class Rule(ABC):
             fix=fix,
             file=location.path if location is not None else None,
             line=location.line if location is not None else None,
+            field=field,
+            peer=peer,
         )
 
     @classmethod

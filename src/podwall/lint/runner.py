@@ -8,11 +8,34 @@ from dataclasses import dataclass, replace
 from podwall.cni import Choice, choose
 from podwall.engine import EngineOptions
 from podwall.engine.conventions import view
+from podwall.engine.dns import DnsSettings
 from podwall.lint.config import LintConfig
 from podwall.lint.context import Context
 from podwall.lint.finding import Finding, Severity
 from podwall.lint.registry import Rule, all_rules
 from podwall.model import Cluster
+
+
+@dataclass(frozen=True, slots=True)
+class FindingGroup:
+    """Findings of one rule about one object's same rule (or place), each about another peer."""
+
+    findings: tuple[Finding, ...]
+
+    @property
+    def first(self) -> Finding:
+        """The finding that stands for the group (the first in report order)."""
+        return self.findings[0]
+
+    @property
+    def peers(self) -> tuple[str, ...]:
+        """The peers the findings are about, where the rule names them."""
+        return tuple(dict.fromkeys(f.peer for f in self.findings if f.peer))
+
+    @property
+    def fixes(self) -> tuple[str, ...]:
+        """The distinct fixes, in order."""
+        return tuple(dict.fromkeys(f.fix for f in self.findings))
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +61,21 @@ class LintReport:
         """How many findings have this severity."""
         return sum(1 for f in self.findings if f.severity is severity)
 
+    @property
+    def groups(self) -> tuple[FindingGroup, ...]:
+        """Findings grouped per (rule, object, rule index or place), in report order."""
+        grouped: dict[tuple[str, str, str], list[Finding]] = {}
+        for finding in self.findings:
+            grouped.setdefault(finding.group_key, []).append(finding)
+        return tuple(FindingGroup(tuple(members)) for members in grouped.values())
+
+    def per_rule(self) -> dict[str, int]:
+        """Rule code -> number of findings, by code."""
+        counts: dict[str, int] = {}
+        for finding in self.findings:
+            counts[finding.rule] = counts.get(finding.rule, 0) + 1
+        return dict(sorted(counts.items()))
+
 
 def lint(
     cluster: Cluster,
@@ -47,6 +85,7 @@ def lint(
     namespaces: Collection[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     cni: Choice | None = None,
+    dns: DnsSettings = DnsSettings(),
 ) -> LintReport:
     """Lint a loaded input.
 
@@ -56,8 +95,9 @@ def lint(
     Verdicts follow ``options.conventions`` (the input as the network plugin
     enforces it); the CNI rules compare the input as written with ``cni``, the
     profile in use (default: the one recognised in the input, else generic).
+    ``dns`` says where DNS is when recognising it by its Service is not enough.
     """
-    ctx = Context(view(cluster, options.conventions), options)
+    ctx = Context(view(cluster, options.conventions), options, dns)
     ctx.written = cluster
     ctx.cni = cni if cni is not None else choose(cluster)
     rules = tuple(r for r in all_rules() if config.enabled(r))

@@ -93,6 +93,13 @@ NOT_EVALUATED = (
     "admin tiers; flows shown ignore it"
 )
 
+#: extensions/v1beta1 NetworkPolicy was removed in Kubernetes 1.16 (the "Deprecated APIs Removed In
+#: 1.16" announcement, kubernetes.io/blog/2019/07/18): the same spec is networking.k8s.io/v1.
+REMOVED_BETA = (
+    "not evaluated: extensions/v1beta1 NetworkPolicy was removed in Kubernetes 1.16 (no API server serves it); "
+    "write apiVersion: networking.k8s.io/v1, the spec is the same"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class RawObject:
@@ -324,7 +331,10 @@ def _foreign_policy(raw: RawObject, default_namespace: str) -> Converted:
     namespaced = raw.kind not in _CLUSTER_SCOPED_POLICIES
     name, ns = identity(raw.data, namespaced=namespaced, default_namespace=default_namespace)
     result = Converted(kind, ns, name, raw.location, skipped=kind)
-    result.warnings.append(f"warning: {raw.location}: {result.label}: {NOT_EVALUATED}")
+    why = NOT_EVALUATED
+    if raw.kind == "NetworkPolicy" and raw.api_version == "extensions/v1beta1":
+        why = REMOVED_BETA  # the API server has not served it since 1.16
+    result.warnings.append(f"warning: {raw.location}: {result.label}: {why}")
     meta = raw.data.get("metadata")
     annotations = string_entries(meta.get("annotations")) if isinstance(meta, dict) else {}
     result.value = UnevaluatedPolicy(raw.kind, raw.api_version, ns, name, raw.location, annotations)

@@ -14,7 +14,7 @@ from typing import Any
 from podwall.flows import Advice, CheckReport, Judged, Listed, Observation, ObservedFlow
 from podwall.generate import to_json
 from podwall.generate.verify import Verification
-from podwall.render.explain_json import explain_json
+from podwall.render.explain_json import explain_data
 from podwall.render.flows_text import advise_report, check_text
 
 API_VERSION = "podwall.io/v1"
@@ -55,7 +55,7 @@ def flow_json(flow: ObservedFlow) -> dict[str, Any]:
 def _judged(j: Judged, with_explanation: bool) -> dict[str, Any]:
     document = {**flow_json(j.flow), "verdict": "ALLOWED" if j.allowed else "DENIED"}
     if with_explanation:
-        document["explanation"] = json.loads(explain_json(j.explanation))
+        document["explanation"] = explain_data(j.explanation)
     return document
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from podwall.flows import Advice, CheckReport, Judged, Observation, ObservedFlow
-from podwall.generate import report as verification_report
+from podwall.render.verify_text import verification_text as verification_report
 from podwall.render.explain_text import explain_text
 
 

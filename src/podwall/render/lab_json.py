@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from podwall.lab import LabResult, Observation
+from podwall.render.contract import document
 
 
 def _word(allowed: bool | None) -> str | None:
@@ -26,7 +27,7 @@ def _intents(result: LabResult, o: Observation) -> dict[str, Any]:
 def lab_json(result: LabResult) -> str:
     """``{"run", "view", "subjects", "externals", "probes", "results", "summary", ...}``."""
     intents = result.has_intents
-    document: dict[str, Any] = {
+    body: dict[str, Any] = {
         "run": result.run_id,
         "view": result.view.value,
         "subjects": [{"name": name, "addresses": addresses.split(", ")} for name, addresses in result.addresses],
@@ -59,4 +60,4 @@ def lab_json(result: LabResult) -> str:
         "notes": list(result.notes),
         "timings": {phase: round(seconds, 3) for phase, seconds in result.timings},
     }
-    return json.dumps(document, indent=2) + "\n"
+    return json.dumps(document("LabResult", body), indent=2) + "\n"

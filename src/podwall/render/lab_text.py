@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from podwall.engine import Explanation
 from podwall.lab import LabResult, Observation, Outcome
-from podwall.render.cells import EVERYTHING, NOTHING, grid, legend, probe_label
+from podwall.render.cells import EVERYTHING, NOTHING, grid, legend, probe_label, title
+from podwall.render.reach_table import matrix_lines
+from podwall.render.table import Column, columns, table
 from podwall.render.explain_text import explain_text
 
 NOT_PROBED = "-"
@@ -51,16 +53,12 @@ def _internet(result: LabResult) -> list[str]:
         cells.setdefault((o.source, o.destination), []).append(o)
     if not any(o.source in result.externals or o.destination in result.externals for o in result.observations):
         return []
-    width = max(len(s) for s in result.subjects)
-    columns = list(result.externals)
-    out_cells = {(s, a): _cell(result, cells.get((s, a), [])) for s in result.subjects for a in columns}
-    in_cells = {(s, a): _cell(result, cells.get((a, s), [])) for s in result.subjects for a in columns}
-    col_width = {a: max(len(a), *(len(f"{out_cells[s, a]} / {in_cells[s, a]}") for s in result.subjects)) for a in columns}
+    addresses = list(result.externals)
+    out_cells = {(s, a): _cell(result, cells.get((s, a), [])) for s in result.subjects for a in addresses}
+    in_cells = {(s, a): _cell(result, cells.get((a, s), [])) for s in result.subjects for a in addresses}
+    rows = [[s, *(f"{out_cells[s, a]} / {in_cells[s, a]}" for a in addresses)] for s in result.subjects]
     lines = ["", "The internet (cell: to the address / from the address; n/a: no address of that IP family)", ""]
-    lines.append(f"{'':<{width}}  " + "  ".join(f"{a:>{col_width[a]}}" for a in columns))
-    for s in result.subjects:
-        row = "  ".join(f"{out_cells[s, a] + ' / ' + in_cells[s, a]:>{col_width[a]}}" for a in columns)
-        lines.append(f"{s:<{width}}  {row}")
+    lines += table([Column("")] + [Column(a) for a in addresses], rows)
     return lines
 
 
@@ -110,11 +108,6 @@ def _not_as_intended(result: LabResult) -> list[str]:
     return lines
 
 
-def _columns(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-
-
 def _marks(result: LabResult, o: Observation) -> str:
     marks = []
     if o.compared and not o.agrees:
@@ -142,7 +135,7 @@ def _three_columns(result: LabResult) -> list[str]:
         rows = [["FROM", "TO", "PROBE", "INTENDED", "PREDICTED", "OBSERVED", ""]]
         rows += [[o.source, o.destination, str(o.probe), _intended(result, o), _engine(o.predicted), _WORD[o.observed],
                   _marks(result, o)] for o in shown]
-        lines += _columns(rows)
+        lines += columns(rows)
     if rest:
         observed = " or N/A" if any(o.observed is Outcome.NOT_TESTABLE for o in rest) else ""
         lines.append(f"{'and ' if shown else ''}{len(rest)} probe{'s' if len(rest) != 1 else ''} the intents speak "
@@ -166,21 +159,7 @@ def _matrix(result: LabResult) -> list[str]:
     for pair in layout.cells:
         if pair not in probed and pair[0] != pair[1]:
             layout.cells[pair] = NOT_PROBED
-    numbered = [(n, subject) for _, rows in layout.groups for n, subject, _ in rows]
-    name_width = max(len(short) for _, rows in layout.groups for _, _, short in rows)
-    name_width = max(name_width, max(len(ns) for ns, _ in layout.groups), len("source"))
-    num_width = len(str(len(numbered)))
-    widths = {
-        subject: max(len(str(n)), *(len(layout.cells[src, subject]) for _, src in numbered))
-        for n, subject in numbered
-    }
-    head = f"{'#':>{num_width}}  {'source':<{name_width}}  " + " ".join(f"{n:>{widths[s]}}" for n, s in numbered)
-    lines = [f"Observed with real packets, by {result.view.value} (row -> column)", "", head.rstrip()]
-    for ns, rows in layout.groups:
-        lines.append(f"{'':>{num_width}}  {ns}")
-        for n, subject, short in rows:
-            cells = " ".join(f"{layout.cells[subject, dst]:>{widths[dst]}}" for _, dst in numbered)
-            lines.append(f"{n:>{num_width}}  {'  ' + short:<{name_width}}  {cells}".rstrip())
+    lines = [title(observed, "Observed with real packets"), "", *matrix_lines(layout)]
     lines.append("")
     lines.extend(legend(observed))  # type: ignore[arg-type]
     if any(cell == NOT_PROBED for cell in layout.cells.values()):
@@ -203,7 +182,7 @@ def _intents_list(result: LabResult) -> list[str]:
         detail = f"({o.detail})" if o.detail else ""
         rows.append([_intended(result, o), _engine(o.predicted), _WORD[o.observed], _flow(o),
                      "  ".join(part for part in (mark, detail) if part)])
-    return _columns(rows)
+    return columns(rows)
 
 
 def lab_list(result: LabResult) -> str:
@@ -214,10 +193,8 @@ def lab_list(result: LabResult) -> str:
     if result.has_intents:
         lines = _intents_list(result) + _comparison(result) + [_footer(result)]
         return "\n".join(lines) + "\n"
-    rows = [(o, _WORD[o.observed], _flow(o)) for o in result.observations]
-    width = max((len(flow) for _, _, flow in rows), default=0)
-    lines = []
-    for o, word, flow in rows:
+    rows = []
+    for o in result.observations:
         if o.observed is Outcome.NOT_TESTABLE:
             mark = "not tested"
         elif o.observed is Outcome.ERROR:
@@ -225,6 +202,7 @@ def lab_list(result: LabResult) -> str:
         else:
             mark = f"engine {_engine(o.predicted)}" + ("" if o.agrees else "  << DISAGREES")
         detail = f"  ({o.detail})" if o.detail else ""
-        lines.append(f"{word:<7}  {flow:<{width}}  {mark}{detail}")
+        rows.append([_WORD[o.observed], _flow(o), mark + detail])
+    lines = table([Column(), Column(), Column()], rows, header=False)
     lines += _comparison(result) + [_footer(result)]
     return "\n".join(lines) + "\n"

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from podwall.engine import Reachability
-from podwall.render.cells import grid, legend
+from podwall.render.cells import Matrix, grid, legend, title
 
 
-def reach_md(result: Reachability, marks: Collection[tuple[str, str]] = ()) -> str:
+def reach_md(result: Matrix, marks: Collection[tuple[str, str]] = ()) -> str:
     """One row per source, one column per destination, numbered as in the table view; ``marks`` cells get ``*``."""
     if not result.subjects:
         return "No pods or workloads in the input.\n"
     layout = grid(result, marks)
-    numbered = [(n, subject) for _, rows in layout.groups for n, subject, _ in rows]
+    numbered = layout.numbered
     lines = [
-        f"### Connectivity by {result.view.value} (row -> column)",
+        f"### {title(result)}",
         "",
         "| # | source | " + " | ".join(str(n) for n, _ in numbered) + " |",
         "|---:|---|" + "---:|" * len(numbered),

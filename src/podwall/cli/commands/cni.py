@@ -7,6 +7,7 @@ import click
 from podwall.cli.common import CNI_OPTION, load_input
 from podwall.cli.live import live_options, live_requested
 from podwall.cli.env import Environment
+from podwall.cli.help import examples
 from podwall.cli.exit import ExitStatus
 from podwall.cni import Choice, choose, detect, profile
 from podwall.model import Cluster
@@ -19,7 +20,12 @@ def _live(func):
     return func
 
 
-@click.command("cni")
+@click.command("cni", epilog=examples(
+    "podwall cni -f manifests/          # which plugin, with the evidence",
+    "podwall cni --cni cilium           # what a profile says, with sources",
+    "podwall cni --list -o md",
+    "podwall reach -f manifests/ --across-cnis",
+))
 @click.option("-f", "--filename", "paths", multiple=True, metavar="PATH",
               help="Manifests (or a snapshot) to recognise the plugin in: DaemonSets, their images, node annotations. "
                    "Repeatable.")

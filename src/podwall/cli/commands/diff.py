@@ -15,6 +15,7 @@ from podwall.cli.common import (
     report_load,
 )
 from podwall.cli.env import Environment
+from podwall.cli.help import examples
 from podwall.cli.exit import ExitStatus
 from podwall.diff import DiffReport, FailOn, compare
 from podwall.errors import InputErrors, PodwallError
@@ -78,7 +79,11 @@ def _boundary_message(report: DiffReport) -> str:
     return f"podwall diff: this change opens traffic {what}: {named}{more}"
 
 
-@click.command("diff")
+@click.command("diff", epilog=examples(
+    "podwall diff main:deploy/ deploy/            # a git revision against the working tree",
+    "podwall diff before/ after/ -o md > comment.md",
+    "podwall diff main:deploy/ deploy/ --fail-on added",
+))
 @click.argument("before", metavar="BEFORE")
 @click.argument("after", metavar="AFTER")
 @load_options

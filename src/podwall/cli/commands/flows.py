@@ -8,6 +8,7 @@ import click
 
 from podwall.cli.common import input_options, judging, load_input, namespaces_shown
 from podwall.cli.env import Environment
+from podwall.cli.help import HelpGroup, examples
 from podwall.cli.exit import ExitStatus
 from podwall.cli.live import live_requested
 from podwall.errors import UsageError
@@ -34,7 +35,10 @@ def _no_double_stdin(flows: tuple[str, ...], paths: tuple[str, ...]) -> None:
         raise UsageError("--flows - and -f - cannot both read standard input")
 
 
-@click.group("flows")
+@click.group("flows", cls=HelpGroup, epilog=examples(
+    "podwall flows check -f manifests/ --flows hubble.jsonl --fail-on-break",
+    "podwall flows advise -f manifests/ --flows hubble.jsonl > app.yaml",
+))
 def flows_command() -> None:
     """Observed traffic: what would break under a policy set, and least-privilege policies from it.
 
@@ -43,7 +47,10 @@ def flows_command() -> None:
     """
 
 
-@flows_command.command("check")
+@flows_command.command("check", epilog=examples(
+    "hubble observe -o json > hubble.jsonl",
+    "podwall flows check -f manifests/ --flows hubble.jsonl --fail-on-break",
+))
 @input_options
 @_flows_options
 @click.option("-o", "--output", type=click.Choice(sorted(CHECK_FORMATS)), default="text", show_default=True)
@@ -70,7 +77,10 @@ def check_command(env: Environment, paths, namespace, all_namespaces, lenient, v
     return ExitStatus.SUCCESS
 
 
-@flows_command.command("advise")
+@flows_command.command("advise", epilog=examples(
+    "podwall flows advise -f manifests/ --flows hubble.jsonl --app shop > app.yaml",
+    "podwall generate from-intents app.yaml -f manifests/ -d policies/",
+))
 @input_options
 @_flows_options
 @click.option("-o", "--output", type=click.Choice(["intents", "yaml", "json"]), default="intents", show_default=True,

@@ -18,10 +18,11 @@ from typing import Any
 
 import click
 
-from podwall.cli.common import judging, load_input
+from podwall.cli.common import dns_options, dns_settings, judging, load_input
 from podwall.cli.live import live_options, live_requested
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
+from podwall.cli.help import HelpGroup, examples
 from podwall.errors import InputError, Location, UsageError, cannot_write
 from podwall.generate import (
     DnsTarget,
@@ -41,14 +42,15 @@ from podwall.generate import (
     parse_ports,
     parse_selector,
     render,
-    report,
     scaffold_intents,
     schema_text,
     verify,
 )
 from podwall.generate.names import check_namespace, check_policy_name, quote
 from podwall.loader.files import Source, read_all
-from podwall.model import Cluster, LabelSelector
+from podwall.engine.dns import DnsSettings, dns_view
+from podwall.model import Cluster, IPAddress, LabelSelector
+from podwall.render.verify_text import verification_text
 
 _SELECTOR_SYNTAX = re.compile(r"[=!(),]|\s(in|notin)\s", re.IGNORECASE)
 
@@ -73,16 +75,13 @@ class _Options:
 
 
 def _common(
-    verify_flag: str = "--verify", name_help: str = "Policy name instead of the recipe's (a second policy gets a suffix)."
+    name_help: str = "Policy name instead of the recipe's (a second policy gets a suffix).",
+    verify_help: str = "Verify with the engine over the -f input (the default whenever -f is given): every intended "
+                       "flow allowed, nothing else opened (with --cluster: over the live cluster); --no-verify skips it.",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """-n, --name, -o, -d, -f, --lenient, --verify (or --no-verify), --ipblock-ignores-pods."""
+    """-n, --name, -o, -d, -f, --lenient, --verify/--no-verify, --ipblock-ignores-pods."""
 
     def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
-        verify_help = (
-            "Verify with the engine over the -f input: every intended flow allowed, nothing else opened."
-            if verify_flag == "--verify"
-            else "Skip the verification (it uses the -f input, or a model built from the intents)."
-        )
         decorators = [
             click.option("-n", "--namespace", default=None, metavar="NS",
                          help="Namespace of the policies (default: default); also of -f objects that name none."),
@@ -94,7 +93,7 @@ def _common(
                          help="Manifests giving context (file, directory or -). Repeatable."),
             *live_options(),
             click.option("--lenient", is_flag=True, help="Skip invalid objects of the -f input with a warning."),
-            click.option(verify_flag, "verify_flag", is_flag=True, help=verify_help),
+            click.option("--verify/--no-verify", "verify_flag", default=None, help=verify_help),
             click.option("--ipblock-ignores-pods", is_flag=True,
                          help="For verification: ipBlocks match only addresses outside the cluster."),
             click.option("--cni", default=None, metavar="NAME",
@@ -109,15 +108,17 @@ def _common(
 
 
 def _options(kwargs: dict[str, Any], *, verify_default: bool = False) -> _Options:
+    """``verify``: as asked, else whenever -f is given (and always for from-intents, which has a model)."""
     flag = kwargs.pop("verify_flag")
+    paths = kwargs.pop("paths")
     return _Options(
         namespace=kwargs.pop("namespace"),
         name=check_policy_name(n) if (n := kwargs.pop("name")) is not None else None,
         output=kwargs.pop("output"),
         directory=kwargs.pop("directory"),
-        paths=kwargs.pop("paths"),
+        paths=paths,
         lenient=kwargs.pop("lenient"),
-        verify=(not flag) if verify_default else flag,
+        verify=flag if flag is not None else (bool(paths) or live_requested() is not None or verify_default),
         ipblock_ignores_pods=kwargs.pop("ipblock_ignores_pods"),
         cni=kwargs.pop("cni"),
     )
@@ -152,7 +153,7 @@ def _finish(env: Environment, options: _Options, generation: Generation, world: 
         choice, judged = judging(world, options.cni, options.ipblock_ignores_pods)
         result = verify(world, generation, options=judged, world=world_name)
         env.err(choice.line())  # before the verification table it qualifies
-        env.stderr.write(report(result))
+        env.stderr.write(verification_text(result, style=env.err_style))
         if not result.ok:
             env.err("nothing written: the policies do not do what was intended")
             return ExitStatus.DENIED_OR_FINDINGS
@@ -179,7 +180,11 @@ def _run(env: Environment, options: _Options, build: Callable[[Cluster | None], 
     return _finish(env, options, build(context), context, "the -f input")
 
 
-@click.group("generate")
+@click.group("generate", cls=HelpGroup, epilog=examples(
+    "podwall generate deny -n shop --allow-dns -f manifests/ | kubectl apply -f -",
+    "podwall generate allow --from app=web --to app=api --port 8080 -n shop -f manifests/",
+    "podwall generate from-intents app.yaml -f manifests/ -d policies/",
+), short_help="Write NetworkPolicies: default deny, DNS, allows, and a whole app from an intents file.")
 def generate_command() -> None:
     """Write NetworkPolicies: default deny, DNS, allows, and a whole app from an intents file.
 
@@ -190,33 +195,66 @@ def generate_command() -> None:
     """
 
 
-@generate_command.command("deny")
+@generate_command.command("deny", epilog=examples(
+    "podwall generate deny -n shop --allow-dns -f manifests/",
+    "podwall generate deny --ingress -n shop",
+), short_help="Default deny for every pod of a namespace (ingress, egress or both).")
 @click.option("--ingress", is_flag=True, help="Deny ingress (with --egress, or neither: both).")
 @click.option("--egress", is_flag=True, help="Deny egress (with --ingress, or neither: both).")
-@click.option("--allow-dns", is_flag=True, help="Also allow DNS egress to kube-dns (see generate dns).")
+@click.option("--allow-dns", is_flag=True,
+              help="Also allow DNS egress to the cluster DNS (recognised in the -f input; see generate dns).")
+@dns_options
 @_common()
 @click.pass_obj
-def deny_command(env: Environment, ingress: bool, egress: bool, allow_dns: bool, **kwargs: Any) -> int:
+def deny_command(env: Environment, ingress: bool, egress: bool, allow_dns: bool, dns_namespace: str | None,
+                 dns_selector: str | None, dns_port: int | None, **kwargs: Any) -> int:
     """Default deny for every pod of the namespace: default-deny-all, -ingress or -egress."""
     options = _options(kwargs)
     both = not (ingress or egress)
+    settings = dns_settings(dns_namespace, dns_selector, dns_port)
+    if settings.given and not allow_dns:
+        raise UsageError("--dns-namespace, --dns-selector and --dns-port say where DNS is: they need --allow-dns")
     return _run(env, options, lambda context: deny(
-        options.ns, ingress=ingress or both, egress=egress or both, allow_dns=allow_dns, name=options.name, context=context
+        options.ns, ingress=ingress or both, egress=egress or both, allow_dns=allow_dns,
+        dns=_dns_target(settings, context), name=options.name, context=context,
     ))
 
 
-@generate_command.command("dns")
-@click.option("--dns-namespace", default=None, metavar="NS", help="Namespace of the DNS pods (default kube-system).")
-@click.option("--dns-selector", default=None, metavar="SELECTOR", help="Selector of the DNS pods (default k8s-app=kube-dns).")
+def _dns_target(settings: DnsSettings, context: Cluster | None, node_local: IPAddress | None = None,
+                any_namespace: bool = False) -> DnsTarget:
+    """Where DNS is: as the --dns-* options say, else as the -f input runs it (engine.dns), else kube-dns."""
+    if settings.given or any_namespace:
+        return DnsTarget(settings.namespace or "kube-system", settings.selector, node_local, any_namespace,
+                         settings.port or 53)
+    if context is not None:
+        view = dns_view(context)
+        if view.primary is not None:
+            recognised = DnsTarget.recognised(view)
+            return recognised if node_local is None else dataclasses.replace(recognised, node_local=node_local)
+    return DnsTarget(node_local=node_local)
+
+
+@generate_command.command("dns", epilog=examples(
+    "podwall generate dns -n shop -f manifests/   # the DNS the input runs",
+    "podwall generate dns -n shop --dns-namespace openshift-dns \\",
+    "    --dns-selector dns.operator.openshift.io/daemonset-dns=default --dns-port 5353",
+    "podwall generate dns -n shop --node-local-dns",
+), short_help="Allow DNS egress to the cluster DNS (recognised by its Service).")
+@dns_options
 @click.option("--node-local-dns", "node_local", is_flag=False, flag_value="169.254.20.10", default=None, metavar="[IP]",
-              help="Also allow NodeLocal DNSCache at IP (default 169.254.20.10).")
+              help="Also allow NodeLocal DNSCache at IP (default 169.254.20.10; recognised in the -f input).")
 @click.option("--any-namespace", is_flag=True,
               help="Looser, the tutorial's form: port 53 of any pod in any namespace (namespaceSelector: {}).")
 @_common()
 @click.pass_obj
-def dns_command(env: Environment, dns_namespace: str | None, dns_selector: str | None, node_local: str | None,
-                any_namespace: bool, **kwargs: Any) -> int:
-    """Allow DNS egress (53/UDP, 53/TCP) to pods k8s-app=kube-dns in kube-system."""
+def dns_command(env: Environment, dns_namespace: str | None, dns_selector: str | None, dns_port: int | None,
+                node_local: str | None, any_namespace: bool, **kwargs: Any) -> int:
+    """Allow DNS egress (UDP and TCP) to the cluster DNS: recognised in the -f input, else kube-dns in kube-system.
+
+    DNS is recognised by its Service: kube-dns and CoreDNS (port 53), OpenShift's
+    openshift-dns/dns-default (pods listening on 5353), NodeLocal DNSCache (an ipBlock
+    for its address). --dns-namespace, --dns-selector and --dns-port say it instead.
+    """
     options = _options(kwargs)
     if any_namespace and dns_namespace is not None:
         raise UsageError("--any-namespace allows DNS servers in every namespace: drop --dns-namespace")
@@ -226,16 +264,16 @@ def dns_command(env: Environment, dns_namespace: str | None, dns_selector: str |
             address = ipaddress.ip_address(node_local)
         except ValueError:
             raise UsageError(f"invalid --node-local-dns {quote(node_local)}: expected an IP address") from None
-    target = DnsTarget(
-        check_namespace(dns_namespace, "--dns-namespace") if dns_namespace else "kube-system",
-        _selector(dns_selector),
-        address,
-        any_namespace,
-    )
-    return _run(env, options, lambda context: dns(options.ns, target, name=options.name, context=context))
+    settings = dns_settings(dns_namespace, dns_selector, dns_port)
+    return _run(env, options, lambda context: dns(
+        options.ns, _dns_target(settings, context, address, any_namespace), name=options.name, context=context
+    ))
 
 
-@generate_command.command("allow")
+@generate_command.command("allow", epilog=examples(
+    "podwall generate allow --from app=web --to app=api --port 8080 -n shop -f manifests/",
+    "podwall generate allow --from app=prometheus --from-namespace monitoring --to app=api --port metrics -n shop",
+), short_help="Allow one flow: the ingress half on the server, the egress half on the client.")
 @click.option("--from", "source", required=True, metavar="SELECTOR", help="Client pods, kubectl syntax: app=frontend.")
 @click.option("--from-namespace", default=None, metavar="NAME|SELECTOR", help="Clients' namespace (default: -n).")
 @click.option("--to", "destination", required=True, metavar="SELECTOR", help="Server pods, kubectl syntax: app=backend.")
@@ -268,7 +306,9 @@ def allow_command(env: Environment, source: str, from_namespace: str | None, des
     ))
 
 
-@generate_command.command("isolate-namespace")
+@generate_command.command("isolate-namespace", epilog=examples(
+    "podwall generate isolate-namespace -n shop -f manifests/",
+), short_help="Allow ingress from the same namespace only (with its egress half).")
 @_common()
 @click.pass_obj
 def isolate_command(env: Environment, **kwargs: Any) -> int:
@@ -277,7 +317,10 @@ def isolate_command(env: Environment, **kwargs: Any) -> int:
     return _run(env, options, lambda context: isolate_namespace(options.ns, name=options.name, context=context))
 
 
-@generate_command.command("allow-namespace")
+@generate_command.command("allow-namespace", epilog=examples(
+    "podwall generate allow-namespace monitoring --port 9090 -n shop -f manifests/",
+    "podwall generate allow-namespace ingress-nginx --to app=web --port 8080 -n shop",
+), short_help="Allow ingress from whole namespaces, chosen by name.")
 @click.argument("sources", nargs=-1, required=True, metavar="NAMESPACE...")
 @click.option("--port", "ports", multiple=True, metavar="PORT[/PROTO]", help="Repeatable. Default: every port.")
 @click.option("--to", "destination", default=None, metavar="SELECTOR", help="Only these pods of -n (default: every pod).")
@@ -296,7 +339,10 @@ def allow_namespace_command(env: Environment, sources: tuple[str, ...], ports: t
     ))
 
 
-@generate_command.command("egress-cidr")
+@generate_command.command("egress-cidr", epilog=examples(
+    "podwall generate egress-cidr --public-internet --port 443 -n shop",
+    "podwall generate egress-cidr 10.20.0.0/16 --except 10.20.5.0/24 --port 5432 --from app=api -n shop",
+), short_help="Allow egress to networks outside the cluster.")
 @click.argument("cidrs", nargs=-1, metavar="CIDR...")
 @click.option("--except", "excepts", multiple=True, metavar="CIDR", help="A range to leave out (inside a CIDR). Repeatable.")
 @click.option("--public-internet", is_flag=True,
@@ -319,9 +365,14 @@ def egress_cidr_command(env: Environment, cidrs: tuple[str, ...], excepts: tuple
     ))
 
 
-@generate_command.command("from-intents")
+@generate_command.command("from-intents", epilog=examples(
+    "podwall generate from-intents app.yaml -f manifests/ -d policies/",
+    "podwall generate from-intents app.yaml -o json | kubectl apply -f -",
+), short_help="The least-privilege policies of an app from its intents file, verified.")
 @click.argument("intents_file", metavar="FILE")
-@_common("--no-verify", "Put NAME- before every policy name.")
+@_common("Put NAME- before every policy name.",
+         "Verify with the engine (the default): over the -f input, or without -f over a model built from the "
+         "intents; --no-verify skips it.")
 @click.pass_obj
 def from_intents_command(env: Environment, intents_file: str, **kwargs: Any) -> int:
     """The least-privilege policies of an app described by an intents FILE, verified.
@@ -355,7 +406,10 @@ def _read(env: Environment, path: str) -> str:
         raise InputError(f"cannot read: {error.strerror or error}", Location(path)) from None
 
 
-@generate_command.command("intents")
+@generate_command.command("intents", epilog=examples(
+    "podwall generate intents -f manifests/ --name shop > app.yaml",
+    "podwall generate intents --schema > intents.schema.json",
+), short_help="Scaffold an intents file from the workloads and Services of the input.")
 @click.option("-f", "--filename", "paths", multiple=True, metavar="PATH",
               help="Manifests of the app (file, directory or -). Repeatable. Required unless --schema.")
 @click.option("-n", "--namespace", default=None, metavar="NS", help="Namespace of -f objects that name none.")

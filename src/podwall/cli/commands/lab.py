@@ -10,32 +10,22 @@ plain data (the lab package never reads intents).
 from __future__ import annotations
 
 import dataclasses
-import io
 import ipaddress
-import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import TextIO
 
 import click
-import yaml
 
-from podwall.cli.common import input_options, judging, load_input, namespaces_shown
+from podwall.cli.common import file_options, judging, load_input, namespaces_shown, require_namespace
 from podwall.cli.env import Environment
+from podwall.cli.intents import LabIntents, _End, expand_intents, gather_intents, intended_probes, split_stdin
 from podwall.cli.exit import ExitStatus
+from podwall.cli.help import HelpGroup, examples
 from podwall.engine import EngineOptions, External, Probe, View, evaluate, resolve, subject_of
 from podwall.engine.conventions import view
-from podwall.engine.match import port_matches  # not re-exported by podwall.engine (yet)
-from podwall.errors import InputError, InputErrors, Location, PodwallError, UsageError
-from podwall.generate import IntendedFlow, Intents, NetParty, PodParty, from_intents, parse_intents
-from podwall.generate.dns import dns_intended
-from podwall.generate.intents import KIND
+from podwall.errors import UsageError
 from podwall.lab import LabResult, Observation, clean, plan_lab, run
 from podwall.lab.nft import compile_rules, listing
 from podwall.lab.plan import MAX_PROBES, MAX_SUBJECTS
-from podwall.lab.result import ProbeKey
-from podwall.loader.files import Source, Unreadable, read_all
-from podwall.model import Cluster, Direction, Pod
+from podwall.model import Cluster, Pod
 from podwall.render import LAB_FORMATS
 
 
@@ -61,7 +51,12 @@ def _subjects(cluster: Cluster, names: tuple[str, ...], view: str, flag: str) ->
     return keys
 
 
-@click.group("lab")
+@click.group("lab", cls=HelpGroup, epilog=examples(
+    "sudo .venv/bin/podwall lab run -f examples/tutorial",
+    "sudo podwall lab run -f manifests/ --by pod --probe 8080 --intents app.yaml --fail-on-intent",
+    "podwall lab rules -f manifests/ --subject shop/deploy/web",
+    "sudo podwall lab clean",
+), short_help="Prove it with real packets: pods as network namespaces, policies as nftables.")
 def lab_command() -> None:
     """Prove it with real packets: pods as network namespaces, policies as nftables, real probes.
 
@@ -71,8 +66,13 @@ def lab_command() -> None:
     """
 
 
-@lab_command.command("run")
-@input_options
+@lab_command.command("run", epilog=examples(
+    "sudo .venv/bin/podwall lab run -f examples/tutorial",
+    "sudo podwall lab run -f manifests/ --from shop/deploy/web --probe 8080 -o list",
+    "sudo podwall lab run -f manifests/ --intents app.yaml --fail-on-intent",
+), short_help="Build the lab, enforce the policies, probe every flow, compare with the engine (root).")
+@file_options("Namespace for objects that name none (default: default); also builds only NS's subjects.",
+              all_help="Build the subjects of every namespace (the default when -n is not given).")
 @_probe_options
 @click.option("--from", "sources", multiple=True, metavar="SUBJECT",
               help="Probe only from this pod or workload (repeatable); the internet is then not a source.")
@@ -108,16 +108,10 @@ def run_command(env: Environment, paths, namespace, all_namespaces, lenient, ver
     chosen = [Probe.parse(p) for p in probes] or None
     if "-" in intents_files and "-" in paths:
         raise UsageError("--intents and -f cannot both be - (stdin)")
-    scan_stdin: TextIO | None = env.stdin
-    if "-" in paths:  # read stdin once: the loader and the intents scan both need it
-        text = env.stdin.read()
-        env, scan_stdin = dataclasses.replace(env, stdin=io.StringIO(text)), io.StringIO(text)
+    env, scan_stdin = split_stdin(env, paths)
     cluster = load_input(env, paths, namespace, lenient, verbose)
-    default_namespace = namespace or "default"
-    documents = intents_among(read_all(paths, scan_stdin), default_namespace)
-    among = {os.path.realpath(name.rsplit(":", 1)[0]) for name, _ in documents}
-    documents += [read_intents(env, path, default_namespace) for path in dict.fromkeys(intents_files)
-                  if path == "-" or os.path.realpath(path) not in among]  # a file among -f counts once
+    require_namespace(cluster, namespace)
+    documents = gather_intents(env, paths, intents_files, namespace or "default", scan_stdin)
     if fail_on_intent and not documents:
         raise UsageError("--fail-on-intent needs intents: a kind: Intents document among -f, or --intents FILE")
     lab_intents = expand_intents(documents, cluster) if documents else None
@@ -145,8 +139,11 @@ def run_command(env: Environment, paths, namespace, all_namespaces, lenient, ver
     return ExitStatus.SUCCESS
 
 
-@lab_command.command("rules")
-@input_options
+@lab_command.command("rules", epilog=examples(
+    "podwall lab rules -f manifests/ --subject shop/deploy/web",
+), short_help="Print the nftables rules the lab would load (no root needed).")
+@file_options("Namespace for objects that name none (default: default); also builds only NS's subjects.",
+              all_help="Build the subjects of every namespace (the default when -n is not given).")
 @_probe_options
 @click.option("--subject", "subjects", multiple=True, metavar="SUBJECT",
               help="Print only this pod's or workload's rules (repeatable).")
@@ -162,6 +159,7 @@ def rules_command(env: Environment, paths, namespace, all_namespaces, lenient, v
     shown = namespaces_shown(namespace, all_namespaces)
     chosen = [Probe.parse(p) for p in probes] or None
     cluster = load_input(env, paths, namespace, lenient, verbose)
+    require_namespace(cluster, namespace)
     choice, options = judging(cluster, cni, ipblock_ignores_pods)
     cluster = view(cluster, options.conventions)  # the rules the network plugin would enforce
     plan = plan_lab(cluster, chosen, by=by, namespaces=shown, internet=False, run_id="pwl-000000")
@@ -174,7 +172,10 @@ def rules_command(env: Environment, paths, namespace, all_namespaces, lenient, v
     return ExitStatus.SUCCESS
 
 
-@lab_command.command("clean")
+@lab_command.command("clean", epilog=examples(
+    "sudo podwall lab clean",
+    "sudo podwall lab clean --run pwl-3f9a1c --force",
+), short_help="Remove what crashed lab runs left behind.")
 @click.option("--force", is_flag=True, help="Also remove runs that seem to be in progress.")
 @click.option("--run", "runs", multiple=True, metavar="RUN_ID", help="Only this run (pwl-<6 hex>). Repeatable.")
 @click.pass_obj
@@ -192,107 +193,7 @@ def clean_command(env: Environment, force: bool, runs: tuple[str, ...]) -> int:
     return ExitStatus.SUCCESS
 
 
-# -- intents: which probes of a lab are intended -------------------------------------------
-
-
-def intents_among(items: Iterable[Source | Unreadable], default_namespace: str) -> list[tuple[str, Intents]]:
-    """Every ``kind: Intents`` document of the -f input, parsed (the loader skips them).
-
-    Each document is parsed alone, at its own lines, so problems are reported as
-    ``FILE:LINE: field: message`` like ``generate from-intents`` reports them,
-    those of every document at once.
-    """
-    found: list[tuple[str, Intents]] = []
-    errors: list[PodwallError] = []
-    for item in items:
-        if not isinstance(item, Source) or KIND not in item.text:  # unreadable ones: the loader reported them
-            continue
-        for line, text in _intents_documents(item.text):
-            try:
-                found.append((f"{item.name}:{line}", parse_intents(text, item.name, default_namespace=default_namespace)))
-            except InputErrors as problems:
-                errors.extend(problems.errors)
-    if errors:
-        raise InputErrors(errors)
-    return found
-
-
-def _intents_documents(text: str) -> list[tuple[int, str]]:
-    """(first line, text) of each Intents document, the text padded so that its lines are the file's."""
-    try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))  # pure loader: its marks index characters
-    except (yaml.YAMLError, RecursionError):  # the loader already reported it (or skipped it with --lenient)
-        return []
-    documents: list[tuple[int, str]] = []
-    for node in nodes:
-        if not isinstance(node, yaml.MappingNode):
-            continue
-        fields = {k.value: v.value for k, v in node.value if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode)}
-        if fields.get("kind") != KIND or not str(fields.get("apiVersion", "")).startswith("podwall/"):
-            continue  # another podwall/ version is parsed, and refused with its line
-        start, end = node.start_mark, node.end_mark
-        documents.append((start.line + 1, "\n" * start.line + text[start.index - start.column : end.index]))
-    return documents
-
-
-def read_intents(env: Environment, path: str, default_namespace: str) -> tuple[str, Intents]:
-    """``--intents FILE``: one intents document, as ``generate from-intents FILE`` reads it."""
-    if path == "-":
-        return "<stdin>", parse_intents(env.stdin.read(), "<stdin>", default_namespace=default_namespace)
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            text = handle.read()
-    except UnicodeDecodeError:
-        raise InputError("cannot read: not UTF-8 text", Location(path)) from None
-    except OSError as error:
-        raise InputError(f"cannot read: {error.strerror or error}", Location(path)) from None
-    return path, parse_intents(text, path, default_namespace=default_namespace)
-
-
-@dataclass(frozen=True, slots=True)
-class LabIntents:
-    """Intents ready to be laid on a lab: where they came from, their flows, what they deny by default.
-
-    ``flows`` are the intended flows as ``generate from-intents`` expands them
-    (``*`` and named ports resolved against the input), plus DNS from every
-    namespace of an app whose intents keep ``dns`` on. ``denied`` holds the
-    (namespace, direction) pairs an app's default deny covers.
-    """
-
-    names: tuple[str, ...]
-    flows: tuple[IntendedFlow, ...]
-    denied: frozenset[tuple[str, Direction]]
-
-
-def expand_intents(documents: Sequence[tuple[str, Intents]], cluster: Cluster) -> LabIntents:
-    """Expand every intents document against the -f input (its workloads must select pods there)."""
-    flows: dict[IntendedFlow, None] = {}
-    denied: set[tuple[str, Direction]] = set()
-    for _, intents in documents:
-        for flow in from_intents(intents, cluster).intended:
-            flows.setdefault(flow, None)
-        for namespace in intents.namespaces:
-            if intents.dns is not None:  # DNS is intended even where egress is not denied
-                for flow in dns_intended(namespace, intents.dns):
-                    flows.setdefault(flow, None)
-            denied.update((namespace, direction) for direction in intents.default_deny)
-    return LabIntents(tuple(dict.fromkeys(name for name, _ in documents)), tuple(flows), frozenset(denied))
-
-
-_End = Pod | External
-
-
-def _member(party: PodParty | NetParty, end: _End, namespace_labels: dict[str, dict[str, str]]) -> bool:
-    """Whether a lab end belongs to one end of an intended flow.
-
-    Pods by their namespace and labels; an external end (``internet``, a CIDR)
-    only by the lab's external addresses: pods are never "the internet" here,
-    whatever ipBlocks say about pod addresses.
-    """
-    if isinstance(party, PodParty):
-        return (isinstance(end, Pod) and party.in_namespace(end.namespace, namespace_labels.get(end.namespace, {}))
-                and party.pod_selector.matches(end.labels))
-    return isinstance(end, External) and party.block.contains(end.address)
+# -- intents: which probes of a lab are intended (the mapping lives in cli/intents.py) ---------
 
 
 def lab_ends(result: LabResult, cluster: Cluster) -> dict[str, _End]:
@@ -310,54 +211,6 @@ def lab_ends(result: LabResult, cluster: Cluster) -> dict[str, _End]:
     for address in result.externals:
         ends[address] = External(ipaddress.ip_address(address))
     return ends
-
-
-def intended_probes(
-    lab: LabIntents, ends: dict[str, _End], keys: Iterable[ProbeKey], cluster: Cluster
-) -> tuple[frozenset[ProbeKey], frozenset[ProbeKey], tuple[IntendedFlow, ...]]:
-    """Which probes are intended, which the intents say something about, and the intended flows
-    whose ends are probed, but on none of their ports.
-
-    A probe is intended when some flow's source takes its source, its destination
-    the destination and one of its ports the probe (named ports on the destination
-    pod; no ports: every port). A probe the intents do not intend is judged (meant
-    to be denied) when its source is a pod of an app namespace whose egress the
-    intents deny, or its destination one whose ingress they deny; a subject to
-    itself only when intended (a pod always reaches itself).
-    """
-    labels = {ns.name: dict(ns.labels) for ns in cluster.namespaces}
-    by_source: dict[str, list[tuple[int, frozenset[str]]]] = {}  # source -> (flow, its destinations)
-    for i, flow in enumerate(lab.flows):
-        destinations = frozenset(k for k, e in ends.items() if _member(flow.destination, e, labels))
-        for k, e in ends.items():
-            if _member(flow.source, e, labels):
-                by_source.setdefault(k, []).append((i, destinations))
-    intended: set[ProbeKey] = set()
-    judged: set[ProbeKey] = set()
-    shown: set[int] = set()
-    paired: set[int] = set()
-    for key in keys:
-        source, destination, probe = key
-        src, dst = ends.get(source), ends.get(destination)
-        if src is None or dst is None:
-            continue
-        for i, destinations in by_source.get(source, ()):
-            if destination not in destinations:
-                continue
-            paired.add(i)
-            flow = lab.flows[i]
-            if not flow.ports or any(port_matches(spec, probe, dst) for spec in flow.ports):
-                intended.add(key)
-                judged.add(key)
-                shown.add(i)
-        if key in intended or source == destination:
-            continue
-        if (isinstance(src, Pod) and (src.namespace, Direction.EGRESS) in lab.denied) or (
-            isinstance(dst, Pod) and (dst.namespace, Direction.INGRESS) in lab.denied
-        ):
-            judged.add(key)
-    unseen = tuple(f for i, f in enumerate(lab.flows) if i in paired and i not in shown)
-    return frozenset(intended), frozenset(judged), unseen
 
 
 def with_intents(result: LabResult, lab: LabIntents, cluster: Cluster, options: EngineOptions) -> LabResult:

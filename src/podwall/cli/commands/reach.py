@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from typing import TYPE_CHECKING
+
 import click
 
 from podwall.cli.common import (
@@ -13,35 +16,47 @@ from podwall.cli.common import (
     judging,
     load_input,
     namespaces_shown,
+    require_namespace,
 )
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
-from podwall.cli.progress import ProgressBar
-from podwall.engine import Probe, reach
-from podwall.engine.across import reach_across
-from podwall.render.across import ACROSS_FORMATS
-from podwall.engine.summary import summarize
-from podwall.engine.connlist import connlist, parse_focus_conn
-from podwall.engine.exposure_analysis import ExposureReport, exposure_analysis
-from podwall.render import REACH_FORMATS
-from podwall.render.connlist import connlist_json, connlist_text, exposure_json, exposure_text
-from podwall.render.reach_json import reach_json_chunks
-from podwall.render.summary import SUMMARY_FORMATS
+from podwall.cli.help import examples
+from podwall.errors import UsageError
 
-CONNLIST_FORMATS = {"connlist": connlist_text, "connlist-json": connlist_json}
-EXPOSURE_FORMATS = {"connlist": exposure_text, "connlist-json": exposure_json}
+if TYPE_CHECKING:  # the engine and the renderers are imported when the command runs, not for --help
+    from podwall.engine.exposure_analysis import ExposureReport
+    from podwall.model import Cluster
+
+CONNLIST = ("connlist", "connlist-json")
+LAYOUTS = {"matrix": "matrix", "list": "list"}  # -o matrix / -o list: the table view, one layout forced
+OUTPUTS = ["table", "matrix", "list", "json", "csv", "md", *CONNLIST]
+SUMMARY_OUTPUTS = ("table", "json", "md")
+EXAMPLES = examples(
+    "# the matrix of a folder (workloads; every declared container port)",
+    "podwall reach -f manifests/",
+    "",
+    "# a live cluster, as kubectl prints it",
+    "kubectl get ns,pods,deploy,sts,ds,rs,job,cronjob,svc,ing,netpol -A -o json | podwall reach -f -",
+    "",
+    "# one namespace and its peers, chosen ports, as JSON",
+    "podwall reach -f manifests/ -n shop --probe 8080 --probe 53/UDP -o json",
+    "",
+    "# netpol-analyzer's connection list, focused; compare with an app's intents",
+    "podwall reach -f manifests/ -o connlist --focus-workload shop/web",
+    "podwall reach -f manifests/ --intents app.yaml --fail-on-intent",
+)
 
 
-@click.command("reach")
+@click.command("reach", epilog=EXAMPLES, short_help="Who can talk to whom, on which ports: the connectivity matrix.")
 @input_options
 @click.option("--probe", "probes", multiple=True, metavar="PORT[/PROTO]",
               help="Port to probe, e.g. 8080/TCP or 53/UDP. Repeatable. Default: every declared container port.")
 @click.option("--by", type=click.Choice(["pod", "workload"]), default=None,
-              help="Subjects are pods (default), or workloads (pods grouped under their Deployment, StatefulSet, ...).")
-@click.option("-o", "--output", type=click.Choice(sorted(REACH_FORMATS) + sorted(CONNLIST_FORMATS)), default="table",
-              show_default=True,
-              help="table, json (the stable contract), csv or md: the probe matrix. connlist, connlist-json: "
-                   "allowed connections over every port per workload pair and external range, in "
+              help="Subjects are workloads (default: pods grouped under their Deployment, StatefulSet, ...), or pods.")
+@click.option("-o", "--output", type=click.Choice(OUTPUTS), default="table", show_default=True,
+              help="table: the matrix up to 25 subjects (and as wide as the terminal), one block per source beyond; "
+                   "matrix or list force one of them; json (the stable contract), csv or md. connlist, "
+                   "connlist-json: allowed connections over every port per workload pair and external range, in "
                    "np-guard/netpol-analyzer's format.")
 @click.option("--external", is_flag=True,
               help="Add the addresses outside the cluster as subjects: ranges cut by every ipBlock, merged where "
@@ -57,18 +72,49 @@ EXPOSURE_FORMATS = {"connlist": exposure_text, "connlist-json": exposure_json}
                    "(entire-cluster, ns/[all pods], [namespace with {k=v}]/[pod with {k=v}]), external ranges, and "
                    "the workloads no policy protects (netpol-analyzer's --exposure). --focus-workload-peer does not "
                    "filter exposure lines.")
+@click.option("--intents", "intents_files", multiple=True, metavar="FILE",
+              help="An app's intents (as for generate from-intents; kind: Intents documents among -f count too): "
+                   "compare what they ask for with the engine's verdict on every probe they speak about. Repeatable.")
+@click.option("--fail-on-intent", is_flag=True,
+              help="With intents: exit 1 when the engine's verdict differs from them on some probe (no root, "
+                   "no packets: the engine-only form of lab run --fail-on-intent).")
 @ACROSS_OPTION
 @click.pass_obj
 def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods, cni,
                   probes, by, output, external, summary, focus_workloads, focus_peers, focus_direction, focus_conn,
-                  exposure, across_cnis) -> int:
-    """Who can talk to whom, on which ports: the connectivity matrix."""
+                  exposure, intents_files, fail_on_intent, across_cnis) -> int:
+    """Who can talk to whom, on which ports: the connectivity matrix.
+
+    Subjects are workloads (--by pod for pods). Exit code 0, or 1 with --fail-on-intent when
+    the engine's verdict is not what the intents ask for; 2 for usage or input errors.
+    """
+    from podwall.cli.intents import check_intents, expand_intents, gather_intents, split_stdin
+    from podwall.cli.progress import ProgressBar
+    from podwall.engine import Probe, reach
+    from podwall.engine.across import reach_across
+    from podwall.render.across import ACROSS_FORMATS
+    from podwall.engine.connlist import connlist, parse_focus_conn
+    from podwall.engine.exposure_analysis import exposure_analysis
+    from podwall.engine.summary import summarize
+    from podwall.render import REACH_FORMATS
+    from podwall.render.connlist import connlist_json, connlist_text, exposure_json, exposure_text
+    from podwall.render.intents_text import intents_json, intents_text
+    from podwall.render.reach_json import reach_json_chunks
+    from podwall.render.reach_table import reach_table
+    from podwall.render.summary import SUMMARY_FORMATS, summary_table
+
+    connlist_formats = {"connlist": connlist_text, "connlist-json": connlist_json}
+    exposure_formats = {"connlist": exposure_text, "connlist-json": exposure_json}
     shown = namespaces_shown(namespace, all_namespaces)
+    wants_intents = bool(intents_files) or fail_on_intent
+    if across_cnis and (output not in ACROSS_FORMATS or summary or external or wants_intents):
+        raise click.UsageError("--across-cnis compares the probe matrix: -o table, md, json or csv, "
+                               "not with --summary, --external or --intents")
+    if wants_intents and (output in CONNLIST or output in ("csv", "md") or summary):
+        raise click.UsageError("--intents prints with -o table, matrix, list or json (not with --summary)")
     chosen = [Probe.parse(p) for p in probes] or None
     focused = focus_workloads or focus_peers or focus_direction or focus_conn
-    if across_cnis and (output in CONNLIST_FORMATS or summary or external):
-        raise click.UsageError("--across-cnis compares the probe matrix: not with -o connlist*, --summary or --external")
-    if output in CONNLIST_FORMATS:
+    if output in CONNLIST:
         if by == "pod":
             raise click.UsageError(f"-o {output} lists workloads: use --by workload (or leave --by out)")
         if probes:
@@ -80,6 +126,9 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
         focus = focus_of(focus_workloads, focus_peers, focus_direction,
                          parse_focus_conn(focus_conn) if focus_conn else None)
         cluster = load_input(env, paths, namespace, lenient, verbose)
+        require_namespace(cluster, namespace)
+        _require_workloads(cluster, focus.workloads, "--focus-workload")
+        _require_workloads(cluster, focus.peers, "--focus-workload-peer")
         choice, options = judging(cluster, cni, ipblock_ignores_pods)
         every = connlist(cluster, options)
         lines = tuple(line for line in every if focus.keeps(line))
@@ -87,24 +136,29 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
             lines = tuple(line for line in lines if _in_namespaces(line.source, line.destination, shown))
         env.err(choice.line())
         if not exposure:
-            env.out(CONNLIST_FORMATS[output](lines, focus.conn))
+            env.out(connlist_formats[output](lines, focus.conn))
             return ExitStatus.SUCCESS
         report = exposure_analysis(cluster, every, focus, options)
         if shown is not None:
             report = _exposure_in(report, shown)
-        env.out(EXPOSURE_FORMATS[output](lines, report, focus.conn))
+        env.out(exposure_formats[output](lines, report, focus.conn))
         return ExitStatus.SUCCESS
     if exposure:
         raise click.UsageError("--exposure applies to -o connlist and -o connlist-json")
     if focused:
         raise click.UsageError("--focus-* options apply to -o connlist and -o connlist-json")
-    if summary and output not in SUMMARY_FORMATS:
+    if summary and output not in SUMMARY_OUTPUTS:
         raise click.UsageError(f"--summary prints table, json or md, not {output}")
+    env, scan_stdin = split_stdin(env, paths) if wants_intents else (env, None)
     cluster = load_input(env, paths, namespace, lenient, verbose)
+    require_namespace(cluster, namespace)
+    documents = gather_intents(env, paths, intents_files, namespace or "default", scan_stdin) if wants_intents else []
+    if fail_on_intent and not documents:
+        raise click.UsageError("--fail-on-intent needs intents: a kind: Intents document among -f, or --intents FILE")
     choice, options = judging(cluster, cni, ipblock_ignores_pods)
     if across_cnis:
         across = reach_across(cluster, every_profile(choice, ipblock_ignores_pods), choice.profile.name, chosen,
-                              by=by or "pod", namespaces=shown)
+                              by=by or "workload", namespaces=shown)
         env.err(choice.line())
         env.out(ACROSS_FORMATS[output](across))
         return ExitStatus.SUCCESS
@@ -112,7 +166,7 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
         result = reach(
             cluster,
             chosen,
-            by=by or "pod",
+            by=by or "workload",
             namespaces=shown,
             options=options,
             external=external,
@@ -120,18 +174,46 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
         )
     env.err(choice.line())
     if summary:
-        env.out(SUMMARY_FORMATS[output](summarize(result)))
+        overview = summarize(result)
+        env.out(summary_table(overview, style=env.style) if output == "table" else SUMMARY_FORMATS[output](overview))
         return ExitStatus.SUCCESS
+    checked = check_intents(expand_intents(documents, cluster), result, cluster) if documents else None
     if output == "json":
-        for chunk in reach_json_chunks(result):  # streamed: pod-level output of large clusters
+        extra = {"intents": intents_json(checked)} if checked is not None else None
+        for chunk in reach_json_chunks(result, extra):  # streamed: pod-level output of large clusters
             env.out(chunk)
+    elif output in ("table", *LAYOUTS):
+        env.out(reach_table(result, style=env.style, width=env.width, layout=LAYOUTS.get(output, "auto")))
+        if checked is not None:
+            env.out(intents_text(checked, style=env.style))
     else:
         env.out(REACH_FORMATS[output](result))
+    if fail_on_intent and checked is not None and checked.not_as_intended:
+        return ExitStatus.DENIED_OR_FINDINGS
     return ExitStatus.SUCCESS
+
+
+def _require_workloads(cluster: Cluster, names: tuple[str, ...], option: str) -> None:
+    """A focus naming no workload of the input is a mistake (netpol-analyzer errors too): exit 2, did-you-mean."""
+    from podwall.engine.connlist import names_match, node_name
+    from podwall.engine.exposure import INGRESS_CONTROLLER
+
+    nodes = sorted({node_name(p) for p in cluster.pods})
+    for name in names:
+        if name in ("ingress-controller", INGRESS_CONTROLLER) or any(names_match(n, (name,)) for n in nodes):
+            continue
+        qualified = {n.rsplit("[", 1)[0]: n for n in nodes}  # ns/name -> ns/name[Kind]
+        spelled = {**{q.split("/", 1)[-1]: n for q, n in qualified.items()}, **qualified}  # name, or ns/name
+        close = difflib.get_close_matches(name, list(spelled), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]} ({spelled[close[0]]})? " if close else ""
+        shown = ", ".join(nodes[:8]) + (", ..." if len(nodes) > 8 else "")
+        raise UsageError(f"{option} {name}: {hint}no workload {name!r} in the input (workloads: {shown or 'none'})")
 
 
 def _exposure_in(report: ExposureReport, namespaces: set[str]) -> ExposureReport:
     """Under -n, the exposure of that namespace's workloads only."""
+    from podwall.engine.exposure_analysis import ExposureReport
+
     def ours(workload: str) -> bool:
         return workload.split("/", 1)[0] in namespaces
 

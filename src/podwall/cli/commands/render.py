@@ -9,6 +9,7 @@ import click
 from podwall.cli.commands.lint import read_config
 from podwall.cli.common import input_options, judging, load_input, namespaces_shown, split_names
 from podwall.cli.env import Environment
+from podwall.cli.help import examples
 from podwall.cli.exit import ExitStatus
 from podwall.engine.connlist import Focus
 from podwall.errors import cannot_write
@@ -16,7 +17,11 @@ from podwall.lint import lint
 from podwall.render.pictures import RENDER_FORMATS, render
 
 
-@click.command("render")
+@click.command("render", epilog=examples(
+    "podwall render -f manifests/ > flows.mmd             # a Mermaid flowchart for Markdown",
+    "podwall render -f manifests/ -o html > report.html   # one self-contained report",
+    "podwall render -f manifests/ -o svg > flows.svg      # drawn by Graphviz's dot",
+))
 @input_options
 @click.option("-o", "--output", type=click.Choice(RENDER_FORMATS), default="mermaid", show_default=True,
               help="mermaid: a flowchart for Markdown; dot: Graphviz source; svg, png: drawn by Graphviz's dot "

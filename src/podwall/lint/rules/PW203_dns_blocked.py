@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podwall.lint.context import Context
-from podwall.lint.dns import dns_access, servers_described
+from podwall.lint.dns import dns_access, dns_fix, dns_ports_text, servers_described
 from podwall.lint.finding import Finding, Severity
-from podwall.lint.fixes import command
 from podwall.lint.phrases import listing
 from podwall.lint.registry import Rule, register
 
@@ -18,10 +17,13 @@ class DnsBlocked(Rule):
 
     What it checks:
     Every workload (or bare pod) that some policy isolates for egress must be
-    allowed to send to a DNS server on 53/UDP or 53/TCP. The DNS servers are
-    the pods of the input that declare port 53 or carry `k8s-app: kube-dns`;
-    when the input has none, CoreDNS is assumed as kubeadm deploys it (pods
-    `k8s-app: kube-dns` in `kube-system`).
+    allowed to send to a DNS server over UDP or TCP. The DNS servers are
+    recognised by their Service (one serving port 53: kube-dns, CoreDNS,
+    OpenShift's `openshift-dns/dns-default`, whose pods listen on 5353), else
+    by the labels CoreDNS and kube-dns carry or a container port 53; when the
+    input has none, CoreDNS is assumed as kubeadm deploys it (pods
+    `k8s-app: kube-dns` in `kube-system`). `--dns-namespace`, `--dns-selector`
+    and `--dns-port` name them instead.
 
     Why it matters:
     The most common outage after a default-deny: every name lookup times out,
@@ -72,6 +74,6 @@ class DnsBlocked(Rule):
                 continue
             message = (
                 f"{access.subject} is isolated for egress by {listing(access.isolated_by)} and no egress rule allows "
-                f"DNS (53/UDP or 53/TCP) to {servers_described(ctx)}: every name lookup fails"
+                f"DNS ({dns_ports_text(ctx)}) to {servers_described(ctx)}: every name lookup fails"
             )
-            yield self.finding(ctx, access.target, message, command("dns", "-n", access.namespace))
+            yield self.finding(ctx, access.target, message, dns_fix(ctx, access.namespace))

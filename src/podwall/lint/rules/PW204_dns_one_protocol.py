@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podwall.lint.context import DNS_PORTS, Context
-from podwall.lint.dns import dns_access
+from podwall.engine import Probe
+from podwall.lint.context import Context
+from podwall.lint.dns import dns_access, dns_fix
 from podwall.lint.finding import Finding, Severity
-from podwall.lint.fixes import command
 from podwall.lint.phrases import listing
 from podwall.lint.registry import Rule, register
 from podwall.model import Protocol
@@ -54,12 +54,11 @@ class DnsOneProtocol(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         """Yield a finding for each case the class docstring describes."""
-        udp, tcp = DNS_PORTS
         for access in dns_access(ctx):
-            if len(access.reaches) != 1:
+            if len({p.protocol for p in access.reaches}) != 1:
                 continue
-            (ok,) = access.reaches
-            missing = tcp if ok is udp else udp
+            ok = min(access.reaches)
+            missing = Probe(ok.port, Protocol.TCP if ok.protocol is Protocol.UDP else Protocol.UDP)
             if ok.protocol is Protocol.UDP:
                 effect = "lookups whose answers do not fit in a UDP packet retry over TCP and fail"
             else:
@@ -68,4 +67,4 @@ class DnsOneProtocol(Rule):
                 f"{access.subject} may reach DNS on {ok} but not on {missing} (isolated for egress by "
                 f"{listing(access.isolated_by)}): {effect}"
             )
-            yield self.finding(ctx, access.target, message, command("dns", "-n", access.namespace))
+            yield self.finding(ctx, access.target, message, dns_fix(ctx, access.namespace))

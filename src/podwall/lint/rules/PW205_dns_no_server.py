@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podwall.lint.context import Context
-from podwall.lint.dns import dns_access, servers_described
+from podwall.lint.dns import dns_access, dns_fix, servers_described
 from podwall.lint.finding import Finding, Severity
-from podwall.lint.fixes import command
 from podwall.lint.phrases import listing
 from podwall.lint.registry import Rule, register
 
@@ -65,4 +64,4 @@ class DnsNoServer(Rule):
                 f"{access.subject}'s egress allows port 53 only to {listing(access.peers)}, where no DNS server is: "
                 f"lookups to {servers_described(ctx)} are blocked"
             )
-            yield self.finding(ctx, access.target, message, command("dns", "-n", access.namespace))
+            yield self.finding(ctx, access.target, message, dns_fix(ctx, access.namespace))

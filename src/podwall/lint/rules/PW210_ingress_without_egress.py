@@ -86,4 +86,4 @@ class IngressWithoutEgress(Rule):
                         f"{listing(blocked.isolated_by)} and no egress rule allows that: the connection stays blocked"
                     )
                     fix = missing_half(policy, rule, blocked)
-                    yield self.finding(ctx, policy, message, fix, rule.location)
+                    yield self.finding(ctx, policy, message, fix, rule.location, field=rule_field(rule), peer=blocked.subject)

@@ -79,4 +79,4 @@ class EgressWithoutIngress(Rule):
                         f"{'it' if len(clients) == 1 else 'them'}: the connection stays blocked"
                     )
                     fix = missing_half(policy, rule, blocked)
-                    yield self.finding(ctx, policy, message, fix, rule.location)
+                    yield self.finding(ctx, policy, message, fix, rule.location, field=rule_field(rule), peer=blocked.subject)
