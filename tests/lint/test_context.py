@@ -17,6 +17,7 @@ from podwall.engine.match import rule_peers_match, rule_ports_match
 from podwall.lint.context import Context
 from podwall.lint.coverage import rule_covers, selector_covers
 from podwall.model import Cluster, Direction, PodPeer, Rule
+from tests.property.test_admin_vs_reference import tiered_clusters
 from tests.property.test_engine_vs_reference import (
     POD_LABELS,
     POD_SELECTORS,
@@ -31,7 +32,17 @@ SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[Heal
 @SETTINGS
 @given(cluster=clusters(), matches_pods=st.booleans())
 def test_sides_agree_with_the_engine(cluster: Cluster, matches_pods: bool) -> None:
-    options = EngineOptions(ipblock_matches_pods=matches_pods)
+    _sides_agree(cluster, EngineOptions(ipblock_matches_pods=matches_pods))
+
+
+@SETTINGS
+@given(cluster=tiered_clusters(), matches_pods=st.booleans())
+def test_sides_agree_with_the_engine_through_admin_tiers(cluster: Cluster, matches_pods: bool) -> None:
+    _sides_agree(cluster, EngineOptions(ipblock_matches_pods=matches_pods))
+
+
+def _sides_agree(cluster: Cluster, options: EngineOptions) -> None:
+    """Lint's answers (the class matrix, pair by pair) equal ``evaluate`` on representatives."""
     ctx = Context(cluster, options)
     for c, source in enumerate(ctx.classes):
         for d, destination in enumerate(ctx.classes):

@@ -96,10 +96,11 @@ def _partition(cluster: Cluster, pods: tuple[Endpoint, ...], options: EngineOpti
     block_hits = _block_hits(blocks, pods, options)
     index: dict[tuple, int] = {}
     reps: list[Endpoint] = []
-    class_of: list[int] = []
-    by_ns: dict[str, int] = {}
-    masks: dict[IPBlockPeer, int] = {b: 0 for b in blocks}
-    for n, pod in enumerate(pods):
+    by_ns: dict[str, list[int]] = {}
+    hit_by: list[list[int]] = [[] for _ in blocks]
+    class_of = [0] * len(pods)
+    for n in _by_namespace(pods):
+        pod = pods[n]
         key: tuple
         hits = block_hits[n]
         if isinstance(pod, External):
@@ -111,11 +112,26 @@ def _partition(cluster: Cluster, pods: tuple[Endpoint, ...], options: EngineOpti
             idx = index[key] = len(reps)
             reps.append(pod)
             if isinstance(pod, Pod):
-                by_ns[pod.namespace] = by_ns.get(pod.namespace, 0) | (1 << idx)
+                by_ns.setdefault(pod.namespace, []).append(idx)
             for i in hits:
-                masks[blocks[i]] |= 1 << idx
-        class_of.append(idx)
-    return PodClasses(tuple(reps), tuple(class_of), by_ns, blocks, masks)
+                hit_by[i].append(idx)
+        class_of[n] = idx
+    masks = {block: mask_of(hit_by[i]) for i, block in enumerate(blocks)}
+    return PodClasses(tuple(reps), tuple(class_of), {ns: mask_of(c) for ns, c in by_ns.items()}, blocks, masks)
+
+
+def _by_namespace(pods: tuple[Endpoint, ...]) -> list[int]:
+    """Positions of the pods, those of one namespace together (namespaces and pods in input order),
+    external addresses last: each namespace's classes are then consecutive, and a set of them is
+    a narrow int (``narrow``) whatever order the input lists its pods in."""
+    groups: dict[str, list[int]] = {}
+    outside: list[int] = []
+    for n, pod in enumerate(pods):
+        if isinstance(pod, Pod):
+            groups.setdefault(pod.namespace, []).append(n)
+        else:
+            outside.append(n)
+    return [n for group in groups.values() for n in group] + outside
 
 
 _ONE = re.compile("1")
@@ -136,3 +152,29 @@ def bits(mask: int) -> Iterator[int]:
     digits = bin(mask)[:1:-1]  # reversed: index i is bit i
     for match in _ONE.finditer(digits):
         yield match.start()
+
+
+def mask_of(classes: list[int]) -> int:
+    """The bitset of some classes, given in increasing order (built from the first, shifted once:
+    setting bit after bit of a wide int costs the width each time)."""
+    low = classes[0] if classes else 0
+    local = 0
+    for c in classes:
+        local |= 1 << (c - low)
+    return local << low
+
+
+def lowest(mask: int) -> int:
+    """The index of the lowest set bit (0 for the empty set)."""
+    return (mask & -mask).bit_length() - 1 if mask else 0
+
+
+def narrow(mask: int) -> tuple[int, int]:
+    """``(low, mask >> low)`` with ``low`` the lowest set bit: ``narrowed[1] << narrowed[0]`` is ``mask``.
+
+    A Python int costs as much as its highest bit; a set of a few classes far
+    from class 0 (one namespace's, in a large cluster) costs only its span when
+    kept narrow.
+    """
+    low = lowest(mask)
+    return low, mask >> low

@@ -9,10 +9,12 @@ classes x distinct-rule-sets, never pods x pods.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import overload
 
 from podwall._runtime import collector_paused
-from podwall.engine.classes import PodClasses, bits
+from podwall.engine.classes import PodClasses, bits, lowest, mask_of, narrow
 from podwall.engine.evaluate import namespace_labels
 from podwall.engine.match import namespace_matches
 from podwall.engine.options import Probe
@@ -24,6 +26,7 @@ from podwall.model import (
     Direction,
     IPBlockPeer,
     LabelSelector,
+    Labels,
     NetworkPolicy,
     Pod,
     PodPeer,
@@ -37,20 +40,27 @@ from podwall.model import (
 class ClassMatrix:
     """Allowed destination classes per (probe, source class)."""
 
-    def __init__(self, cluster: Cluster, classes: PodClasses) -> None:
+    def __init__(self, cluster: Cluster, classes: PodClasses, labels: Mapping[str, Labels] | None = None) -> None:
+        """``labels``: namespace labels for namespaceSelectors (default: the input's namespaces)."""
         self._classes = classes
         self._reps = classes.representatives
         self._all = classes.all
-        self._ns_labels = namespace_labels(cluster)
-        self._selector_cache: dict[tuple[str, LabelSelector | None], int] = {}
-        self._peer_cache: dict[object, int] = {}
-        self._ports_cache: dict[tuple[int, Probe], int] = {}
-        self._rule_peer_cache: dict[int, int] = {}
+        self._ns_labels = dict(labels) if labels is not None else namespace_labels(cluster)
+        # Cached sets are kept narrow (``narrow``): most are one namespace's classes, and at full
+        # width each would cost as much as the cluster has classes (quadratic memory in all).
+        self._selector_cache: dict[tuple[str, LabelSelector | None], tuple[int, int]] = {}
+        self._peer_cache: dict[object, tuple[int, int]] = {}
+        # Per rule, for the current probe only: the matrix goes probe by probe, and a cache over
+        # every (rule, probe) pair held a million entries at 100,000 pods.
+        self._ports_probe: Probe | None = None
+        self._ports_cache: dict[int, int] = {}
+        self._rule_peer_cache: dict[int, tuple[int, int]] = {}
         self._ns_cache: dict[LabelSelector, list[str]] = {}
+        self._pair_cache: dict[tuple[int, Direction, Probe], tuple[int, int]] = {}
         self._ingress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
         self._egress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
         for policy in cluster.policies:
-            selected = self._select(policy.namespace, policy.pod_selector)
+            selected = self.select(policy.namespace, policy.pod_selector)
             for c in bits(selected):
                 if policy.isolates(Direction.INGRESS):
                     self._ingress[c].append(policy)
@@ -76,36 +86,39 @@ class ClassMatrix:
         self._tiered = bool(cluster.admin_policies)
         for admin in cluster.admin_policies:
             target = self._admin if admin.tier is Tier.ADMIN else self._baseline
-            for c in bits(self._peer(admin.subject)):
+            for c in bits(self.peer(admin.subject)):
                 target[c].append(admin)
 
     # -- selector and peer sets ------------------------------------------------
 
-    def _select(self, namespace: str, selector: LabelSelector | None) -> int:
+    def select(self, namespace: str, selector: LabelSelector | None) -> int:
         """Non-host-network classes of a namespace matching a pod selector (None: all)."""
         key = (namespace, selector)
-        mask = self._selector_cache.get(key)
-        if mask is None:
-            mask = 0
-            for c in bits(self._classes.by_namespace.get(namespace, 0)):
+        found = self._selector_cache.get(key)
+        if found is None:
+            classes = self._classes.by_namespace.get(namespace, 0)
+            low = lowest(classes)
+            local = 0  # built from the namespace's first class: narrow ints, not one as wide as the cluster per class
+            for c in bits(classes):
                 rep = self._reps[c]
                 assert isinstance(rep, Pod)  # only pods belong to a namespace
                 if not rep.host_network and (selector is None or selector.matches(rep.labels)):
-                    mask |= 1 << c
-            self._selector_cache[key] = mask
-        return mask
+                    local |= 1 << (c - low)
+            found = self._selector_cache[key] = narrow(local << low)
+        return found[1] << found[0]
 
-    def _peer(self, peer: PodPeer | IPBlockPeer) -> int:
-        mask = self._peer_cache.get(peer)
-        if mask is None:
+    def peer(self, peer: PodPeer | IPBlockPeer) -> int:
+        """Classes one peer matches."""
+        found = self._peer_cache.get(peer)
+        if found is None:
             if isinstance(peer, IPBlockPeer):
                 mask = self._classes.ipblock_masks.get(peer, 0)
             else:
                 mask = 0
                 for ns in self._namespaces(peer):
-                    mask |= self._select(ns, peer.pod_selector)
-            self._peer_cache[peer] = mask
-        return mask
+                    mask |= self.select(ns, peer.pod_selector)
+            found = self._peer_cache[peer] = narrow(mask)
+        return found[1] << found[0]
 
     def _namespaces(self, peer: PodPeer) -> list[str]:
         """Namespaces (with pods) a peer's namespace half picks; cached per namespace selector."""
@@ -121,22 +134,40 @@ class ClassMatrix:
         """Classes a rule's peers match (no peers: all)."""
         if rule.all_peers:
             return self._all
-        mask = self._rule_peer_cache.get(id(rule))
-        if mask is None:
+        low, small = self._narrow_peers(rule)
+        return small << low
+
+    def _narrow_peers(self, rule: Rule | AdminRule) -> tuple[int, int]:
+        """A rule's peers, narrow (``narrow``); the rule must have peers."""
+        if len(rule.peers) == 1:  # the peer's own (cached, shared) set: no copy per rule
+            self.peer(rule.peers[0])
+            return self._peer_cache[rule.peers[0]]
+        found = self._rule_peer_cache.get(id(rule))
+        if found is None:
             mask = 0
             for peer in rule.peers:
-                mask |= self._peer(peer)
-            self._rule_peer_cache[id(rule)] = mask
-        return mask
+                mask |= self.peer(peer)
+            found = self._rule_peer_cache[id(rule)] = narrow(mask)
+        return found
+
+    def _admits(self, rule: Rule | AdminRule, probe: Probe, peer: int, destination: int) -> bool:
+        """Whether ``rule`` names class ``peer`` and its ports admit ``probe`` at class ``destination``."""
+        if not rule.all_peers:
+            low, small = self._narrow_peers(rule)
+            if peer < low or not small >> (peer - low) & 1:
+                return False
+        return rule.all_ports or bool(self.ports(rule, probe) >> destination & 1)
 
     def ports(self, rule: Rule | AdminRule, probe: Probe) -> int:
         """Destination classes for which a rule's ports admit the probe (cached per rule and probe)."""
         if rule.all_ports:
             return self._all
-        key = (id(rule), probe)
-        mask = self._ports_cache.get(key)
+        if probe != self._ports_probe:
+            self._ports_probe = probe
+            self._ports_cache = {}
+        mask = self._ports_cache.get(id(rule))
         if mask is None:
-            mask = self._ports_cache[key] = self._rule_ports(rule, probe)
+            mask = self._ports_cache[id(rule)] = self._rule_ports(rule, probe)
         return mask
 
     def _rule_ports(self, rule: Rule | AdminRule, probe: Probe) -> int:
@@ -153,6 +184,72 @@ class ClassMatrix:
     def _named(self, name: str, probe: Probe) -> int:
         """Classes whose pods resolve the named port to the probe's port (SEMANTICS.md, Ports)."""
         return self._named_table.get((name, probe.protocol), {}).get(probe.port, 0)
+
+    def isolating(self, direction: Direction) -> list[list[NetworkPolicy]]:
+        """Per class, the NetworkPolicies that select it with ``direction`` in their types (input order)."""
+        return self._ingress if direction is Direction.INGRESS else self._egress
+
+    # -- one flow at a time --------------------------------------------------------
+    #
+    # What ``allowed`` computes for all classes at once, asked for one pair: the same
+    # rules, peers, ports and tiers (the bulk path ORs ``peers(rule) & ports(rule)``
+    # where this tests one bit of each), for callers that look at a few flows (lint).
+
+    def egress_allows(self, source: int, destination: int, probe: Probe) -> bool:
+        """Whether class ``source``'s egress side lets it send to class ``destination`` on ``probe``."""
+        if self._tiered:
+            return bool(self._tiered_pair(source, Direction.EGRESS, probe) >> destination & 1)
+        policies = self._egress[source]
+        return not policies or any(
+            self._admits(rule, probe, destination, destination) for policy in policies for rule in policy.egress
+        )
+
+    def ingress_allows(self, destination: int, source: int, probe: Probe) -> bool:
+        """Whether class ``destination``'s ingress side accepts class ``source`` on ``probe``."""
+        if self._tiered:
+            return bool(self._tiered_pair(destination, Direction.INGRESS, probe) >> source & 1)
+        policies = self._ingress[destination]
+        return not policies or any(
+            self._admits(rule, probe, source, destination) for policy in policies for rule in policy.ingress
+        )
+
+    def egress_key(self, source: int) -> tuple[tuple[int, ...], ...]:
+        """What a class's egress side depends on (the policies of each tier that pick it): equal keys,
+        equal egress verdicts."""
+        key = (tuple(id(p) for p in self._egress[source]),)
+        if self._tiered:
+            key += (tuple(id(p) for p in self._admin[source]), tuple(id(p) for p in self._baseline[source]))
+        return key
+
+    def accepted(self, destination: int, probe: Probe) -> int:
+        """The classes ``destination``'s ingress side accepts on ``probe``."""
+        if self._tiered:
+            return self._tiered_pair(destination, Direction.INGRESS, probe)
+        side = self._np_side(destination, Direction.INGRESS, probe)
+        return self._all if side is None else side
+
+    def _tiered_pair(self, c: int, direction: Direction, probe: Probe) -> int:
+        """One class's whole side through every tier (cached narrow, per class and probe)."""
+        key = (c, direction, probe)
+        found = self._pair_cache.get(key)
+        if found is None:
+            side = self._tiered_side(c, direction, probe, self._np_side(c, direction, probe))
+            found = self._pair_cache[key] = narrow(side)
+        return found[1] << found[0]
+
+    def _np_side(self, c: int, direction: Direction, probe: Probe) -> int | None:
+        """The NetworkPolicy tier of one class's side: the peers its rules admit, None when not isolated."""
+        policies = self._ingress[c] if direction is Direction.INGRESS else self._egress[c]
+        if not policies:
+            return None
+        mask = 0
+        for policy in policies:
+            for rule in policy.rules(direction):
+                if direction is Direction.EGRESS:
+                    mask |= self.peers(rule) & self.ports(rule, probe)
+                elif self.ports(rule, probe) >> c & 1:
+                    mask |= self.peers(rule)
+        return mask
 
     # -- the matrix --------------------------------------------------------------
 
@@ -191,7 +288,7 @@ class ClassMatrix:
         base_allow, base_undecided, base_passed = self._tier(self._baseline[c], direction, probe, rest, d)
         return allow | base_allow | base_undecided | base_passed
 
-    def allowed(self, probe: Probe) -> list[int]:
+    def allowed(self, probe: Probe) -> Rows:
         """For each source class, the bitset of destination classes it may reach."""
         if self._tiered:
             sends, accept_groups = self._sides_tiered(probe)
@@ -201,39 +298,44 @@ class ClassMatrix:
         # assembled from per-group contributions; a group accepting most sources is
         # added to everyone and taken back from the few it refuses (exact, because no
         # other group holds those destinations). Work: sum of min(|accepted|, |refused|).
+        # The contributions are listed per source and joined one source at a time, so
+        # no full-width set per source is held (that was most of the memory at scale).
         count = len(self._reps)
         base = 0
-        add = [0] * count
-        remove = [0] * count
+        add: dict[int, list[int]] = {}
+        remove: dict[int, list[int]] = {}
         for sources, dests in accept_groups.items():
             if sources.bit_count() * 2 <= count:
                 for s in bits(sources):
-                    add[s] |= dests
+                    add.setdefault(s, []).append(dests)
             else:
                 base |= dests
                 for s in bits(self._all & ~sources):
-                    remove[s] |= dests
+                    remove.setdefault(s, []).append(dests)
         # Sources with nothing added or removed share one result per distinct send set.
         shared: dict[int, int] = {}
-        result: list[int] = []
-        for s, send in enumerate(sends):
-            if remove[s] or add[s]:
-                result.append(send & ((base & ~remove[s]) | add[s]))
+        rows = Rows()
+        for s, narrowed in enumerate(sends):
+            low, send = narrowed
+            if s in add or s in remove:
+                accepted = (base & ~_union(remove.get(s))) | _union(add.get(s))
+                rows.append(((accepted >> low) & send) << low)
             else:
-                found = shared.get(id(send))
+                found = shared.get(id(narrowed))  # one tuple per send set (its int may be a cached small int)
                 if found is None:
-                    found = shared[id(send)] = send & base
-                result.append(found)
-        return result
+                    found = shared[id(narrowed)] = ((base >> low) & send) << low
+                rows.append(found)
+        return rows
 
-    def _sides(self, probe: Probe) -> tuple[list[int], dict[int, int]]:
-        """NetworkPolicy only: per source class what it may send to; destinations grouped by what they accept.
+    def _sides(self, probe: Probe) -> tuple[list[tuple[int, int]], dict[int, int]]:
+        """NetworkPolicy only: per source class what it may send to (narrow, shared per group);
+        destinations grouped by what they accept.
 
         Classes selected by the same policies are handled together: egress once per
         group; ingress once per group, split only where a named port resolves to the
         probe on some of the group's classes and not on others.
         """
-        sends = [0] * len(self._reps)
+        sends: list[tuple[int, int]] = [(0, 0)] * len(self._reps)
         for policies, members in self._egress_groups:
             mask = self._all
             if policies:
@@ -243,14 +345,16 @@ class ClassMatrix:
                         ports = self.ports(rule, probe)
                         if ports:
                             mask |= self.peers(rule) if ports == self._all else self.peers(rule) & ports
-            for c in bits(members):
-                sends[c] = mask
+            send = narrow(mask)
+            for c in members:
+                sends[c] = send
         accept_groups: dict[int, int] = {}
         for policies, members in self._ingress_groups:
-            parts = {self._all: members} if not policies else {0: members}
+            group = mask_of(members)
+            parts = {self._all: group} if not policies else {0: group}
             for policy in policies:
                 for rule in policy.ingress:
-                    eligible = self.ports(rule, probe) & members
+                    eligible = self.ports(rule, probe) & group
                     if not eligible:
                         continue
                     peers = self.peers(rule)
@@ -267,44 +371,39 @@ class ClassMatrix:
                 accept_groups[sources] = accept_groups.get(sources, 0) | dests
         return sends, accept_groups
 
-    def _sides_tiered(self, probe: Probe) -> tuple[list[int], dict[int, int]]:
+    def _sides_tiered(self, probe: Probe) -> tuple[list[tuple[int, int]], dict[int, int]]:
         """With admin tiers: the same two sides, class by class through Admin, NetworkPolicy, Baseline."""
-        egress_cache: dict[tuple[int, ...], int] = {}
-        sends: list[int] = []
+        egress_cache: dict[tuple[int, ...], int | None] = {}
+        sends: list[tuple[int, int]] = []
         for s, policies in enumerate(self._egress):
-            mask: int | None = None
-            if policies:
-                key = tuple(id(p) for p in policies)
-                mask = egress_cache.get(key)
-                if mask is None:
-                    mask = 0
-                    for policy in policies:
-                        for rule in policy.egress:
-                            mask |= self.peers(rule) & self.ports(rule, probe)
-                    egress_cache[key] = mask
-            sends.append(self._tiered_side(s, Direction.EGRESS, probe, mask))
+            key = tuple(id(p) for p in policies)  # the NetworkPolicy tier depends on these alone
+            if key not in egress_cache:
+                egress_cache[key] = self._np_side(s, Direction.EGRESS, probe)
+            sends.append(narrow(self._tiered_side(s, Direction.EGRESS, probe, egress_cache[key])))
         accept_groups: dict[int, int] = {}
-        for d, policies in enumerate(self._ingress):
-            sources: int | None = None
-            if policies:
-                sources = 0
-                for policy in policies:
-                    for rule in policy.ingress:
-                        if self.ports(rule, probe) >> d & 1:
-                            sources |= self.peers(rule)
-            sources = self._tiered_side(d, Direction.INGRESS, probe, sources)
+        for d in range(len(self._reps)):
+            sources = self._tiered_side(d, Direction.INGRESS, probe, self._np_side(d, Direction.INGRESS, probe))
             accept_groups[sources] = accept_groups.get(sources, 0) | (1 << d)
         return sends, accept_groups
 
 
-def _group_classes(per_class: list[list[NetworkPolicy]]) -> list[tuple[list[NetworkPolicy], int]]:
-    """Classes selected by the same policies, as (policies, class bitset)."""
-    groups: dict[tuple[int, ...], tuple[list[NetworkPolicy], int]] = {}
+def _group_classes(per_class: list[list[NetworkPolicy]]) -> list[tuple[list[NetworkPolicy], list[int]]]:
+    """Classes selected by the same policies, as (policies, classes in order)."""
+    groups: dict[tuple[int, ...], tuple[list[NetworkPolicy], list[int]]] = {}
     for c, policies in enumerate(per_class):
         key = tuple(id(p) for p in policies)
         found = groups.get(key)
-        groups[key] = (policies, (found[1] if found else 0) | (1 << c))
+        if found is None:
+            found = groups[key] = (policies, [])
+        found[1].append(c)
     return list(groups.values())
+
+
+def _union(masks: list[int] | None) -> int:
+    result = 0
+    for mask in masks or ():
+        result |= mask
+    return result
 
 
 def _numeric_admits(spec: PortSpec, port: int) -> bool:
@@ -312,14 +411,58 @@ def _numeric_admits(spec: PortSpec, port: int) -> bool:
     return spec.port <= port <= end  # type: ignore[operator]
 
 
+class Rows(Sequence[int]):
+    """One probe's matrix: ``rows[s]`` is the bitset of classes source class ``s`` may reach.
+
+    Stored narrow (``narrow``: from each row's lowest bit, equal rows sharing one
+    int): a large cluster's rows hold a few classes each, far from class 0, so
+    full-width ints made the kept matrix grow with the square of the cluster
+    (169 MB at 100,000 pods; a few MB narrow).
+    """
+
+    __slots__ = ("_low", "_bits", "_shared")
+
+    def __init__(self, rows: Iterable[int] = ()) -> None:
+        self._low = array("q")
+        self._bits: list[int] = []
+        self._shared: dict[int, int] = {}
+        for mask in rows:
+            self.append(mask)
+
+    def append(self, mask: int) -> None:
+        """Add the next source's row."""
+        low, small = narrow(mask)
+        self._low.append(low)
+        self._bits.append(self._shared.setdefault(small, small))
+
+    def __len__(self) -> int:
+        return len(self._bits)
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self._bits[index] << self._low[index]
+
+    def reachable(self, source: int) -> Iterator[int]:
+        """The classes ``source`` may reach, lowest first (without building the full-width set)."""
+        low = self._low[source]
+        return (low + c for c in bits(self._bits[source]))
+
+
 Progress = Callable[[int, int], None]
 
 
 def class_matrix(
     cluster: Cluster, classes: PodClasses, probes: Sequence[Probe], progress: Progress | None = None
-) -> dict[Probe, list[int]]:
+) -> dict[Probe, Rows]:
     """The allowed bitsets for every probe; ``progress(done, total)`` after each probe."""
-    result: dict[Probe, list[int]] = {}
+    result: dict[Probe, Rows] = {}
     with collector_paused():
         matrix = ClassMatrix(cluster, classes)
         for done, probe in enumerate(probes, start=1):

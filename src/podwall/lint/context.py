@@ -1,16 +1,13 @@
 """What the rules share: the input, pod classes, selections, and each side of a flow, computed once.
 
-Why classes: at 10,000 pods, rules must not loop over pod pairs. Pods with the
-same namespace, labels, ports, host-network flag and ipBlock hits are
-indistinguishable to every policy (as in the engine), so selections are bitsets
-over classes (bit i = class i) and each side of a flow is decided per class,
-cached by the set of policies that isolate the class.
-
-The fast path decides NetworkPolicy semantics with the engine's matching
-primitives (tests/lint/test_context.py holds it equal to the engine on random
-clusters); when the input has admin-tier policies (AdminNetworkPolicy and
-friends) each side is asked of ``podwall.engine.evaluate`` instead, cached per
-group of pods the same policies pick, so lint never disagrees with the engine.
+Why classes: at 10,000 pods, rules must not loop over pod pairs. Lint uses the
+engine's classes (``podwall.engine.classes.partition``: pods every policy treats
+alike) and asks the engine's class matrix (``podwall.engine.matrix.ClassMatrix``)
+which classes a selector or peer picks and whether each side of a flow is
+allowed, through every tier: lint decides no semantics of its own, so it never
+disagrees with ``reach`` (tests/lint/test_context.py holds it to
+``podwall.engine.evaluate`` on random clusters). Answers are cached per group of
+classes the same policies pick.
 """
 
 from __future__ import annotations
@@ -21,8 +18,10 @@ from typing import Any
 
 from podwall.cni import Choice
 from podwall.engine import EngineOptions, Probe, Verdict, evaluate
+from podwall.engine.classes import bits, mask_of, partition
 from podwall.engine.dns import ASSUMED, DnsServer, DnsSettings, dns_view
-from podwall.engine.match import admin_selects, ipblock_matches, namespace_matches, rule_ports_match
+from podwall.engine.match import admin_selects, rule_ports_match
+from podwall.engine.matrix import ClassMatrix
 from podwall.errors import Location
 from podwall.model import (
     NAMESPACE_NAME_LABEL,
@@ -83,14 +82,6 @@ class PodClass:
         return tuple(sorted({p.workload_key for p in self.pods}))
 
 
-def bits(mask: int) -> Iterator[int]:
-    """Indices of the set bits of ``mask``, lowest first."""
-    while mask:
-        low = mask & -mask
-        yield low.bit_length() - 1
-        mask ^= low
-
-
 class Context:
     """The loaded input, indexed for the rules; built once per lint run."""
 
@@ -116,25 +107,16 @@ class Context:
         for pod in assumed:
             self.ns_labels.setdefault(pod.namespace, {NAMESPACE_NAME_LABEL: pod.namespace})
         self._partition(cluster.pods, assumed)
-        self._selector_cache: dict[tuple[str, LabelSelector | None], int] = {}
-        self._peer_cache: dict[object, int] = {}
+        # The engine's class matrix decides every side of every flow lint looks at (one semantics, one
+        # implementation); lint keeps only what it asks, per group of classes the same policies pick.
+        self.matrix = ClassMatrix(cluster, self._engine_classes, labels=self.ns_labels)
         self._side_cache: dict[tuple[Any, ...], bool] = {}
         self._verdicts: dict[tuple[int, int, Probe], Verdict] = {}
         self._admin_cache: dict[int, tuple[int, ...]] = {}
         self._pod_by_subject: dict[str, Pod] | None = None
-        self.selected: dict[int, int] = {}
-        self.ingress_of: list[list[NetworkPolicy]] = [[] for _ in self.classes]
-        self.egress_of: list[list[NetworkPolicy]] = [[] for _ in self.classes]
-        for policy in self.policies:
-            mask = self.select(policy.namespace, policy.pod_selector)
-            self.selected[id(policy)] = mask
-            for c in bits(mask):
-                if policy.isolates(Direction.INGRESS):
-                    self.ingress_of[c].append(policy)
-                if policy.isolates(Direction.EGRESS):
-                    self.egress_of[c].append(policy)
-        self._ingress_key = [tuple(id(p) for p in ps) for ps in self.ingress_of]
-        self._egress_key = [tuple(id(p) for p in ps) for ps in self.egress_of]
+        self.ingress_of: list[list[NetworkPolicy]] = self.matrix.isolating(Direction.INGRESS)
+        self.egress_of: list[list[NetworkPolicy]] = self.matrix.isolating(Direction.EGRESS)
+        self._egress_key = [self.matrix.egress_key(c) for c in range(len(self.classes))]
         self._first_located = self._first_locations()
 
     # -- classes -------------------------------------------------------------------------------
@@ -162,34 +144,21 @@ class Context:
         return result
 
     def _partition(self, pods: Iterable[Pod], assumed: list[Pod]) -> None:
-        blocks: dict[IPBlockPeer, None] = {}
-        for policy in self.policies:
-            for rule in policy.ingress + policy.egress:
-                for peer in rule.peers:
-                    if isinstance(peer, IPBlockPeer):
-                        blocks.setdefault(peer, None)
-        self.ipblocks = tuple(blocks)
-        index: dict[tuple[Any, ...], int] = {}
-        members: list[list[Pod]] = []
-        flags: list[bool] = []
-        for pod, is_assumed in [(p, False) for p in pods] + [(p, True) for p in assumed]:
-            hits = tuple(i for i, b in enumerate(self.ipblocks) if pod.ips and ipblock_matches(b, pod, self.options))
-            key = (pod.namespace, frozenset(pod.labels.items()), pod.ports, pod.host_network, hits, is_assumed)
-            c = index.get(key)
-            if c is None:
-                c = index[key] = len(members)
-                members.append([])
-                flags.append(is_assumed)
+        """The engine's classes over the input's pods and the stand-ins (an assumed pod is never like a real one)."""
+        endpoints = (*pods, *assumed)
+        classes = self._engine_classes = partition(self.cluster, endpoints, self.options)
+        members: list[list[Pod]] = [[] for _ in classes.representatives]
+        for pod, c in zip(endpoints, classes.class_of):
             members[c].append(pod)
-        self.classes = tuple(PodClass(i, m[0], tuple(m), flags[i]) for i, m in enumerate(members))
-        self._class_by_pod = {id(pod): cls.index for cls in self.classes for pod in cls.pods}
-        self.by_namespace: dict[str, int] = {}
-        self.real = 0
-        for cls in self.classes:
-            self.by_namespace[cls.rep.namespace] = self.by_namespace.get(cls.rep.namespace, 0) | (1 << cls.index)
-            if not cls.assumed:
-                self.real |= 1 << cls.index
-        self.all = (1 << len(self.classes)) - 1
+        stand_ins = {id(p) for p in assumed}
+        self.classes = tuple(
+            PodClass(i, m[0], tuple(m), all(id(p) in stand_ins for p in m)) for i, m in enumerate(members)
+        )
+        self.ipblocks = classes.ipblocks
+        self._class_by_pod = {id(pod): c for pod, c in zip(endpoints, classes.class_of)}
+        self.by_namespace: dict[str, int] = dict(classes.by_namespace)
+        self.real = mask_of([cls.index for cls in self.classes if not cls.assumed])
+        self.all = classes.all
 
     def class_of(self, pod: Pod) -> int:
         """The class of a pod of the input."""
@@ -222,20 +191,11 @@ class Context:
 
     def select(self, namespace: str, selector: LabelSelector | None) -> int:
         """Classes of ``namespace`` a pod selector picks (None: all); never host-network pods."""
-        key = (namespace, selector)
-        mask = self._selector_cache.get(key)
-        if mask is None:
-            mask = 0
-            for c in bits(self.by_namespace.get(namespace, 0)):
-                rep = self.classes[c].rep
-                if not rep.host_network and (selector is None or selector.matches(rep.labels)):
-                    mask |= 1 << c
-            self._selector_cache[key] = mask
-        return mask
+        return self.matrix.select(namespace, selector)
 
     def selected_by(self, policy: NetworkPolicy) -> int:
         """Classes a policy selects."""
-        return self.selected[id(policy)]
+        return self.matrix.select(policy.namespace, policy.pod_selector)
 
     def namespaces_matching(self, selector: LabelSelector) -> list[str]:
         """Known namespaces (declared, implied, assumed) whose labels match, sorted."""
@@ -243,19 +203,7 @@ class Context:
 
     def peer_mask(self, peer: PodPeer | IPBlockPeer) -> int:
         """Classes one peer matches."""
-        mask = self._peer_cache.get(peer)
-        if mask is None:
-            mask = 0
-            if isinstance(peer, IPBlockPeer):
-                for c in bits(self.all):
-                    if ipblock_matches(peer, self.classes[c].rep, self.options):
-                        mask |= 1 << c
-            else:
-                for ns in self.by_namespace:
-                    if namespace_matches(peer, ns, self.ns_labels):
-                        mask |= self.select(ns, peer.pod_selector)
-            self._peer_cache[peer] = mask
-        return mask
+        return self.matrix.peer(peer)
 
     def selector_peers(self) -> Iterator[tuple[NetworkPolicy, Rule, int, PodPeer]]:
         """Every selector peer of every rule: (policy, rule, position in from/to, peer)."""
@@ -267,12 +215,7 @@ class Context:
 
     def rule_mask(self, rule: Rule) -> int:
         """Classes a rule's peers match (no peers: all)."""
-        if rule.all_peers:
-            return self.all
-        mask = 0
-        for peer in rule.peers:
-            mask |= self.peer_mask(peer)
-        return mask
+        return self.matrix.peers(rule)
 
     # -- flows -----------------------------------------------------------------------------------
 
@@ -309,54 +252,20 @@ class Context:
         return mask
 
     def egress_allows(self, c: int, d: int, probe: Probe) -> bool:
-        """Whether class ``c``'s egress lets it send to class ``d`` on ``probe``."""
-        if self.has_admin:
-            # the egress side depends on the source only through the policies that pick it
-            key = ("ae", self._egress_key[c], self.admin_subjects(c), self.classes[c].rep.host_network, d, probe)
-            found = self._side_cache.get(key)
-            if found is None:
-                found = self._side_cache[key] = self.verdict(c, d, probe).egress.allowed
-            return found
-        return self.np_egress_allows(c, d, probe)
-
-    def np_egress_allows(self, c: int, d: int, probe: Probe) -> bool:
-        """The egress side by NetworkPolicies alone (exactly the engine's answer without admin tiers)."""
-        policies = self.egress_of[c]
-        if not policies:
-            return True
+        """Whether class ``c``'s egress lets it send to class ``d`` on ``probe`` (the engine's answer)."""
+        # the egress side depends on the source only through the policies that pick it
         key = ("e", self._egress_key[c], d, probe)
         found = self._side_cache.get(key)
         if found is None:
-            rep = self.classes[d].rep
-            found = any(
-                self.rule_mask(rule) >> d & 1 and rule_ports_match(rule, probe, rep)
-                for policy in policies
-                for rule in policy.egress
-            )
-            self._side_cache[key] = found
+            found = self._side_cache[key] = self.matrix.egress_allows(c, d, probe)
         return found
 
     def ingress_allows(self, d: int, c: int, probe: Probe) -> bool:
-        """Whether class ``d``'s ingress accepts class ``c`` on ``probe``."""
-        if self.has_admin:
-            return self.verdict(c, d, probe).ingress.allowed
-        return self.np_ingress_allows(d, c, probe)
-
-    def np_ingress_allows(self, d: int, c: int, probe: Probe) -> bool:
-        """The ingress side by NetworkPolicies alone (exactly the engine's answer without admin tiers)."""
-        policies = self.ingress_of[d]
-        if not policies:
-            return True
-        key = ("i", self._ingress_key[d], d, c, probe)
+        """Whether class ``d``'s ingress accepts class ``c`` on ``probe`` (the engine's answer)."""
+        key = ("i", d, c, probe)
         found = self._side_cache.get(key)
         if found is None:
-            rep = self.classes[d].rep
-            found = any(
-                self.rule_mask(rule) >> c & 1 and rule_ports_match(rule, probe, rep)
-                for policy in policies
-                for rule in policy.ingress
-            )
-            self._side_cache[key] = found
+            found = self._side_cache[key] = self.matrix.ingress_allows(d, c, probe)
         return found
 
     def allows(self, c: int, d: int, probe: Probe) -> bool:
@@ -365,9 +274,13 @@ class Context:
             return True
         return self.egress_allows(c, d, probe) and self.ingress_allows(d, c, probe)
 
-    def egress_group(self, c: int) -> tuple[int, ...]:
-        """Classes with the same group have the same egress verdicts (the same isolating policies)."""
+    def egress_group(self, c: int) -> tuple[object, ...]:
+        """Classes with the same group have the same egress verdicts (the same policies decide them)."""
         return self._egress_key[c]
+
+    def accepted(self, d: int, probe: Probe) -> int:
+        """The classes class ``d``'s ingress accepts on ``probe`` (the engine's answer)."""
+        return self.matrix.accepted(d, probe)
 
     def accepts_external(self, d: int, probe: Probe) -> bool:
         """Whether some address outside the cluster may reach class ``d`` on ``probe``."""

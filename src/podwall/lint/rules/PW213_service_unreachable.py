@@ -15,21 +15,15 @@ from podwall.model import Direction, LabelSelector, PodPeer
 
 
 def _sources(ctx: Context, d: int, probe: Probe, exclude: int) -> tuple[int, bool]:
-    """Classes the ingress of ``d`` admits on ``probe`` (minus ``exclude``), and whether one of them may send."""
-    rep = ctx.classes[d].rep
-    admitted = 0
-    for policy in ctx.ingress_of[d]:
-        for rule in policy.ingress:
-            if rule_ports_match(rule, probe, rep):
-                admitted |= ctx.rule_mask(rule)
-    admitted &= ctx.real & ~exclude
-    groups: set[tuple[int, ...]] = set()
+    """Classes the ingress of ``d`` accepts on ``probe`` (minus ``exclude``), and whether one of them may send."""
+    admitted = ctx.accepted(d, probe) & ctx.real & ~exclude
+    groups: set[tuple[object, ...]] = set()
     for c in bits(admitted):
         group = ctx.egress_group(c)
         if group in groups:
             continue
         groups.add(group)
-        if ctx.np_egress_allows(c, d, probe):
+        if ctx.egress_allows(c, d, probe):
             return admitted, True
     return admitted, False
 
@@ -37,22 +31,14 @@ def _sources(ctx: Context, d: int, probe: Probe, exclude: int) -> tuple[int, boo
 def reachable(ctx: Context, d: int, probe: Probe, exclude: int) -> bool:
     """Whether some pod outside ``exclude``, or some outside address, may reach class ``d`` on ``probe``.
 
-    Decided by NetworkPolicies per class group; with admin tiers, a port they
-    find unreachable is confirmed source by source with the engine (an admin
-    Allow can open what NetworkPolicies close).
+    Both sides are the engine's, through every tier; sources are tried once per
+    group of classes whose egress the same policies decide.
     """
     if ctx.classes[d].rep.host_network:
         return True
     if not ctx.ingress_of[d] or ctx.accepts_external(d, probe):
         return True
-    admitted, sends = _sources(ctx, d, probe, exclude)
-    if sends:
-        return True
-    if not ctx.has_admin:
-        return False
-    # d is isolated by NetworkPolicies, so its ingress admits only what they admit or an admin Allow names
-    candidates = (admitted | ctx.admin_admitted(d)) & ctx.real & ~exclude
-    return any(ctx.allows(c, d, probe) for c in bits(candidates))
+    return _sources(ctx, d, probe, exclude)[1]
 
 
 @register
