@@ -22,6 +22,8 @@ gives the same bytes. The shape follows what ``kubectl get ns,deploy,sts,pods,ne
   ranges, a partner range, and the VPC minus a node pool, which cuts through
   pod addresses), up to ``policies_per_ns``.
 
+``--as pods-only`` emits the Pods without their workloads (what ``kubectl get pods -A``
+dumps); ``--format json`` writes one ``List`` as ``kubectl get -o json`` prints it.
 ``--as pods`` emits the workloads and every Pod (ownerReferences to its
 ReplicaSet or StatefulSet, ``status.podIP`` from a per-node /24 in 10.0.0.0/8,
 phase Running), as an export of a live cluster would. ``--as workloads`` emits
@@ -40,6 +42,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import random
 import sys
@@ -64,6 +67,7 @@ DEFAULT_POLICIES_PER_NS = 40
 POD_CIDR = "10.0.0.0/8"  # every pod address lies here; node n gets 10.(1 + n // 256).(n % 256).0/24
 PODS_PER_NODE = 60
 DETAILS = ("lean", "full")
+AS = ("pods", "workloads", "pods-only")
 
 _HASH_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # the alphabet of Kubernetes' generated names
 _EPOCH = datetime(2026, 1, 5, 8, 0, 0, tzinfo=timezone.utc)
@@ -881,8 +885,8 @@ def manifests(
     ``detail`` ``lean`` keeps what a manifest would say, ``full`` adds what a
     live export shows (see the module docstring); the cluster is the same.
     """
-    if as_ not in ("pods", "workloads"):
-        raise ValueError(f"as_ must be 'pods' or 'workloads', not {as_!r}")
+    if as_ not in AS:
+        raise ValueError(f"as_ must be one of {', '.join(AS)}, not {as_!r}")
     if detail not in DETAILS:
         raise ValueError(f"detail must be one of {', '.join(DETAILS)}, not {detail!r}")
     if pods < 1:
@@ -921,9 +925,10 @@ def manifests(
     lean = detail == "lean"
     for app, env in everything:
         workload = _workload(app, env, names)
-        out["workloads"].append(_lean_workload(workload) if lean else workload)
-        pods_of_app = _pods(app, env, names, nodes, rng)  # drawn in either mode: same cluster
-        if as_ == "pods":
+        if as_ != "pods-only":
+            out["workloads"].append(_lean_workload(workload) if lean else workload)
+        pods_of_app = _pods(app, env, names, nodes, rng)  # drawn in every mode: same cluster
+        if as_ in ("pods", "pods-only"):
             out["pods"].extend([_lean_pod(p) for p in pods_of_app] if lean else pods_of_app)
     for ns in app_namespaces:
         plan = _PolicyPlan(rng, ns, by_team[ns.team])
@@ -931,7 +936,10 @@ def manifests(
     return out
 
 
-def _dump(documents: Sequence[dict[str, Any]]) -> str:
+def _dump(documents: Sequence[dict[str, Any]], format: str = "yaml") -> str:
+    if format == "json":  # one List, as `kubectl get ... -o json` prints several objects
+        return json.dumps({"apiVersion": "v1", "kind": "List", "items": list(documents), "metadata": {"resourceVersion": ""}},
+                          indent=4) + "\n"
     return yaml.dump_all(documents, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=1000)
 
 
@@ -943,10 +951,12 @@ def generate(
     seed: int = 1,
     as_: str = "pods",
     detail: str = "lean",
+    format: str = "yaml",
 ) -> str:
-    """The whole cluster as one multi-document YAML text (namespaces, workloads, pods, policies)."""
+    """The whole cluster as one multi-document YAML text (namespaces, workloads, pods, policies),
+    or with ``format="json"`` as one JSON ``List``."""
     groups = manifests(pods, namespaces=namespaces, policies_per_ns=policies_per_ns, seed=seed, as_=as_, detail=detail)
-    return _dump([doc for group in groups.values() for doc in group])
+    return _dump([doc for group in groups.values() for doc in group], format)
 
 
 def write(target: str | Path, **params: Any) -> list[Path]:
@@ -974,14 +984,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--namespaces", type=int, default=None, help="application namespaces (default: pods / 100)")
     parser.add_argument("--policies-per-ns", type=int, default=DEFAULT_POLICIES_PER_NS, help="policies per application namespace (default 40)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--as", dest="as_", choices=("pods", "workloads"), default="pods", help="emit Pods too, or only workloads (default pods)")
+    parser.add_argument("--as", dest="as_", choices=AS, default="pods",
+                        help="emit Pods too, only workloads, or only Pods (no workloads, as a pods dump) (default pods)")
+    parser.add_argument("--format", choices=("yaml", "json"), default="yaml", help="YAML documents or one JSON List (default yaml)")
     parser.add_argument("--detail", choices=DETAILS, default="lean", help="lean: manifest-like objects (~1.3 KB/pod); full: as a live export (~3 KB/pod) (default lean)")
     parser.add_argument("-o", "--output", default="-", help="a file, an existing directory (one file per kind), or - for stdout")
     args = parser.parse_args(argv)
     params = dict(pods=args.pods, namespaces=args.namespaces, policies_per_ns=args.policies_per_ns, seed=args.seed, as_=args.as_, detail=args.detail)
     try:
-        if args.output == "-":
-            sys.stdout.write(generate(**params))
+        if args.output == "-" or args.format == "json":
+            text = generate(**params, format=args.format)
+            if args.output == "-":
+                sys.stdout.write(text)
+            else:
+                Path(args.output).write_text(text)
         else:
             for path in write(args.output, **params):
                 print(path, file=sys.stderr)

@@ -674,6 +674,11 @@ def render(results: dict[str, Any]) -> str:
                        ("pod class matrix", "pod_classes"), ("NCA", "nca")):  # fmt: skip
         lines.append(f"- {label}: {_exponent(rows, key)}")
     lines.append("")
+    commands_json = HERE / "commands.json"  # written by benchmarks/commands.py (make bench runs it after this)
+    if commands_json.exists():
+        from benchmarks.commands import section
+
+        lines += section(json.loads(commands_json.read_text()))
     return "\n".join(lines)
 
 
