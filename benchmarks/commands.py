@@ -273,18 +273,11 @@ def section(results: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _sizes(text: str) -> tuple[int, ...]:
-    out = []
-    for part in text.split(","):
-        part = part.strip().lower()
-        if part:
-            out.append(int(float(part[:-1]) * 1000) if part.endswith("k") else int(part))
-    return tuple(out)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure, save ``commands.json`` and rewrite RESULTS.md with the section (when results.json exists)."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.commands", description=__doc__.split("\n\n")[0])
+    from benchmarks.run import _sizes
+
     parser.add_argument("--sizes", type=_sizes, default=DEFAULT_SIZES, help="pod counts, e.g. 10k,30k,100k")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per command (medians are reported)")
     parser.add_argument("--quick", action="store_true", help=f"sizes {QUICK_SIZES}, one round")
