@@ -217,6 +217,25 @@ def test_explicit_config_and_its_errors(tmp_path: Path) -> None:
     assert (missing.exit_code, missing.stderr) == (2, f"{tmp_path / 'nope.yaml'}: no such configuration file\n")
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("disable: [PW101]\n", "unknown key 'disable' (did you mean lint.disable? lint settings go under 'lint:')"),
+        ("lnt:\n  disable: [PW101]\n", "unknown key 'lnt' (did you mean 'lint'?)"),
+        ("lint:\n  disable: [PW101]\nrender: {}\n", "unknown key 'render' (known: lint)"),
+    ],
+)
+@pytest.mark.parametrize("verb", [["lint", "-f", TUTORIAL], ["render", "-f", TUTORIAL, "-o", "html"],
+                                  ["diff", TUTORIAL, TUTORIAL]])
+def test_unknown_top_level_keys_are_one_line_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, verb: list[str],
+                                                    text: str, message: str) -> None:
+    """Found from the current directory by every verb that lints, never ignored (docs/lint.md shows the first)."""
+    (tmp_path / ".podwall.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    result = run(*verb)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f".podwall.yaml: {message}\n")
+
+
 def test_rule_disabled_by_default_can_be_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
     from podwall.lint.rules.PW202_no_default_deny_egress import NoDefaultDenyEgress
 

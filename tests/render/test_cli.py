@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,16 @@ def test_html_title_and_lint_config(tmp_path: Path) -> None:
     data = json.loads(done.stdout.split('id="podwall-data">', 1)[1].split("</script>", 1)[0])
     assert data["findings"] == []
     assert data["rules"] > 0
+
+
+def test_html_suggests_explain_with_the_same_input(tmp_path: Path) -> None:
+    """The paths as given (shell-quoted), and the switches that change what is loaded or how it is judged."""
+    folder = tmp_path / "my manifests"
+    shutil.copytree(TUTORIAL, folder)
+    done = run("render", "-f", str(folder), "-o", "html", "--lenient", "--cni", "cilium", "--ipblock-ignores-pods")
+    assert done.exit_code == 0, done.stderr
+    data = json.loads(done.stdout.split('id="podwall-data">', 1)[1].split("</script>", 1)[0])
+    assert data["explain_command"] == f"podwall explain -f '{folder}' --lenient --ipblock-ignores-pods --cni cilium"
 
 
 def test_html_is_self_contained_and_script_safe() -> None:

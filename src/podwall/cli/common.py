@@ -148,6 +148,32 @@ def load_input(env: Environment, paths: tuple[str, ...], namespace: str | None, 
     return cluster
 
 
+def input_arguments(
+    paths: tuple[str, ...], namespace: str | None, lenient: bool, cni: str | None, ipblock_ignores_pods: bool
+) -> tuple[str, ...]:
+    """The arguments that load and judge this input again, for the commands a report suggests.
+
+    ``-f PATH`` for each path, else the live-cluster options as given
+    (``--cluster`` when none was, as for the kubectl plugin); then ``--render``,
+    ``-n``, ``--lenient``, ``--max-input-mb``, ``--ipblock-ignores-pods`` and
+    ``--cni`` when given, so the suggested ``podwall explain`` sees what the report saw.
+    """
+    args: list[str] = [a for path in paths for a in ("-f", path)]
+    if not paths:
+        live = live_requested() or {}
+        args += [a for key in ("kubeconfig", "context") if live.get(key) for a in (f"--{key}", str(live[key]))]
+        args = args or ["--cluster"]
+    if _option("render", False):
+        args.append("--render")
+    args += ["-n", namespace] if namespace else []
+    args += ["--lenient"] if lenient else []
+    limit = _option("max_input_mb", MAX_BYTES >> 20)
+    args += ["--max-input-mb", str(limit)] if limit != MAX_BYTES >> 20 else []
+    args += ["--ipblock-ignores-pods"] if ipblock_ignores_pods else []
+    args += ["--cni", cni] if cni else []
+    return tuple(args)
+
+
 def report_load(env: Environment, cluster: Cluster, verbose: bool, side: str = "") -> None:
     """Warnings (and, with -v, what was skipped) on stderr, each line after ``side`` when given."""
     lead = f"{side}: " if side else ""

@@ -1,6 +1,6 @@
 """Which rules run, at which severity, and what fails the run: from ``.podwall.yaml`` and the command line.
 
-``.podwall.yaml`` (the ``lint`` section; other verbs may add theirs)::
+``.podwall.yaml`` (the ``lint`` section, the only one so far; any other top-level key is an error)::
 
     lint:
       fail-on: warning          # error | warning | info
@@ -27,6 +27,8 @@ from podwall.lint.finding import Severity
 from podwall.lint.registry import Rule, all_rules, rule_for
 
 CONFIG_FILE = ".podwall.yaml"
+#: The file's top-level sections (every other key is an error: nothing the user writes is silently ignored).
+SECTIONS = ("lint",)
 _KEYS = ("fail-on", "disable", "enable", "severity")
 _SEVERITIES = ", ".join(s.value for s in Severity)
 
@@ -118,6 +120,9 @@ def parse_config(text: str, path: str) -> LintConfig:
         return LintConfig()
     if not isinstance(data, dict):
         raise UsageError("must be a mapping with a 'lint' section", where)
+    for key in data:
+        if key not in SECTIONS:
+            raise UsageError(f"unknown key {key!r}{_section_hint(str(key))}", where)
     section = data.get("lint")
     if section is None:
         return LintConfig()
@@ -151,6 +156,14 @@ def parse_config(text: str, path: str) -> LintConfig:
         severity=levels,
         fail_on=_located(lambda: severity(fail_on, "lint.fail-on"), where) if fail_on is not None else Severity.WARNING,
     )
+
+
+def _section_hint(key: str) -> str:
+    """`` (did you mean 'lint'?)``, or for a lint setting written at the top: where it belongs."""
+    if key in _KEYS:
+        return f" (did you mean lint.{key}? lint settings go under 'lint:')"
+    close = difflib.get_close_matches(key, SECTIONS, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(SECTIONS)})"
 
 
 def _located(make: Any, where: Location) -> Any:

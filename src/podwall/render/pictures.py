@@ -37,6 +37,7 @@ def render(
     focus: Focus | None = None,
     options: EngineOptions = EngineOptions(),
     inputs: Sequence[str] = (),
+    source: Sequence[str] | None = None,
     lint_report: LintReport | None = None,
     title: str = "podwall report",
 ) -> Rendering:
@@ -46,8 +47,8 @@ def render(
     counts on edges; None picks workloads for small inputs and namespaces above
     ``AUTO_WORKLOADS`` workloads or ``AUTO_EDGES`` edges (the HTML report decides
     in the browser, drilling down on click). ``namespaces`` and ``focus`` filter
-    as ``reach -o connlist`` does. ``inputs`` (the ``-f`` paths) and
-    ``lint_report`` and ``title`` are used by the HTML report only.
+    as ``reach -o connlist`` does. ``inputs`` (the ``-f`` paths), ``source``,
+    ``lint_report`` and ``title`` are used by the HTML report only (see ``html_report``).
     """
     if output not in RENDER_FORMATS:
         raise UsageError(f"unknown output {output!r}: use one of {', '.join(RENDER_FORMATS)}")
@@ -57,7 +58,7 @@ def render(
         raise UsageError(f"invalid view {by!r}: must be workload or namespace") from None
     if output == "html":
         text = html_report(cluster, options, namespaces=namespaces, focus=focus, by=view, inputs=inputs,
-                           lint_report=lint_report, title=title)  # fmt: skip
+                           source=source, lint_report=lint_report, title=title)  # fmt: skip
         return Rendering(text, view or PictureView.WORKLOAD)
     pic = picture(cluster, options, namespaces=namespaces, focus=focus)
     notes: tuple[str, ...] = ()

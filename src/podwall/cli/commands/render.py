@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from podwall.cli.commands.lint import read_config
-from podwall.cli.common import input_options, judging, load_input, namespaces_shown, split_names
+from podwall.cli.common import input_arguments, input_options, judging, load_input, namespaces_shown, split_names
 from podwall.cli.env import Environment
 from podwall.cli.help import examples
 from podwall.cli.exit import ExitStatus
@@ -52,8 +52,9 @@ def render_command(env: Environment, paths, namespace, all_namespaces, lenient, 
     cluster = load_input(env, paths, namespace, lenient, verbose)
     choice, options = judging(cluster, cni, ipblock_ignores_pods)
     report = lint(cluster, config, options, namespaces=shown) if config is not None else None
+    source = input_arguments(paths, namespace, lenient, cni, ipblock_ignores_pods)
     result = render(cluster, output, by=by, namespaces=shown, focus=focus, options=options, inputs=paths,
-                    lint_report=report, title=title)  # fmt: skip
+                    source=source, lint_report=report, title=title)  # fmt: skip
     content = result.content
     if output_file is not None:
         target = Path(output_file)

@@ -13,6 +13,7 @@ import html
 import ipaddress
 import json
 import re
+import shlex
 from collections.abc import Collection, Sequence
 from importlib import resources
 from pathlib import Path
@@ -217,6 +218,7 @@ def html_report(
     focus: Focus | None = None,
     by: PictureView | str | None = None,
     inputs: Sequence[str] = (),
+    source: Sequence[str] | None = None,
     lint_report: LintReport | None = None,
     explain_limit: int = EXPLAIN_LIMIT,
     exposure_limit: int = EXPOSURE_LIMIT,
@@ -226,8 +228,10 @@ def html_report(
 
     ``namespaces`` and ``focus`` filter as for ``picture``; ``by`` starts the
     graph by workload or by namespace (None: by namespace above ``GRAPH_LIMIT``
-    workloads or ``EDGE_LIMIT`` edges). ``inputs`` are the ``-f`` paths, shown in
-    the ``podwall explain`` commands the report suggests. ``lint_report``
+    workloads or ``EDGE_LIMIT`` edges). ``inputs`` are the ``-f`` paths (named in
+    the subtitle); ``source`` the command-line arguments that read the input
+    again (``("--context", "prod")``; default ``-f`` each of ``inputs``), repeated
+    in the ``podwall explain`` commands the report suggests. ``lint_report``
     defaults to ``lint`` with the default configuration.
     """
     view = PictureView(by) if by is not None else None
@@ -268,7 +272,7 @@ def html_report(
         "version": __version__,
         "by": view.value if view is not None else "auto",
         "limits": {"graph": GRAPH_LIMIT, "edges": EDGE_LIMIT, "matrix": MATRIX_LIMIT},
-        "inputs": list(inputs),
+        "explain_command": explain_command(inputs, source),
         "nodes": [
             [
                 n.id, n.role.value, n.label, n.kind, n.namespace,
@@ -291,7 +295,7 @@ def html_report(
     e = html.escape
     subtitle = (
         f"{len(workloads)} workloads in {len(pic.namespaces)} namespaces, {len(pic.edges)} allowed connections"
-        + (f" · from {', '.join(inputs)}" if inputs else "")
+        + (f" · from {', '.join(inputs)}" if inputs else f" · from the live cluster ({' '.join(source)})" if source else "")
     )
     parts = {
         "title": e(title),
@@ -306,6 +310,12 @@ def html_report(
         "app": _script_safe(_asset("html/report.js")),
     }
     return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], _asset("html/template.html"))
+
+
+def explain_command(inputs: Sequence[str], source: Sequence[str] | None) -> str:
+    """``podwall explain`` with the arguments that read the input (``-f MANIFESTS`` when unknown), shell-quoted."""
+    args = list(source) if source is not None else [a for path in inputs for a in ("-f", path)]
+    return shlex.join(["podwall", "explain", *(args or ["-f", "MANIFESTS"])])
 
 
 def _explain_outside(node_id: str) -> str:

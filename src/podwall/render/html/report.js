@@ -457,8 +457,7 @@
 
   function quoteArg(text) { return /^[\w.\/\-:{}]+$/.test(text) ? text : "'" + text.replace(/'/g, "'\\''") + "'"; }
   function explainCommand(s, d, port) {
-    var files = DATA.inputs.length ? DATA.inputs.map(function (f) { return '-f ' + quoteArg(f); }).join(' ') : '-f MANIFESTS';
-    return 'podwall explain ' + files + ' ' + quoteArg(s.name) + ' ' + quoteArg(d.name) + ' ' + (port || 'PORT');
+    return DATA.explain_command + ' ' + quoteArg(s.name) + ' ' + quoteArg(d.name) + ' ' + (port || 'PORT');
   }
 
   function tipContent(r, c) {
