@@ -144,6 +144,24 @@ def test_rules_toward_one_representative_merge_and_broader_ones_hide_narrower() 
     assert report.unprotected == (("hello/a[Deployment]", EGRESS),)
 
 
+def test_a_narrower_representative_is_hidden_by_a_broader_one_with_the_same_connections() -> None:
+    """Not only entire-cluster hides: any representative it is within with at least its connections does."""
+    spec = """\
+  podSelector: {matchLabels: {app: a}}
+  ingress:
+  - from: [{namespaceSelector: {matchLabels: {team: x}}}]
+    ports: [{port: 8090}]
+  - from: [{namespaceSelector: {matchLabels: {team: x}}, podSelector: {matchLabels: {role: mon}}}]
+    ports: [{port: 8090}]
+  - from: [{namespaceSelector: {matchLabels: {team: x}}, podSelector: {matchLabels: {role: db}}}]
+    ports: [{port: 8000}]"""
+    _, report = analyse(NAMESPACES + A + policy("p", "hello", spec))
+    assert triples(report, INGRESS) == [
+        ("hello/a[Deployment]", "[namespace with {team=x}]/[all pods]", "TCP 8090"),
+        ("hello/a[Deployment]", "[namespace with {team=x}]/[pod with {role=db}]", "TCP 8000,8090"),
+    ]
+
+
 def test_requirements_are_compared_not_the_labels_they_select() -> None:
     # ``app Exists`` would select every pod with ``app In (x)``, but is not the same requirement
     spec = """\

@@ -18,6 +18,7 @@ import pytest
 import podwall
 from podwall.engine import Probe
 from podwall.engine.connlist import connlist, node_name
+from podwall.engine.exposure_analysis import exposure_analysis
 from tests.cli.harness import ROOT, TUTORIAL, run
 from tests.render.tools import GENERIC_CNI, OUTPUT, chromium
 
@@ -107,9 +108,11 @@ def test_the_graph_has_one_node_per_workload(tutorial: Page) -> None:
     assert tutorial.visible('node[role = "namespace-box"]') == ["ns:kube-system", "ns:monitoring", "ns:production"]
 
 
-def test_clicking_a_workload_lists_exactly_its_reach_flows(tutorial: Page) -> None:
+def test_clicking_a_workload_lists_exactly_its_reach_flows_and_exposure(tutorial: Page) -> None:
     lines = connlist_lines(TUTORIAL)
-    for workload in sorted({node_name(p) for p in podwall.load([TUTORIAL]).pods}):
+    cluster = podwall.load([TUTORIAL])
+    exposure = exposure_analysis(cluster, connlist(cluster))
+    for workload in sorted({node_name(p) for p in cluster.pods}):
         tutorial.click_node(workload)
         assert tutorial.page.text_content("#details-title") == workload
         listed = tutorial.page.locator("#flows li").all_text_contents()
@@ -117,6 +120,10 @@ def test_clicking_a_workload_lists_exactly_its_reach_flows(tutorial: Page) -> No
         assert listed == mine, workload
         highlighted = tutorial.js("window.podwall.cy().edges('.hl').length")
         assert highlighted == len(mine)
+        exposed = [f"{'=>' if x.direction.value == 'Egress' else '<='} {x.peer} : {x.conn_text}"
+                   for x in (*exposure.egress, *exposure.ingress) if x.workload == workload]
+        assert tutorial.page.locator("#exposure li").all_text_contents() == exposed, workload
+        assert exposed  # every tutorial workload is exposed to something beyond the input's pods
 
 
 def test_clicking_the_background_clears_the_highlight(tutorial: Page) -> None:

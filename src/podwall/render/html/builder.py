@@ -17,6 +17,7 @@ import shlex
 from collections.abc import Collection, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from podwall import __version__
 from podwall.engine import EngineOptions, Probe
@@ -24,7 +25,7 @@ from podwall.engine.connlist import ConnLine, Focus, connlist, node_name
 from podwall.engine.connset import ConnSet
 from podwall.engine.conventions import view as plugin_view
 from podwall.engine.explain import Subject, explain_subjects
-from podwall.engine.exposure_analysis import exposure_analysis
+from podwall.engine.exposure_analysis import ExposureReport, exposure_analysis
 from podwall.lint import LintReport, Severity, lint
 from podwall.model import Cluster, Direction, Pod
 from podwall.render.explain_text import explain_text
@@ -32,8 +33,6 @@ from podwall.render.picture import Picture, PictureView, Role, picture, role_of
 
 #: Above this many (cell, port) explanations the report carries none (the cells say how to ask for one).
 EXPLAIN_LIMIT = 6000
-#: Above this many workloads the exposure analysis (representative peers) is left out of the report.
-EXPOSURE_LIMIT = 300
 #: The browser draws workloads one by one up to these counts, namespaces (drill down on click) above.
 GRAPH_LIMIT = 250
 EDGE_LIMIT = 1500
@@ -221,7 +220,6 @@ def html_report(
     source: Sequence[str] | None = None,
     lint_report: LintReport | None = None,
     explain_limit: int = EXPLAIN_LIMIT,
-    exposure_limit: int = EXPOSURE_LIMIT,
     title: str = "podwall report",
 ) -> str:
     """The report as one HTML document.
@@ -240,20 +238,6 @@ def html_report(
     report = lint_report if lint_report is not None else lint(cluster, options=options, namespaces=namespaces)
     notes: list[str] = []
     workloads = [n for n in pic.nodes if n.role is Role.WORKLOAD]
-    exposure = None
-    if len(workloads) <= exposure_limit:
-        kept = {n.id for n in workloads}
-        found = exposure_analysis(cluster, every, options=options)
-        exposure = [
-            [x.workload, "=>" if x.direction is Direction.EGRESS else "<=", x.peer, x.conn_text]
-            for x in (*found.egress, *found.ingress)
-            if x.workload in kept
-        ]
-    else:
-        notes.append(
-            f"The exposure analysis (representative peers) is left out above {exposure_limit:,} workloads; "
-            "run podwall reach -o connlist --exposure for it."
-        )
     texts, cells, missing = explanations(cluster, pic, options, explain_limit)
     if missing:
         notes.append(f"Matrix cells carry no explanation: {missing}.")
@@ -268,6 +252,7 @@ def html_report(
         conn_index.setdefault(edge.conns, len(conn_index))
     index = {n.id: i for i, n in enumerate(pic.nodes)}
     pods = _pods_by_node(cluster)
+    exposure = _exposure(exposure_analysis(cluster, every, options=options), index)
     data = {
         "version": __version__,
         "by": view.value if view is not None else "auto",
@@ -316,6 +301,18 @@ def explain_command(inputs: Sequence[str], source: Sequence[str] | None) -> str:
     """``podwall explain`` with the arguments that read the input (``-f MANIFESTS`` when unknown), shell-quoted."""
     args = list(source) if source is not None else [a for path in inputs for a in ("-f", path)]
     return shlex.join(["podwall", "explain", *(args or ["-f", "MANIFESTS"])])
+
+
+def _exposure(found: ExposureReport, index: dict[str, int]) -> dict[str, list[Any]]:
+    """Exposure lines of the picture's workloads: ``[node index, "=>" or "<=", peer, connections]`` (texts numbered)."""
+    texts: dict[str, int] = {}
+    lines = [
+        [index[x.workload], "=>" if x.direction is Direction.EGRESS else "<=",
+         texts.setdefault(x.peer, len(texts)), texts.setdefault(x.conn_text, len(texts))]
+        for x in (*found.egress, *found.ingress)
+        if x.workload in index
+    ]  # fmt: skip
+    return {"texts": list(texts), "lines": lines}
 
 
 def _explain_outside(node_id: str) -> str:

@@ -212,6 +212,18 @@
     details(idx);
   }
 
+  var exposureByNode = null;  // node index -> its exposure lines, indexed on the first click
+  function exposureOf(idx) {
+    if (!exposureByNode) {
+      exposureByNode = new Map();
+      DATA.exposure.lines.forEach(function (x) {
+        if (!exposureByNode.has(x[0])) { exposureByNode.set(x[0], []); }
+        exposureByNode.get(x[0]).push(x);
+      });
+    }
+    return exposureByNode.get(idx) || [];
+  }
+
   function details(idx) {
     var n = nodes[idx];
     var box = document.getElementById('details');
@@ -238,14 +250,14 @@
     });
     if (!all.length) { list.appendChild(el('li', { class: 'none' }, 'no connection allowed, in or out')); }
     box.appendChild(list);
-    if (DATA.exposure) {
-      var mine = DATA.exposure.filter(function (x) { return x[0] === n.id; });
-      if (mine.length) {
-        box.appendChild(el('h4', {}, 'Exposure beyond the input\u2019s pods'));
-        var ex = el('ul', { id: 'exposure' });
-        mine.forEach(function (x) { ex.appendChild(el('li', {}, x[1] + ' ' + x[2] + ' : ' + x[3])); });
-        box.appendChild(ex);
-      }
+    var exposed = exposureOf(idx);
+    if (exposed.length) {
+      box.appendChild(el('h4', {}, 'Exposure beyond the input\u2019s pods'));
+      var ex = el('ul', { id: 'exposure' });
+      exposed.forEach(function (x) {
+        ex.appendChild(el('li', {}, x[1] + ' ' + DATA.exposure.texts[x[2]] + ' : ' + DATA.exposure.texts[x[3]]));
+      });
+      box.appendChild(ex);
     }
     var findings = DATA.findings.filter(function (f) { return f[0] === n.name; });  // [object, severity, rule, message]
     if (findings.length) {
