@@ -67,6 +67,27 @@ found["cpu"] = time.process_time() - start
 print(json.dumps(found))
 """
 
+#: The analysis alone, sides loaded once: the two connection lists and their text against the diff,
+#: alternated in one process (a shared machine's noise then hits both alike).
+SAME_PROCESS = """
+import json, statistics, sys, time
+import podwall
+from podwall.diff import compare
+from podwall.engine.connlist import connlist
+from podwall.render.connlist import connlist_text
+from podwall.render.diff_text import diff_text
+before, after = podwall.load([sys.argv[1]]), podwall.load([sys.argv[2]])
+floor, diff = [], []
+for _ in range(int(sys.argv[3])):
+    start = time.process_time()
+    connlist_text(connlist(before)); connlist_text(connlist(after))
+    floor.append(time.process_time() - start)
+    start = time.process_time()
+    diff_text(compare(before, after))
+    diff.append(time.process_time() - start)
+print(json.dumps({"floor": statistics.median(floor), "diff": statistics.median(diff), "floors": floor, "diffs": diff}))
+"""
+
 
 def _moved(rules: list[dict[str, Any]]) -> bool:
     """Move the first numeric port of the first rule that has one: one port closes, its neighbour opens."""
@@ -105,27 +126,33 @@ def sides(pods: int, every: int) -> tuple[Path, Path, int]:
     return before, after, json.loads(meta.read_text())["edited"]
 
 
-def measure(what: str, *paths: Path, repeat: int = 1) -> dict[str, Any]:
-    """The median CPU time of ``repeat`` runs, each in a fresh interpreter."""
-    runs = []
-    for _ in range(repeat):
-        done = subprocess.run([sys.executable, "-c", CHILD, what, *map(str, paths)], check=True, capture_output=True, text=True)
-        runs.append(json.loads(done.stdout))
-    found = runs[0]
-    found["cpu"] = statistics.median(r["cpu"] for r in runs)
-    found["runs"] = [r["cpu"] for r in runs]
-    return found
+def measure(what: str, *paths: Path) -> dict[str, Any]:
+    """One run in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-c", CHILD, what, *map(str, paths)], check=True, capture_output=True, text=True)
+    return json.loads(done.stdout)
 
 
 def run(pods: int, every: int, repeat: int = 3, log: Any = print) -> dict[str, Any]:
-    """Every measurement for one size, interleaved so that a busy moment of the machine hits all alike."""
+    """Every measurement for one size: ``repeat`` rounds of all of them, interleaved so that a busy
+    moment of a shared machine hits every figure alike; the medians are kept."""
     before, after, edited = sides(pods, every)
-    log(f"{pods} pods, {edited} policies edited: measuring ({repeat} runs each, medians)")
+    log(f"{pods} pods, {edited} policies edited: measuring ({repeat} rounds, medians)")
+    plan = [("reach_before", "reach", [before]), ("reach_after", "reach", [after]),
+            ("diff-connlist", "diff-connlist", [before, after]), ("diff-text", "diff-text", [before, after]),
+            ("diff-lint", "diff-lint", [before, after])]
+    runs: dict[str, list[dict[str, Any]]] = {key: [] for key, _, _ in plan}
+    for _ in range(repeat):
+        for key, what, paths in plan:
+            runs[key].append(measure(what, *paths))
     row: dict[str, Any] = {"pods": pods, "edited": edited, "repeat": repeat}
-    for what, paths in [("reach_before", [before]), ("reach_after", [after]), ("diff-connlist", [before, after]),
-                        ("diff-text", [before, after]), ("diff-lint", [before, after])]:
-        row[what] = measure("reach" if what.startswith("reach") else what, *paths, repeat=repeat)
-        log(f"  {what}: {row[what]['cpu']:.2f} s CPU (runs {', '.join(f'{c:.2f}' for c in row[what]['runs'])})")
+    for key, found in runs.items():
+        row[key] = {**found[0], "cpu": statistics.median(r["cpu"] for r in found), "runs": [r["cpu"] for r in found]}
+        log(f"  {key}: {row[key]['cpu']:.2f} s CPU (runs {', '.join(f'{c:.2f}' for c in row[key]['runs'])})")
+    done = subprocess.run([sys.executable, "-c", SAME_PROCESS, str(before), str(after), str(max(repeat, 3))],
+                          check=True, capture_output=True, text=True)
+    row["same_process"] = json.loads(done.stdout)
+    log(f"  same process: two connection lists {row['same_process']['floor']:.2f} s, diff text "
+        f"{row['same_process']['diff']:.2f} s")
     floor = row["reach_before"]["cpu"] + row["reach_after"]["cpu"]
     row["floor"] = floor
     row["ratios"] = {what: row[what]["cpu"] / floor for what in ("diff-connlist", "diff-text", "diff-lint")}
@@ -156,6 +183,22 @@ def render(rows: list[dict[str, Any]]) -> str:
             *(f"{row[w]['cpu']:.2f} s ({row['ratios'][w]:.2f}x)" for w in ("diff-connlist", "diff-text", "diff-lint")),
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    for row in rows:
+        same = row.get("same_process")
+        if same:
+            lines += [
+                "",
+                f"The analysis alone at {row['pods']} pods, both sides loaded once, alternated in one process "
+                f"(medians): the two connection lists and their text {same['floor']:.2f} s, `diff text` "
+                f"(both connection lists, the comparison, the reasons, the report) {same['diff']:.2f} s: "
+                f"**{same['diff'] / same['floor']:.2f}x**.",
+            ]
+        if "runs" in row.get("reach_before", {}):
+            every = "; ".join(
+                f"{key}: {', '.join(f'{c:.2f}' for c in row[key]['runs'])}"
+                for key in ("reach_before", "reach_after", "diff-connlist", "diff-text", "diff-lint")
+            )
+            lines += ["", f"Every run at {row['pods']} pods (s CPU): {every}."]
     return "\n".join(lines) + "\n"
 
 

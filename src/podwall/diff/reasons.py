@@ -12,7 +12,6 @@ import dataclasses
 
 from podwall.diff.connections import NodeKind, PairDiff, Reason, kind_of, namespace_of, parse_range
 from podwall.engine import EngineOptions, External, Probe, Subject, Verdict
-from podwall.engine.classes import partition
 from podwall.engine.connlist import node_name
 from podwall.engine.connset import ConnSet
 from podwall.engine.explain import explain_subjects
@@ -33,7 +32,7 @@ class Judge:
         self._by_namespace: dict[str, list[NetworkPolicy]] | None = None
 
     def subject(self, node: str) -> Subject | None:
-        """The endpoints standing for a node (one per equivalence class), None if the side lacks it."""
+        """The endpoints standing for a node, None if the side lacks it."""
         if node not in self._subjects:
             self._subjects[node] = self._resolve(node)
         return self._subjects[node]
@@ -45,7 +44,7 @@ class Judge:
         if kind is NodeKind.EXTERNAL:
             return Subject(node, (External(parse_range(node).start),))
         if self._pods is None:
-            self._pods = _representatives(self.cluster, self.options)
+            self._pods = _pods_by_node(self.cluster)
         pods = self._pods.get(node)
         return Subject(node, tuple(pods)) if pods else None
 
@@ -86,17 +85,11 @@ class Judge:
         return self._scopes[key]
 
 
-def _representatives(cluster: Cluster, options: EngineOptions) -> dict[str, list[Pod]]:
-    """Node name -> one pod per equivalence class among the node's pods."""
-    classes = partition(cluster, cluster.pods, options)
-    seen: set[tuple[str, int]] = set()
+def _pods_by_node(cluster: Cluster) -> dict[str, list[Pod]]:
+    """Node name -> its pods (``explain`` keeps one per equivalence class of the pair's scope)."""
     found: dict[str, list[Pod]] = {}
-    for i, pod in enumerate(cluster.pods):
-        node = node_name(pod)
-        key = (node, classes.class_of[i])
-        if key not in seen:
-            seen.add(key)
-            found.setdefault(node, []).append(pod)
+    for pod in cluster.pods:
+        found.setdefault(node_name(pod), []).append(pod)
     return found
 
 

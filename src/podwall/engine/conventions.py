@@ -87,6 +87,26 @@ def node_local(source: Pod, destination: Pod, conventions: Conventions) -> bool:
     )
 
 
+_any_cache: dict[tuple[int, Conventions], tuple[Sequence[Pod], bool]] = {}
+
+
+def has_node_local_pairs(pods: Sequence[Pod], conventions: Conventions) -> bool:
+    """Whether ``pods`` hold any node-local pair; remembered for the last few pod lists.
+
+    ``explain`` asks it for every flow of the same input (``diff`` explains hundreds):
+    answering costs a pass over every pod, so the answer is kept.
+    """
+    key = (id(pods), conventions)
+    found = _any_cache.get(key)
+    if found is not None and found[0] is pods:
+        return found[1]
+    result = next(node_local_pairs(pods, conventions), None) is not None
+    if len(_any_cache) >= _CACHE_SIZE:
+        _any_cache.pop(next(iter(_any_cache)))
+    _any_cache[key] = (pods, result)
+    return result
+
+
 def node_local_pairs(pods: Sequence[Pod], conventions: Conventions) -> Iterator[tuple[int, int]]:
     """Indices (source, destination) of every node-local pair among ``pods``.
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from podwall.engine.classes import partition
 from podwall.engine.connlist import port_atoms
 from podwall.engine.connset import ConnSet, Interval
-from podwall.engine.conventions import node_local_pairs, view
+from podwall.engine.conventions import has_node_local_pairs, view
 from podwall.engine.evaluate import evaluate, namespace_labels
 from podwall.engine.exposure import CONTROLLER, INGRESS_CONTROLLER
 from podwall.engine.match import Endpoint, ipblock_sees, selects
@@ -560,7 +560,7 @@ def _distinct(cluster: Cluster, endpoints: tuple[Endpoint, ...], options: Engine
     if len(pods) <= 1:
         return list(endpoints)
     classes = partition(cluster, pods, options)
-    if next(node_local_pairs(cluster.pods, options.conventions), None) is None:
+    if not has_node_local_pairs(cluster.pods, options.conventions):
         return list(classes.representatives)
     first: dict[tuple[int, str], Pod] = {}
     for pod, c in zip(pods, classes.class_of):
