@@ -85,20 +85,60 @@ def test_replies_non_flows_and_drops_per_format(fmt, replies, not_flows, not_jud
 def test_counts_and_times_fold_duplicates_and_replies(cluster: podwall.Cluster) -> None:
     report = check(cluster, read([str(DATA / "hubble.jsonl")]))
     flow = next(j.flow for j in report.judged if j.flow.key == (FRONTEND, BACKEND, 8080, "TCP"))
-    assert (flow.count, flow.forwarded, flow.dropped) == (4, 4, 0)  # SYN, SYN-ACK (reply), ACK, another pod's SYN
+    # SYN, SYN-ACK (reply), ACK (the same connection), another pod's SYN: 2 connections in 4 records
+    assert (flow.count, flow.records, flow.forwarded, flow.dropped) == (2, 4, 4, 0)
     assert (flow.first, flow.last) == (1714989600.1, 1714989900.0)
     assert flow.via == ["production/Service/backend"]
     calico = check(cluster, read([str(DATA / "calico.jsonl")]))
     aggregated = next(j.flow for j in calico.judged if j.flow.key == (FRONTEND, BACKEND, 8080, "TCP"))
-    assert aggregated.count == 6  # num_flows_started 3, reported by both ends
+    assert (aggregated.count, aggregated.records) == (2, 2)  # num_flows_started 2, reported by both ends: once
     assert (aggregated.first, aggregated.last) == (1714989600.0, 1714989900.0)
+
+
+#: The fixtures' traffic, connection by connection: every format counts it the same.
+CONNECTIONS = {
+    ("(external)", FRONTEND, 80, "TCP"): 1,
+    ("monitoring/Deployment/prometheus", FRONTEND, 9090, "TCP"): 1,
+    (BACKEND, DATABASE, 5432, "TCP"): 1,
+    (FRONTEND, "kube-system/Deployment/coredns", 53, "UDP"): 1,
+    (FRONTEND, BACKEND, 8080, "TCP"): 2,  # two frontend pods, one through the Service
+    (FRONTEND, DATABASE, 5432, "TCP"): 1,  # dropped: an attempt is a connection seen
+}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_same_traffic_gives_the_same_counts_in_every_format(fmt: str, cluster: podwall.Cluster) -> None:
+    """Replies, later packets, both ends' reports and the other ENI's record are not counted again."""
+    report = check(cluster, read([str(DATA / FIXTURES[fmt])]))
+    assert {j.flow.key: j.flow.count for j in report.judged} == CONNECTIONS
+
+
+def test_repeated_records_of_one_connection_count_once() -> None:
+    """A retransmitted SYN, the same packet seen at both ends, two conntrack dumps: one connection each."""
+    from podwall.flows import Resolver, observe
+    from podwall.flows.source import read_file
+
+    cluster = podwall.load([TUTORIAL, str(DATA / "cluster")])
+    lines = Path(DATA / "hubble.jsonl").read_text().splitlines()
+    syn = next(line for line in lines if '"source_port":51800' in line)
+    later = syn.replace("10:05:00.000000000Z", "10:05:01.000000000Z")  # the SYN again a second later
+    far = syn.replace("10:05:00.000000000Z", "10:09:00.000000000Z")  # the same ports four minutes on: a new one
+    both_ends = syn.replace('"EGRESS"', '"INGRESS"')
+    stream = io.StringIO("\n".join([syn, later, both_ends, far]) + "\n")
+    observed = observe(read_file("-", stdin=stream), Resolver(cluster))
+    [flow] = observed.flows
+    assert (flow.count, flow.records) == (2, 4)
+    dump = Path(DATA / "conntrack.txt").read_text()
+    twice = observe(read_file("-", stdin=io.StringIO(dump + dump)), Resolver(cluster))
+    once = observe(read_file("-", stdin=io.StringIO(dump)), Resolver(cluster))
+    assert [f.count for f in twice.flows] == [f.count for f in once.flows]
 
 
 def test_a_service_is_its_pods_at_the_target_port(cluster: podwall.Cluster) -> None:
     """Gadget records the Service and its port 80; the backend pods serve it on targetPort http (8080)."""
     report = check(cluster, read([str(DATA / "gadget.jsonl")]))
     flow = next(j.flow for j in report.judged if j.flow.key == (FRONTEND, BACKEND, 8080, "TCP"))
-    assert flow.via == ["production/Service/backend"] and flow.count == 3
+    assert flow.via == ["production/Service/backend"] and (flow.count, flow.records) == (2, 3)  # OUTGOING 2, HOST 1
 
 
 def test_conntrack_takes_the_server_from_the_reply_tuple(cluster: podwall.Cluster) -> None:

@@ -207,7 +207,7 @@ def _choose(
         ends = (flow.source, flow.destination)
         if flow.count < min_count:
             left.append(LeftOut(flow, f"seen {flow.count} time{'s' if flow.count != 1 else ''}, fewer than --min-count {min_count}"))
-        elif flow.dropped == flow.count:
+        elif 0 < flow.dropped == flow.records:
             left.append(LeftOut(flow, "the network dropped every record: only traffic that got through is advised"))
         elif not any(p.kind == "workload" and p.namespace in namespaces for p in ends):
             left.append(LeftOut(flow, "neither end is a workload of the app's namespaces"))

@@ -7,9 +7,11 @@ networks), ``source_namespace``/``dest_namespace`` (``-`` when not namespaced),
 ``source_type``/``dest_type`` (``wep`` a pod, ``hep`` a host, ``ns`` a NetworkSet, ``net`` a
 network), ``source_labels``/``dest_labels`` (``["k=v"]``, or ``{"labels": [...]}``),
 ``dest_service_namespace``/``dest_service_name``, ``dest_port``, ``proto``, ``action``
-(``allow``/``deny``), ``reporter`` (``src``/``dst``), ``num_flows`` (how many flows the entry
-aggregates; ``num_flows_started`` when present). Every entry is already in the direction of the
-connection (the reporter says which end reported it), so no entry is a reply.
+(``allow``/``deny``), ``reporter`` (``src``/``dst``), ``num_flows_started`` (the connections
+that started in the entry's interval; ``num_flows``, the connections it saw, when absent). Every
+entry is already in the direction of the connection (the reporter says which end reported it), so
+no entry is a reply; a connection between two Calico endpoints is reported by both ends (counted
+once when folded).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def parse(record: dict[str, Any], where: str) -> Flow:
         time=_seconds(record.get("start_time"), "start_time"),
         end_time=_seconds(record.get("end_time"), "end_time"),
         count=count,
+        observer={"src": "client", "dst": "server"}.get(str(record.get("reporter", "")), ""),
         reason="denied by a Calico policy" if action == "deny" else "",
         where=where,
         protocol_name=name,
@@ -51,9 +54,10 @@ def parse(record: dict[str, Any], where: str) -> Flow:
 
 
 def _count(record: dict[str, Any]) -> int:
+    """Connections started in the interval (0: every one was already counted in an earlier interval)."""
     for key in ("num_flows_started", "num_flows"):
         value = record.get(key)
-        if isinstance(value, int) and value > 0:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return value
     return 1
 

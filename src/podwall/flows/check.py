@@ -45,8 +45,8 @@ class Judged:
 
     @property
     def blocked_today(self) -> bool:
-        """The tool saw it dropped every time (nothing got through)."""
-        return self.flow.dropped > 0 and self.flow.forwarded == 0 and self.flow.dropped == self.flow.count
+        """The tool said every record of it was dropped (nothing got through)."""
+        return 0 < self.flow.dropped == self.flow.records
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ class BreakGroup:
 
     @property
     def count(self) -> int:
-        """Observed connections (records) over every port of the pair."""
+        """Observed connections over every port of the pair."""
         return sum(j.flow.count for j in self.flows)
 
     @property

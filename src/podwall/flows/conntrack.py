@@ -12,7 +12,7 @@ entries have been shown.``) are no flows.
 
 from __future__ import annotations
 
-from podwall.flows.record import Endpoint, Flow, NotAFlow, Unreadable, Verdict, address, port_number, protocol_of
+from podwall.flows.record import Endpoint, Flow, NotAFlow, Unreadable, Verdict, address, five_tuple, port_number, protocol_of
 
 NAME = "conntrack"
 
@@ -52,6 +52,7 @@ def parse(line: str, where: str) -> Flow:
     client = address(original["src"], "src")
     server = address(original["dst"], "dst")
     port = port_number(original.get("dport"), "dport")
+    connection = five_tuple(client, port_number(original.get("sport"), "sport"), server, port, protocol)
     translated = reply.get("src")
     service = None
     if translated and translated != original["dst"]:
@@ -70,4 +71,5 @@ def parse(line: str, where: str) -> Flow:
         where=where,
         protocol_name=name,
         via=service,
+        connection=connection,  # the same entry in another dump is the same connection
     )

@@ -23,15 +23,26 @@ from podwall.model import IPAddress, Protocol
 MAX_LISTED = 1000
 _MAX_REASONS = 8
 _MAX_ADDRESSES = 3
+#: Connections remembered to fold their later records (more packets, the other end's view, the next
+#: capture window) into them: at most this many, each for at most ``SAME_CONNECTION`` seconds after
+#: it was last seen (TCP gives up retransmitting a SYN after about 2 minutes; VPC capture windows
+#: follow each other).
+RECENT_CONNECTIONS = 1 << 16
+SAME_CONNECTION = 120.0
 
 
 @dataclass
 class ObservedFlow:
     """One folded flow and what the records said about it.
 
-    ``count`` is how many times it was seen: records, or the connections an
-    aggregating format's record stands for (Calico's ``num_flows``, a CSV count);
-    ``forwarded`` and ``dropped`` split it by the tool's verdict.
+    ``count`` is how many connections were seen (at least 1: it was observed),
+    counted the same way for every format (docs/flows.md, "Counting
+    connections"): a connection's replies and later records are not counted again,
+    and a connection that both ends reported (Calico's src and dst reporters,
+    the gadget's OUTGOING and HOST events) counts once: the larger of the two
+    ends' counts. ``records`` is how many records were folded into it;
+    ``forwarded`` and ``dropped`` how many of them the tool said it forwarded or
+    dropped.
     """
 
     source: Party
@@ -43,6 +54,8 @@ class ObservedFlow:
     last: float | None = None
     forwarded: int = 0
     dropped: int = 0
+    records: int = 0
+    seen_by: dict[str, int] = field(default_factory=dict, repr=False)  # "", "client", "server" -> connections
     reasons: dict[str, int] = field(default_factory=dict)
     via: list[str] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)  # external ends seen, when the key is a range or CIDR
@@ -132,6 +145,7 @@ def observe(
 ) -> Observation:
     """Fold records into flows; ``external`` names the key an outside address is folded under."""
     folded: dict[tuple[str, str, int, Protocol], ObservedFlow] = {}
+    recent: dict[tuple[object, ...], float | None] = {}  # connection -> when it was last seen
     result = Observation([])
     not_flows, unreadable, unattributed, not_judged = _Tally(), _Tally(), _Tally(), _Tally()
 
@@ -164,12 +178,17 @@ def observe(
             end = "source" if bad is source else "destination"
             unattributed.add(f"{end}: {bad.reason}", flow.where)
             continue
+        count = flow.count
         if _orient(flow, source, destinations, resolver):
             party, _ = destinations[0]
             source, destinations = party, [(source, flow.source_port)]
             result.replies += 1
+            count = 0  # a reply opens no connection
         elif flow.reply:
             result.replies += 1
+            count = 0
+        elif flow.connection is not None:
+            count = _new_connection(recent, flow) * count
         result.attributed += 1
         via = ""
         if flow.destination.service is not None:
@@ -184,7 +203,7 @@ def observe(
             entry = folded.get(key)
             if entry is None:
                 entry = folded[key] = ObservedFlow(src, dst, port, flow.protocol)
-            _add(entry, flow, source, destination, via)
+            _add(entry, flow, count, source, destination, via)
     result.flows = sorted(folded.values(), key=lambda f: (f.source.name, f.destination.name, f.port, f.protocol.value))
     result.not_flows = not_flows.listed()
     result.unreadable = unreadable.listed()
@@ -193,19 +212,38 @@ def observe(
     return result
 
 
-def _add(entry: ObservedFlow, flow: Flow, source: Party, destination: Party, via: str) -> None:
-    entry.count += flow.count
+def _new_connection(recent: dict[tuple[object, ...], float | None], flow: Flow) -> int:
+    """1 for the first record of a connection, 0 for its later ones (within ``SAME_CONNECTION`` seconds)."""
+    key = flow.connection
+    assert key is not None
+    stamp = flow.end_time if flow.end_time is not None else flow.time
+    seen = key in recent
+    last = recent.pop(key, None)
+    recent[key] = stamp if stamp is not None else last
+    if len(recent) > RECENT_CONNECTIONS:
+        del recent[next(iter(recent))]
+    if not seen:
+        return 1
+    start = flow.time if flow.time is not None else stamp
+    return 1 if last is not None and start is not None and start - last > SAME_CONNECTION else 0
+
+
+def _add(entry: ObservedFlow, flow: Flow, count: int, source: Party, destination: Party, via: str) -> None:
+    entry.records += 1
+    entry.seen_by[flow.observer] = entry.seen_by.get(flow.observer, 0) + count
+    by = entry.seen_by
+    entry.count = max(1, by.get("", 0) + max(by.get("client", 0), by.get("server", 0)))
     for stamp in (flow.time, flow.end_time):
         if stamp is not None:
             entry.first = stamp if entry.first is None else min(entry.first, stamp)
             entry.last = stamp if entry.last is None else max(entry.last, stamp)
     if flow.verdict is Verdict.FORWARDED:
-        entry.forwarded += flow.count
+        entry.forwarded += 1
     elif flow.verdict is Verdict.DROPPED:
-        entry.dropped += flow.count
+        entry.dropped += 1
         reason = flow.reason or "dropped"
         if reason in entry.reasons or len(entry.reasons) < _MAX_REASONS:
-            entry.reasons[reason] = entry.reasons.get(reason, 0) + flow.count
+            entry.reasons[reason] = entry.reasons.get(reason, 0) + 1
     if via and via not in entry.via and len(entry.via) < _MAX_ADDRESSES:
         entry.via.append(via)
     for party in (source, destination):

@@ -59,6 +59,7 @@ def parse(record: dict[str, Any], where: str) -> Flow:
         protocol=protocol,
         verdict=Verdict.UNKNOWN,
         reply=False,
+        observer="client" if direction == "OUTGOING" else "server",  # a connection between traced pods: both
         time=stamp / 1e9 if isinstance(stamp, (int, float)) and stamp > 0 else None,
         where=where,
         protocol_name=name,

@@ -22,6 +22,7 @@ from podwall.flows.record import (
     Unreadable,
     Verdict,
     address,
+    five_tuple,
     labels_of,
     port_number,
 )
@@ -74,7 +75,7 @@ def parse(record: dict[str, Any], where: str) -> Flow:
         elif flags.get("SYN"):
             reply = False
     if reply:
-        source, destination, dport = destination, source, sport
+        source, destination, dport, sport = destination, source, sport, dport
     return Flow(
         source=source,
         destination=destination,
@@ -82,6 +83,8 @@ def parse(record: dict[str, Any], where: str) -> Flow:
         protocol=protocol,
         verdict=verdict,
         reply=bool(reply) if reply is not None else None,
+        count=0 if reply else 1,
+        connection=five_tuple(source.ip, sport, destination.ip, dport, protocol),
         time=_time(flow.get("time") or record.get("time")),
         reason=_reason(flow, verdict_text) if verdict is Verdict.DROPPED else "",
         where=where,

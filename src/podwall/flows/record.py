@@ -52,9 +52,15 @@ class Flow:
     ``port`` is the destination port (``None`` for ICMP and the like); ``reply``
     is True when the record is the answer direction of a connection (the tool
     said so), None when the tool does not say; ``time`` is seconds since the
-    epoch (``None`` when unknown); ``count`` is how many connections or packets
-    the record stands for (aggregated formats); ``reason`` is the tool's drop
-    reason; ``where`` is ``FILE:LINE``.
+    epoch (``None`` when unknown); ``count`` is how many connections the record
+    stands for: 1 for a record that may open one (0 for a reply), more for an
+    aggregating format's record (``docs/flows.md``, "Counting connections");
+    ``connection`` identifies the connection (its 5-tuple) where the format tells
+    it, so that its other records (more packets, the other end's view, a later
+    capture window) fold into one connection; ``observer`` is the end that
+    recorded it (``client``, ``server``) for aggregated formats that report a
+    connection once from each end; ``reason`` is the tool's drop reason;
+    ``where`` is ``FILE:LINE``.
     """
 
     source: Endpoint
@@ -71,6 +77,16 @@ class Flow:
     end_time: float | None = field(default=None, compare=False)
     source_port: int | None = None  # kept where the record may be a reply nobody marked (see orient)
     via: IPAddress | None = None  # the address the client dialed when it was translated (a ClusterIP)
+    connection: tuple[object, ...] | None = field(default=None, compare=False)
+    observer: str = ""  # "client" or "server": the end that reported it (Calico's reporter, the gadget's pktType)
+
+
+def five_tuple(source: IPAddress | None, source_port: int | None, destination: IPAddress | None,
+               port: int | None, protocol: Protocol | None) -> tuple[object, ...] | None:
+    """The key of a connection, or None when the record does not tell every part of it."""
+    if source is None or destination is None or source_port is None or port is None or protocol is None:
+        return None
+    return (source, source_port, destination, port, protocol)
 
 
 class Unreadable(PodwallError):

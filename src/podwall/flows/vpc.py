@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from podwall.flows.record import Endpoint, Flow, NotAFlow, Unreadable, Verdict, address, port_number, protocol_of
+from podwall.flows.record import Endpoint, Flow, NotAFlow, Unreadable, Verdict, address, five_tuple, port_number, protocol_of
 
 NAME = "vpc"
 DEFAULT_FIELDS = ("version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol",
@@ -89,6 +89,8 @@ def parse(line: str, where: str, layout: Layout) -> Flow:
         protocol=protocol,
         verdict=_ACTIONS.get(action, Verdict.UNKNOWN),
         reply=reply,
+        count=0 if reply else 1,
+        connection=five_tuple(source.ip, sport, destination.ip, dport, protocol),
         time=_seconds(value.get("start"), "start"),
         end_time=_seconds(value.get("end"), "end"),
         reason="REJECT (security group or network ACL)" if action == "REJECT" else "",

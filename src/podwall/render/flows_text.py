@@ -29,7 +29,7 @@ def seen_text(flow: ObservedFlow) -> str:
     when = _time(flow.first) if flow.first == flow.last else f"{_time(flow.first)} .. {_time(flow.last)}"
     parts = [f"seen {_plural(flow.count, 'time')}"]
     if flow.dropped:
-        parts.append(f"{flow.dropped:,} dropped")
+        parts.append(f"{flow.dropped:,} of {_plural(flow.records, 'record')} dropped")
     if flow.first is not None:
         parts.append(when)
     if flow.via:
