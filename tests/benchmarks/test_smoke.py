@@ -147,17 +147,18 @@ def test_command_line_writes_a_file_or_a_directory(tmp_path) -> None:
     assert [p.key for p in single.policies] == [p.key for p in split.policies]
 
 
-def test_flows_benchmark_lines_are_hubble_records_that_fold_like_the_fixture(tmp_path) -> None:
-    """The generated lines are read as Hubble and fold into the fixture's flows; the measurement runs."""
+def test_flows_benchmark_lines_are_hubble_records_of_the_generated_cluster(tmp_path) -> None:
+    """The generated lines are Hubble records between the cluster's pods: as many distinct flows as asked, judged."""
     from benchmarks import flows as flows_bench
     from podwall.flows import check, read
 
-    path = tmp_path / "lines.jsonl"
-    flows_bench.write_lines(path, 240)
-    cluster = podwall.load([str(m) for m in flows_bench.MANIFESTS])
-    fixture = check(cluster, read([str(flows_bench.FIXTURE)]))
-    report = check(cluster, read([str(path)]))
-    assert report.observation.lines == 240 and not report.observation.unreadable
-    assert {j.flow.key for j in report.judged} == {j.flow.key for j in fixture.judged}
-    measured = flows_bench.measure("check", str(path))
-    assert (measured["lines"], measured["flows"]) == (240, len(fixture.judged))
+    cluster_path, path = tmp_path / "cluster.yaml", tmp_path / "lines.jsonl"
+    cluster_path.write_text(tiny_text())
+    assert flows_bench.write_lines(path, 300, cluster_path, 40) == 40
+    report = check(podwall.load([str(cluster_path)]), read([str(path)]))
+    o = report.observation
+    assert o.lines == 300 and not o.unreadable and not o.unattributed
+    assert len(report.judged) == 40 and o.replies == 60  # every fourth connection's SYN-ACK, turned round
+    assert sum(j.flow.count for j in report.judged) == 240  # one connection per SYN, none per reply
+    measured = flows_bench.measure("check", str(path), str(cluster_path))
+    assert (measured["lines"], measured["flows"]) == (300, 40)

@@ -145,7 +145,7 @@ def observe(
 ) -> Observation:
     """Fold records into flows; ``external`` names the key an outside address is folded under."""
     folded: dict[tuple[str, str, int, Protocol], ObservedFlow] = {}
-    recent: dict[tuple[object, ...], float | None] = {}  # connection -> when it was last seen
+    recent: dict[int, float | None] = {}  # hash of a connection -> when it was last seen
     result = Observation([])
     not_flows, unreadable, unattributed, not_judged = _Tally(), _Tally(), _Tally(), _Tally()
 
@@ -212,10 +212,13 @@ def observe(
     return result
 
 
-def _new_connection(recent: dict[tuple[object, ...], float | None], flow: Flow) -> int:
-    """1 for the first record of a connection, 0 for its later ones (within ``SAME_CONNECTION`` seconds)."""
-    key = flow.connection
-    assert key is not None
+def _new_connection(recent: dict[int, float | None], flow: Flow) -> int:
+    """1 for the first record of a connection, 0 for its later ones (within ``SAME_CONNECTION`` seconds).
+
+    Connections are remembered by the hash of their 5-tuple (64 bits: a collision among the
+    remembered ones is as unlikely as it is harmless, one connection counted once too few).
+    """
+    key = hash(flow.connection)
     stamp = flow.end_time if flow.end_time is not None else flow.time
     seen = key in recent
     last = recent.pop(key, None)
