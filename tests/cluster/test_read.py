@@ -172,12 +172,16 @@ def test_namespace_scoped_access_reads_that_namespace_with_a_warning(api: ApiSer
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["subjects"] == [
         "production/Deployment/backend", "production/Deployment/database", "production/Deployment/frontend"]
-    assert (f'warning: the API server at {api.url} (context "test"): cannot list pods/v1 in every namespace '
-            "(forbidden): read namespace production only; flows with other namespaces are judged without their "
-            "objects") in result.stderr.splitlines()
-    assert (f'warning: the API server at {api.url} (context "test"): cannot list namespaces/v1 at the cluster '
-            "scope (forbidden): read namespace production only; flows with other namespaces are judged without "
-            "their objects") in result.stderr.splitlines()
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == [  # one line for every list narrowed to the namespace, one for the kinds not read
+        f'warning: the API server at {api.url} (context "test"): cannot list namespaces/v1, pods/v1, '
+        "replicationcontrollers/v1, services/v1, daemonsets.apps/v1, deployments.apps/v1, replicasets.apps/v1, "
+        "statefulsets.apps/v1, cronjobs.batch/v1, jobs.batch/v1, ingresses.networking.k8s.io/v1, "
+        "networkpolicies.networking.k8s.io/v1 in every namespace (forbidden): read namespace production only; "
+        "flows with other namespaces are judged without their objects",
+        f'warning: the API server at {api.url} (context "test"): cannot list nodes/v1 (forbidden): not read; '
+        "network-plugin detection and node addresses are unavailable",
+    ]
 
 
 def test_absent_crds_are_not_read_and_present_ones_are(api: ApiServer, config: Path) -> None:
@@ -373,3 +377,20 @@ def test_progress_counts_objects_as_pages_arrive(api: ApiServer, config: Path) -
     assert all(done <= total for done, total in calls)
     assert calls[-1] == (34, 34)  # 10 pods, 6 policies, 5 Deployments, 5 ReplicaSets, 3 namespaces, ...
     assert len(calls) > 10  # one call per page (and one for the restart), so a bar moves
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("just a string\n", "is not a kubeconfig: a mapping with apiVersion: v1, kind: Config, clusters, contexts and "
+                         "users is expected, not a string"),
+    ("- a\n- b\n", "is not a kubeconfig: a mapping with apiVersion: v1, kind: Config, clusters, contexts and users "
+                   "is expected, not a list of values"),
+    ("apiVersion: v1\nkind: Config\ncontexts: prod\n", "contexts: a list of mappings (- name: ...) is expected, "
+                                                       "not a string"),
+])
+def test_a_kubeconfig_that_is_no_kubeconfig_is_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "kubeconfig"
+    path.write_text(text)
+    result = cli("reach", "--kubeconfig", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"podwall: kubeconfig {path} {message}".replace(f"{path} contexts:",
+                                                                                          f"{path}: contexts:")]

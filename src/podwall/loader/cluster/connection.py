@@ -268,6 +268,8 @@ def connect(source: ClusterSource = ClusterSource(), environ: Mapping[str, str] 
             "(use --kubeconfig, or run inside a pod for the in-cluster configuration)"
         )
     joined = os.pathsep.join(os.path.expanduser(p) for p in existing)
+    for path in existing:
+        _check_kubeconfig(os.path.expanduser(path))
     messages: list[str] = []
     try:
         with _captured(messages):
@@ -291,6 +293,54 @@ def connect(source: ClusterSource = ClusterSource(), environ: Mapping[str, str] 
     _pool_for_threads(configuration)
     namespace = (entry.get("context") or {}).get("namespace")
     return Connection(configuration, name, configuration.host, namespace, messages, source.timeout)
+
+
+_KUBECONFIG_LISTS = ("clusters", "contexts", "users")
+
+
+def _check_kubeconfig(path: str) -> None:
+    """A kubeconfig file is a YAML mapping whose clusters, contexts and users are lists of mappings.
+
+    The client's own errors for anything else are Python's ("'str' object does not support
+    item assignment"); this says what is wrong, and where.
+    """
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except OSError as error:
+        raise ClusterError(f"cannot read kubeconfig {path}: {error.strerror or error}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "not YAML"
+        raise ClusterError(f"cannot read kubeconfig {path}{where}: {problem}") from None
+    if data is None:
+        return  # an empty file is an empty configuration, as for kubectl
+    expected = "a mapping with apiVersion: v1, kind: Config, clusters, contexts and users"
+    if not isinstance(data, dict):
+        raise ClusterError(f"kubeconfig {path} is not a kubeconfig: {expected} is expected, not "
+                           f"{_kind_of(data)}")
+    for key in _KUBECONFIG_LISTS:
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise ClusterError(f"kubeconfig {path}: {key}: a list of mappings (- name: ...) is expected, not "
+                               f"{_kind_of(value)}")
+
+
+def _kind_of(value: object) -> str:
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list" if all(isinstance(v, dict) for v in value) else "a list of values"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return type(value).__name__
 
 
 def _in_cluster(client: Any, config: Any, source: ClusterSource) -> Connection:

@@ -47,6 +47,8 @@ class Listed:
     sink: Any
     count: int = 0
     warnings: list[str] = field(default_factory=list)
+    narrowed: str = ""  # the namespace read instead of a forbidden cluster-wide list (one warning for all)
+    unread: str = ""  # what is lost when an optional kind could not be listed (one warning for all)
 
 
 class Counter:
@@ -177,9 +179,7 @@ def list_resource(conn: Connection, resource: Resource, make_sink: Callable[[], 
         if error.code == 403 and namespace is None and fallback is not None:
             return _fallback(conn, resource, make_sink, counter, fallback, page_size, error, cancel)
         if error.code == 403 and not resource.required:
-            return Listed(resource, make_sink(), warnings=[
-                f"warning: {conn.where}: cannot list {resource.name} (forbidden): not read; {_optional_hint(resource)}"
-            ])
+            return Listed(resource, make_sink(), unread=_optional_hint(resource))
         if error.code == 404 and not resource.required:
             return Listed(resource, make_sink())  # a CRD removed since discovery: nothing to read
         if error.code == 404:
@@ -195,10 +195,7 @@ def _optional_hint(resource: Resource) -> str:
 
 def _fallback(conn: Connection, resource: Resource, make_sink: Callable[[], Any], counter: Counter, namespace: str,
               page_size: int, error: ApiStatusError, cancel: threading.Event) -> Listed:
-    """A cluster-wide list was forbidden: read the one namespace the user named, and say what that costs."""
-    scope = "in every namespace" if resource.namespaced else "at the cluster scope"
-    warning = (f"warning: {conn.where}: cannot list {resource.name} {scope} (forbidden): read namespace "
-               f"{namespace} only; flows with other namespaces are judged without their objects")
+    """A cluster-wide list was forbidden: read the one namespace the user named (``read_all`` says what that costs)."""
     if resource.namespaced:
         listed = _pages(conn, resource, make_sink, counter, namespace, page_size, cancel)
     elif resource.kind == "Namespace":
@@ -214,12 +211,10 @@ def _fallback(conn: Connection, resource: Resource, make_sink: Callable[[], Any]
                                    "its labels are unknown to namespaceSelectors")
         counter.page(resource.name, listed.count, 0)
     elif not resource.required:
-        return Listed(resource, make_sink(), warnings=[
-            f"warning: {conn.where}: cannot list {resource.name} (forbidden): not read; {_optional_hint(resource)}"
-        ])
+        return Listed(resource, make_sink(), unread=_optional_hint(resource))
     else:
         raise error
-    listed.warnings.insert(0, warning)
+    listed.narrowed = namespace
     return listed
 
 
@@ -281,9 +276,26 @@ def read_all(conn: Connection, make_sink: Callable[[], Any], *, namespace: str |
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown()
+    warnings.extend(_summary(conn, listed))
     for item in listed:
         warnings.extend(item.warnings)
     return listed, warnings
+
+
+def _summary(conn: Connection, listed: Sequence[Listed]) -> list[str]:
+    """One line for every list narrowed to a namespace, one for every optional kind not read."""
+    lines = []
+    narrowed = [item for item in listed if item.narrowed]
+    if narrowed:
+        names = ", ".join(item.resource.name for item in ordered(narrowed))
+        lines.append(f"warning: {conn.where}: cannot list {names} in every namespace (forbidden): read namespace "
+                     f"{narrowed[0].narrowed} only; flows with other namespaces are judged without their objects")
+    unread = [item for item in ordered(listed) if item.unread]
+    if unread:
+        names = ", ".join(item.resource.name for item in unread)
+        hints = "; ".join(dict.fromkeys(item.unread for item in unread))
+        lines.append(f"warning: {conn.where}: cannot list {names} (forbidden): not read; {hints}")
+    return lines
 
 
 def ordered(listed: Sequence[Listed]) -> list[Listed]:
