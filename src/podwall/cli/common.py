@@ -167,8 +167,8 @@ def input_arguments(
         args.append("--render")
     args += ["-n", namespace] if namespace else []
     args += ["--lenient"] if lenient else []
-    limit = _option("max_input_mb", MAX_BYTES >> 20)
-    args += ["--max-input-mb", str(limit)] if limit != MAX_BYTES >> 20 else []
+    limit = _option("max_input_mb", MAX_INPUT_MB)
+    args += ["--max-input-mb", str(limit)] if limit != MAX_INPUT_MB else []
     args += ["--ipblock-ignores-pods"] if ipblock_ignores_pods else []
     args += ["--cni", cni] if cni else []
     return tuple(args)
