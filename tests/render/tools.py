@@ -97,3 +97,40 @@ def chromium() -> Iterator[Any]:
             yield context
         finally:
             context.close()
+
+
+class Page:
+    """An opened report with what its console said and which URLs it asked for."""
+
+    def __init__(self, context: Any, path: Path) -> None:
+        self.page = context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(path.as_uri())
+        self.page.evaluate("window.podwall.ready")
+
+    def js(self, expression: str, arg: Any = None) -> Any:
+        return self.page.evaluate(expression, arg)
+
+    def click_node(self, node: str) -> None:
+        point = self.js("id => window.podwall.nodePoint(id)", node)
+        self.page.mouse.click(point["x"], point["y"])
+
+    def hover_cell(self, source: str, destination: str) -> None:
+        point = self.js("([s, d]) => window.podwall.cellPoint(s, d)", [source, destination])
+        assert point is not None, (source, destination)
+        self.page.mouse.move(point["x"], point["y"])
+
+    def after_frame(self, expression: str) -> Any:
+        """Evaluate once Cytoscape has applied style changes (it refreshes visibility on the next frame)."""
+        return self.js(f"new Promise(done => requestAnimationFrame(() => done({expression})))")
+
+    def visible(self, selector: str) -> list[str]:
+        return sorted(self.after_frame(f"window.podwall.cy().elements({selector!r}).filter(e => e.visible()).map(e => e.id())"))
+
+    def visible_edges(self) -> list[str]:
+        return sorted(self.after_frame("window.podwall.cy().edges().filter(e => e.visible())"
+                                       ".map(e => e.source().id() + ' => ' + e.target().id())"))

@@ -160,16 +160,23 @@ class ReasonLine:
     after: str
 
 
+def reason_words(pair: PairDiff, reason: Reason) -> ReasonLine:
+    """One reason of the pair (one gained or lost interval) in words, before and after."""
+    missing = " and ".join(_new_ends(pair)) or "an end"
+    return ReasonLine(
+        "+" if reason.gained else "-",
+        reason.conns,
+        _routed(verdict(reason.before, missing), reason.before_via, reason),
+        _routed(verdict(reason.after, missing), reason.after_via, reason),
+    )
+
+
 def reason_lines(pair: PairDiff) -> list[ReasonLine]:
     """The pair's reasons, intervals with the same words on both sides joined into one line."""
-    missing = " and ".join(_new_ends(pair)) or "an end"
     grouped: dict[tuple[bool, str, str], ConnSet] = {}
     for reason in pair.reasons:
-        key = (
-            reason.gained,
-            _routed(verdict(reason.before, missing), reason.before_via, reason),
-            _routed(verdict(reason.after, missing), reason.after_via, reason),
-        )
+        words = reason_words(pair, reason)
+        key = (reason.gained, words.before, words.after)
         grouped[key] = grouped.get(key, ConnSet()).union(reason.conns)
     return [
         ReasonLine("+" if gained else "-", conns, before, after)

@@ -25,6 +25,7 @@ from podwall.model import Cluster
 from podwall.render.diff_connlist_csv import diff_connlist_csv
 from podwall.render.diff_connlist_md import diff_connlist_md
 from podwall.render.diff_connlist_txt import diff_connlist_txt
+from podwall.render.diff_html import diff_html
 from podwall.render.diff_picture import diff_dot, diff_mermaid
 from podwall.render.diff_json import diff_json
 from podwall.render.diff_md import diff_md
@@ -87,9 +88,10 @@ def _boundary_message(report: DiffReport) -> str:
 @click.argument("before", metavar="BEFORE")
 @click.argument("after", metavar="AFTER")
 @load_options
-@click.option("-o", "--output", type=click.Choice([*REPORTS, *CONNLIST]), default="text", show_default=True,
+@click.option("-o", "--output", type=click.Choice([*REPORTS, "html", *CONNLIST]), default="text", show_default=True,
               help="text or md (a pull-request comment): the changes per namespace with the reasons on both sides "
-                   "and the lint delta; json: the same as a versioned contract; connlist, connlist-csv, connlist-md: "
+                   "and the lint delta; json: the same as a versioned contract; html: a self-contained page (the render "
+                   "report's graph, changed edges coloured; click a pair for its changes and reasons); connlist, connlist-csv, connlist-md: "
                    "np-guard/netpol-analyzer's diff formats; mermaid, dot: the connections drawn, added green, "
                    "removed red, changed amber.")
 @click.option("--fail-on", type=click.Choice([f.value for f in FailOn]), default=None,
@@ -98,7 +100,7 @@ def _boundary_message(report: DiffReport) -> str:
                    "outside the cluster or across namespaces. Default: report only, exit 0.")
 @focus_options()
 @click.option("--lint/--no-lint", "with_lint", default=True, show_default=True,
-              help="text, md, json: lint both sides and report the findings the change introduces and fixes.")
+              help="text, md, json, html: lint both sides and report the findings the change introduces and fixes.")
 @click.option("--config", "config_path", metavar="PATH",
               help="Lint configuration for the lint delta (default: .podwall.yaml here or in the nearest parent).")
 @click.pass_obj
@@ -120,7 +122,7 @@ def diff_command(env: Environment, before, after, namespace, all_namespaces, len
         raise click.UsageError("only one of BEFORE and AFTER can be - (standard input)")
     focus = focus_of(focus_workloads, focus_peers, focus_direction)
     focus = focus if focus.workloads else None
-    ours = output in REPORTS
+    ours = output in REPORTS or output == "html"
     config = read_config(config_path) if ours and with_lint else None
     old = _side(env, "before", before, namespace, lenient, verbose)
     new = _side(env, "after", after, namespace, lenient, verbose)  # both sides' problems in one run
@@ -128,7 +130,10 @@ def diff_command(env: Environment, before, after, namespace, all_namespaces, len
         return ExitStatus.ERROR
     choice, options = judging(new, cni, ipblock_ignores_pods)  # both sides judged alike: as AFTER's plugin
     report = compare(old, new, options, namespaces=shown, focus=focus, explain=ours, lint=config, cni=choice)
-    env.out((REPORTS | CONNLIST)[output](report))
+    if output == "html":
+        env.out(diff_html(report, old, new, sides=(before, after)))
+    else:
+        env.out((REPORTS | CONNLIST)[output](report))
     env.err(choice.line())
     if fail_on is None:
         return ExitStatus.SUCCESS

@@ -14,7 +14,7 @@ import ipaddress
 import json
 import re
 import shlex
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from podwall.engine.connset import ConnSet
 from podwall.engine.conventions import view as plugin_view
 from podwall.engine.explain import Subject, explain_subjects
 from podwall.engine.exposure_analysis import ExposureReport, exposure_analysis
-from podwall.lint import LintReport, Severity, lint
+from podwall.lint import Finding, LintReport, Severity, lint
 from podwall.model import Cluster, Direction, Pod
 from podwall.render.explain_text import explain_text
 from podwall.render.picture import Picture, PictureView, Role, picture, role_of
@@ -184,10 +184,7 @@ def _posture_html(namespaces: list[dict[str, object]], pic: Picture, internet: l
         " · ".join(f"{counts[s]} {s.value}{'s' if counts[s] != 1 and s is not Severity.INFO else ''}" for s in Severity),
         bool(counts[Severity.ERROR] or counts[Severity.WARNING]),
     ))  # fmt: skip
-    out = ['<div class="tiles" id="posture">']
-    for label, value, bad in tiles:
-        out.append(f'<div class="tile{" bad" if bad else ""}"><div class="value">{e(value)}</div><div class="label">{e(label)}</div></div>')
-    out.append("</div>")
+    out = [tiles_html(tiles)]
     out.append('<details class="posture-details"><summary>Namespaces, unprotected workloads, internet exposure</summary>')
     out.append('<table id="namespaces"><thead><tr><th>namespace</th><th>workloads</th><th>default-deny ingress</th>'
                "<th>default-deny egress</th><th>unprotected</th><th>policies</th></tr></thead><tbody>")
@@ -247,17 +244,42 @@ def html_report(
         if any(role_of(end) is Role.EXTERNAL and reaches_internet(end) for end in (e.source, e.destination))
     ]
     ns_rows = _namespaces(plugin_view(cluster, options.conventions), pic)  # policies as the plugin enforces them
+    index = {n.id: i for i, n in enumerate(pic.nodes)}
+    exposure = _exposure(exposure_analysis(cluster, every, options=options), index)
+    data = {
+        "by": view.value if view is not None else "auto",
+        "explain_command": explain_command(inputs, source),
+        **graph_data(pic, _pods_by_node(cluster)),
+        "exposure": exposure,
+        # [object, severity, rule, name, message, fix, file, line]: the page groups them by rule
+        "findings": [finding_row(f) for f in report.findings],
+        "rules": len(report.rules),
+        "explain": {"texts": texts, "cells": cells, "missing": missing},
+    }
+    subtitle = (
+        f"{len(workloads)} workloads in {len(pic.namespaces)} namespaces, {len(pic.edges)} allowed connections"
+        + (f" · from {', '.join(inputs)}" if inputs else f" · from the live cluster ({' '.join(source)})" if source else "")
+    )
+    return page(data, title=title, subtitle=subtitle, header=_posture_html(ns_rows, pic, internet, report), notes=notes)
+
+
+def finding_row(f: Finding) -> list[object]:
+    """A lint finding as the page reads it: ``[object, severity, rule, name, message, fix, file, line]``."""
+    return [f.object, f.severity.value, f.rule, f.name, f.message, f.fix, f.file, f.line]
+
+
+def graph_data(pic: Picture, pods: Mapping[str, Sequence[Pod]], changes: Mapping[tuple[str, str], str] | None = None
+               ) -> dict[str, list[Any]]:
+    """The picture as the page's script reads it: nodes, distinct connection sets, edges (with their change, if any).
+
+    ``pods`` holds each workload node's pods (its declared ports and the name ``podwall explain`` takes).
+    """
     conn_index: dict[ConnSet, int] = {}
     for edge in pic.edges:
         conn_index.setdefault(edge.conns, len(conn_index))
     index = {n.id: i for i, n in enumerate(pic.nodes)}
-    pods = _pods_by_node(cluster)
-    exposure = _exposure(exposure_analysis(cluster, every, options=options), index)
-    data = {
-        "version": __version__,
-        "by": view.value if view is not None else "auto",
-        "limits": {"graph": GRAPH_LIMIT, "edges": EDGE_LIMIT, "matrix": MATRIX_LIMIT},
-        "explain_command": explain_command(inputs, source),
+    changes = changes or {}
+    return {
         "nodes": [
             [
                 n.id, n.role.value, n.label, n.kind, n.namespace,
@@ -268,27 +290,59 @@ def html_report(
             for n in pic.nodes
         ],  # fmt: skip
         "conns": [[str(c), [[p.value, lo, hi] for p, lo, hi in c.intervals]] for c in conn_index],
-        "edges": [[index[e.source], index[e.destination], conn_index[e.conns]] for e in pic.edges],
-        "exposure": exposure,
-        # [object, severity, rule, name, message, fix, file, line]: the page groups them by rule
-        "findings": [[f.object, f.severity.value, f.rule, f.name, f.message, f.fix, f.file, f.line]
-                     for f in report.findings],
-        "rules": len(report.rules),
-        "explain": {"texts": texts, "cells": cells, "missing": missing},
+        "edges": [
+            [index[e.source], index[e.destination], conn_index[e.conns]]
+            + ([changes[e.source, e.destination]] if (e.source, e.destination) in changes else [])
+            for e in pic.edges
+        ],
     }
+
+
+def tiles_html(tiles: Sequence[tuple[str, str, bool]]) -> str:
+    """Header tiles: (label, value, whether it is bad news)."""
+    e = html.escape
+    out = ['<div class="tiles" id="posture">']
+    for label, value, bad in tiles:
+        out.append(f'<div class="tile{" bad" if bad else ""}"><div class="value">{e(value)}</div><div class="label">{e(label)}</div></div>')
+    out.append("</div>")
+    return "\n".join(out)
+
+
+#: The page's optional sections: the render report has the matrix, the diff report the list of changes.
+MATRIX_SECTION = "html/matrix.html"
+CHANGES_SECTION = "html/changes.html"
+
+
+def page(
+    data: dict[str, Any],
+    *,
+    title: str,
+    subtitle: str,
+    header: str,
+    notes: Sequence[str] = (),
+    sections: Sequence[str] = (MATRIX_SECTION,),
+    findings_title: str = "Lint findings",
+    legend: str = "",
+) -> str:
+    """The HTML document around ``data`` (the graph's, see ``graph_data``, and the rest ``report.js`` reads).
+
+    ``sections`` are the assets placed between the graph and the findings; ``legend`` more keys (HTML) for the graph.
+    """
     scripts, licenses = _vendored()
     e = html.escape
-    subtitle = (
-        f"{len(workloads)} workloads in {len(pic.namespaces)} namespaces, {len(pic.edges)} allowed connections"
-        + (f" · from {', '.join(inputs)}" if inputs else f" · from the live cluster ({' '.join(source)})" if source else "")
-    )
+    data = {"version": __version__, "limits": {"graph": GRAPH_LIMIT, "edges": EDGE_LIMIT, "matrix": MATRIX_LIMIT},
+            "explain_command": explain_command((), None), "explain": {"texts": [], "cells": {}, "missing": None},
+            "exposure": {"texts": [], "lines": []}, "by": "auto", **data}  # fmt: skip
     parts = {
         "title": e(title),
         "subtitle": e(subtitle),
         "version": e(__version__),
         "style": _asset("html/report.css"),
-        "posture": _posture_html(ns_rows, pic, internet, report),
+        "posture": header,
         "notes": "".join(f'<p class="note">{e(note)}</p>' for note in notes),
+        "sections": "\n".join(_asset(s) for s in sections),
+        "findings_title": e(findings_title),
+        "legend": legend,
         "licenses": "\n".join(f"<h4>{e(name)}</h4><pre>{e(text)}</pre>" for name, text in licenses),
         "data": _script_safe(json.dumps(data, separators=(",", ":"))),
         "scripts": "\n".join(f"<script>{_script_safe(s)}</script>" for s in scripts),

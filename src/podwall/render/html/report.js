@@ -10,7 +10,11 @@
     return { i: i, id: n[0], role: n[1], label: n[2], kind: n[3], ns: n[4], unprotected: n[5], ports: n[6], name: n[7] };
   });
   var conns = DATA.conns.map(function (c) { return { text: c[0], iv: c[1] }; });
-  var edges = DATA.edges.map(function (e) { return { s: e[0], d: e[1], c: e[2] }; });
+  var edges = DATA.edges.map(function (e) { return { s: e[0], d: e[1], c: e[2], change: e[3] || null }; });
+  // podwall diff's report: its changed pairs by edge index ([edge, change, before, after, gained, lost, reasons, ends])
+  var DIFF = DATA.diff || null;
+  var pairOf = new Map();
+  if (DIFF) { DIFF.pairs.forEach(function (p) { pairOf.set(p[0], p); }); }
   var outOf = nodes.map(function () { return []; });
   var into = nodes.map(function () { return []; });
   var pairEdge = new Map();
@@ -22,7 +26,7 @@
   var allConns = conns.map(function (c) { return c.text === 'All Connections'; });
 
   var state = {
-    hiddenNs: new Set(), port: null, search: '', selected: null,
+    hiddenNs: new Set(), port: null, search: '', selected: null, pair: null,
     aggregated: DATA.by === 'namespace' ||
       (DATA.by !== 'workload' && (workloads.length > LIM.graph || edges.length > LIM.edges)),
     expanded: new Set()
@@ -100,9 +104,11 @@
     });
     var few = folded.size <= 150;
     folded.forEach(function (f, key) {
+      var changed = Array.from(new Set(f.members.map(function (k) { return edges[k].change; }).filter(Boolean)));
+      var change = changed.length === 1 ? changed[0] : changed.length ? 'changed' : '';
       var label = f.members.length === 1 && nodes[edges[f.members[0]].s].id === f.a && nodes[edges[f.members[0]].d].id === f.b
         ? conns[edges[f.members[0]].c].text : f.members.length + ' flows';
-      els.push({ group: 'edges', classes: few ? 'labelled' : '',
+      els.push({ group: 'edges', classes: (few ? 'labelled' : '') + (change ? ' ' + change : ''),
         data: { id: 'e:' + key, source: f.a, target: f.b, label: label, members: f.members } });
     });
     return els;
@@ -123,7 +129,13 @@
       'line-color': '#8a99ad', 'target-arrow-color': '#8a99ad', 'arrow-scale': 0.8 } },
     { selector: 'edge.labelled', style: { 'label': 'data(label)', 'font-size': 8, 'text-rotation': 'autorotate',
       'text-background-color': '#fff', 'text-background-opacity': 0.85, 'color': '#52606d' } },
+    { selector: 'edge.added', style: { 'line-color': '#2e7d32', 'target-arrow-color': '#2e7d32', 'width': 3, 'color': '#2e7d32' } },
+    { selector: 'edge.removed', style: { 'line-color': '#c62828', 'target-arrow-color': '#c62828', 'width': 3,
+      'line-style': 'dashed', 'color': '#c62828' } },
+    { selector: 'edge.changed', style: { 'line-color': '#ef8f00', 'target-arrow-color': '#ef8f00', 'width': 3, 'color': '#b86e00' } },
     { selector: '.faded', style: { 'opacity': 0.15 } },
+    { selector: 'edge.picked', style: { 'width': 6, 'label': 'data(label)', 'font-size': 10, 'z-index': 10,
+      'text-background-color': '#fff', 'text-background-opacity': 0.9, 'text-rotation': 'autorotate' } },
     { selector: 'edge.hl', style: { 'line-color': '#e67e22', 'target-arrow-color': '#e67e22', 'width': 3, 'label': 'data(label)',
       'font-size': 9, 'text-rotation': 'autorotate', 'text-background-color': '#fff', 'text-background-opacity': 0.9, 'z-index': 10 } },
     { selector: 'node.selected', style: { 'border-color': '#e67e22', 'border-width': 4 } },
@@ -148,6 +160,10 @@
       cy = cytoscape({ container: container, elements: elements(), style: STYLE,
         minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: false });
       cy.on('tap', 'node', function (ev) { onNode(ev.target); });
+      cy.on('tap', 'edge', function (ev) {
+        var members = ev.target.data('members');
+        if (members.length === 1 && pairOf.has(members[0])) { selectPair(members[0]); }
+      });
       cy.on('tap', function (ev) { if (ev.target === cy) { select(null); } });
     } else {
       cy.batch(function () { cy.elements().remove(); cy.add(elements()); });
@@ -155,6 +171,7 @@
     applyFilters();
     layout(function () {
       if (state.selected !== null) { highlight(state.selected); }
+      if (state.pair !== null) { highlightPair(state.pair); }
       applySearch(false);
       if (done) { done(); }
     });
@@ -186,7 +203,7 @@
     if (!cy) { return; }
     var mine = new Set(outOf[idx].concat(into[idx]));
     cy.batch(function () {
-      cy.elements().removeClass('hl faded selected');
+      cy.elements().removeClass('hl faded selected picked');
       if (idx === null) { return; }
       var keep = cy.collection();
       cy.edges().forEach(function (edge) {
@@ -204,8 +221,10 @@
 
   function select(idx) {
     state.selected = idx;
+    state.pair = null;
+    markRow(null);
     if (idx === null) {
-      if (cy) { cy.elements().removeClass('hl faded selected'); }
+      if (cy) { cy.elements().removeClass('hl faded selected picked'); }
       return;
     }
     highlight(idx);
@@ -265,6 +284,79 @@
       var fl = el('ul', { id: 'details-findings' });
       findings.forEach(function (f) { fl.appendChild(el('li', {}, f[1] + ' ' + f[2] + ': ' + f[3])); });
       box.appendChild(fl);
+    }
+  }
+
+  // --- podwall diff: a changed pair, its connections gained and lost and the reasons -------------
+  function pairTitle(p) { return nodes[edges[p[0]].s].id + ' => ' + nodes[edges[p[0]].d].id; }
+
+  function graphEdge(k) {  // the drawn edge that holds edge k (folded into a namespace's edge when closed)
+    var found = null;
+    if (cy) { cy.edges().forEach(function (edge) { if (!found && edge.data('members').indexOf(k) >= 0) { found = edge; } }); }
+    return found;
+  }
+
+  function highlightPair(k) {
+    if (!cy) { return; }
+    var edge = graphEdge(k);
+    cy.batch(function () {
+      cy.elements().removeClass('hl faded selected picked');
+      if (!edge) { return; }
+      edge.addClass('picked');
+      var keep = edge.union(edge.connectedNodes());
+      keep = keep.union(keep.nodes().parents());
+      cy.elements().difference(keep).addClass('faded');
+    });
+  }
+
+  function markRow(k) {
+    document.querySelectorAll('#changes tr.picked').forEach(function (tr) { tr.classList.remove('picked'); });
+    if (k !== null) {
+      var row = document.querySelector('#changes tr[data-edge="' + k + '"]');
+      if (row) { row.classList.add('picked'); }
+    }
+  }
+
+  function selectPair(k) {
+    state.selected = null;
+    state.pair = k;
+    highlightPair(k);
+    markRow(k);
+    var p = pairOf.get(k);
+    var box = document.getElementById('details');
+    box.textContent = '';
+    box.appendChild(el('h3', { id: 'details-title' }, pairTitle(p)));
+    box.appendChild(el('p', { id: 'pair-change', class: p[1] }, p[1] + (p[7] || '')));
+    var dl = box.appendChild(el('dl', {}));
+    [['before', p[2]], ['after', p[3]], ['gained', p[4]], ['lost', p[5]]].forEach(function (x) {
+      dl.appendChild(el('dt', {}, x[0]));
+      dl.appendChild(el('dd', { id: 'pair-' + x[0] }, x[1]));
+    });
+    box.appendChild(el('h4', {}, 'Why'));
+    var list = box.appendChild(el('ul', { id: 'pair-reasons' }));
+    p[6].forEach(function (r) {  // [sign, connections, before, after]
+      var li = list.appendChild(el('li', { 'data-change': r[0] === '+' ? 'gained' : 'lost', 'data-conns': r[1] }));
+      li.appendChild(el('b', {}, r[0] + r[1]));
+      li.appendChild(el('div', { class: 'before' }, 'before: ' + r[2]));
+      li.appendChild(el('div', { class: 'after' }, 'after: ' + r[3]));
+    });
+    if (!p[6].length) { list.appendChild(el('li', { class: 'none' }, 'no reasons computed')); }
+  }
+
+  function buildChanges() {
+    var body = document.querySelector('#changes tbody');
+    if (!DIFF || !body) { return; }
+    DIFF.pairs.forEach(function (p) {
+      var tr = body.appendChild(el('tr', { 'data-edge': String(p[0]), class: p[1] }));
+      tr.appendChild(el('td', { class: 'change ' + p[1] }, p[1]));
+      tr.appendChild(el('td', {}, nodes[edges[p[0]].s].id));
+      tr.appendChild(el('td', {}, nodes[edges[p[0]].d].id));
+      tr.appendChild(el('td', {}, p[2]));
+      tr.appendChild(el('td', {}, p[3]));
+      tr.addEventListener('click', function () { selectPair(p[0]); });
+    });
+    if (!DIFF.pairs.length) {
+      body.appendChild(el('tr', {})).appendChild(el('td', { colspan: '5', id: 'changes-none' }, 'No connection changes'));
     }
   }
 
@@ -389,6 +481,7 @@
   }
 
   function drawMatrix() {
+    if (!canvas) { return; }  // the diff report has no matrix
     matrixItems();
     var n = Math.max(M.rows.length, M.cols.length, 1);
     M.cell = Math.max(3, Math.min(34, Math.floor(900 / n)));
@@ -511,6 +604,7 @@
     tip.style.left = Math.max(8, x) + 'px'; tip.style.top = y + 'px';
   }
 
+  if (canvas) {
   canvas.addEventListener('mousemove', function (ev) {
     if (M.pinned) { return; }
     var cell = cellAt(ev);
@@ -532,17 +626,20 @@
     if (ev.key === 'Escape') { M.pinned = false; tip.classList.remove('pinned'); tip.hidden = true; }
   });
   document.getElementById('matrix-back').addEventListener('click', function () { M.pair = null; drawMatrix(); });
+  }
 
   // --- lint findings, grouped by rule; a group's rows are built when it is opened --------------
   var SEVERITY = { error: 0, warning: 1, info: 2 };
   function findingsTable(rows) {
     var table = el('table', {});
     var head = el('tr', {});
-    ['severity', 'object', 'finding', 'fix'].forEach(function (h) { head.appendChild(el('th', {}, h)); });
+    var delta = rows.length && rows[0].length > 8;  // podwall diff: [.., change] introduced or fixed
+    (delta ? ['change'] : []).concat(['severity', 'object', 'finding', 'fix']).forEach(function (h) { head.appendChild(el('th', {}, h)); });
     table.appendChild(el('thead', {})).appendChild(head);
     var body = table.appendChild(el('tbody', {}));
     rows.forEach(function (f) {
       var tr = body.appendChild(el('tr', { class: f[1], 'data-rule': f[2] }));
+      if (delta) { tr.setAttribute('data-change', f[8]); tr.appendChild(el('td', { class: 'delta' }, f[8])); }
       tr.appendChild(el('td', { class: 'sev' }, f[1]));
       var where = tr.appendChild(el('td', {}, f[0]));
       if (f[6]) { where.appendChild(el('br', {})); where.appendChild(el('span', { class: 'muted' }, f[6] + (f[7] ? ':' + f[7] : ''))); }
@@ -553,7 +650,10 @@
   }
   function buildFindings() {
     var box = document.getElementById('findings');
-    if (!DATA.findings.length) { box.appendChild(el('p', { id: 'findings-none' }, 'No findings from ' + DATA.rules + ' rules.')); return; }
+    if (!DATA.findings.length) {
+      box.appendChild(el('p', { id: 'findings-none' }, DIFF ? DIFF.lint_none : 'No findings from ' + DATA.rules + ' rules.'));
+      return;
+    }
     var groups = new Map();
     DATA.findings.forEach(function (f) {
       if (!groups.has(f[2])) { groups.set(f[2], []); }
@@ -592,6 +692,15 @@
       var p = cy.getElementById(id).renderedPosition();
       return centreOf(document.getElementById('graph').getBoundingClientRect(), p.x, p.y);
     },
+    /* Viewport coordinates of the middle of the drawn edge from one node to another, for a real mouse click. */
+    edgePoint: function (source, target) {
+      document.getElementById('graph').scrollIntoView({ block: 'center' });
+      cy.resize();
+      var edge = cy.edges().filter(function (e) { return e.source().id() === source && e.target().id() === target; });
+      if (!edge.length) { return null; }
+      var p = edge[0].renderedMidpoint();
+      return centreOf(document.getElementById('graph').getBoundingClientRect(), p.x, p.y);
+    },
     /* Viewport coordinates of a matrix cell's centre (scrolled into view), for a real mouse move. */
     cellPoint: function (rowId, colId) {
       var key = function (item) { return typeof item === 'string' ? item : item.id; };
@@ -616,6 +725,7 @@
     // fcose registers itself with the global cytoscape when it loads after it.
     buildFilters();
     buildFindings();
+    buildChanges();
     drawMatrix();
     drawGraph(function () {
       performance.mark('podwall-ready');
