@@ -41,6 +41,8 @@ CASES = {
     "diff-tutorial-service-target-port": (
         ["diff", TUTORIAL, after("service-target-port"), "-o", "text", "--fail-on", "any"], 0, "expected.txt"
     ),
+    # an added, a changed and three removed pairs: the md comment draws them (a Mermaid block) above the tables
+    "diff-tutorial-mixed-md": (["diff", TUTORIAL, f"{DATA}/tutorial-mixed", "-o", "md"], 0, "expected.md"),
     "diff-tutorial-tighten-focus": (
         ["diff", TUTORIAL, after("tighten"), "-o", "text", "--no-lint", "--focus-workload", "production/frontend"],
         0,
@@ -74,6 +76,13 @@ CORPUS_CASES = {
     "diff-corpus-acs-security-demos-new-md": (
         "netpol-analyzer/acs-security-demos/input",
         "netpol-analyzer-diff/inputs/acs-security-demos-new",
+        "md",
+        "expected.md",
+    ),
+    # 45 changed pairs, more than the md picture draws one by one: drawn by namespace, and the comment says so
+    "diff-corpus-k8s-ingress-md": (
+        "netpol-analyzer/k8s_ingress_test/input",
+        "netpol-analyzer-diff/inputs/k8s_ingress_test_new",
         "md",
         "expected.md",
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from podwall.diff import DiffReport, PairDiff
 from podwall.lint import Finding
+from podwall.render.diff_picture import MD_EDGES, changed_mermaid
 from podwall.render.diff_words import by_namespace, display, new_ends, reason_lines, summary
 
 
@@ -27,9 +28,16 @@ def _finding(change: str, finding: Finding) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def diff_md(report: DiffReport) -> str:
-    """Markdown ready to paste under a pull request."""
+def diff_md(report: DiffReport, *, picture_limit: int = MD_EDGES) -> str:
+    """Markdown ready to paste under a pull request: the changed edges drawn (GitHub renders Mermaid), then the tables.
+
+    ``picture_limit`` bounds the picture (see ``changed_mermaid``).
+    """
     lines = [f"### podwall diff: {summary(report)}"]
+    if report.pairs:
+        text, note = changed_mermaid(report, picture_limit)
+        lines += ["", "```mermaid", text.rstrip("\n"), "```", "", "_Green: added, red: removed, amber: changed"
+                  + (f". {note[0].upper()}{note[1:]}" if note else "") + "._"]
     for namespace, pairs in by_namespace(report.pairs):
         lines += ["", f"<details><summary><b>{namespace}</b>: {_counts(pairs)}</summary>", ""]
         lines += ["| change | source | destination | before | after |", "|---|---|---|---|---|"]
