@@ -1,11 +1,11 @@
 """Conformance with np-guard/netpol-analyzer's ``diff`` on the corpus in ../shared/corpus/netpol-analyzer-diff.
 
-Every expected txt, csv and md file is a case: ``podwall diff BEFORE AFTER -o
-connlist|connlist-csv|connlist-md`` must print it byte for byte. Cases podwall
-does not reproduce are visible xfails with their reason, each a convention that
-SEMANTICS.md or the README documents; the tests after the table prove, for each
-kind of reason, that it is the only difference. The dot files are references for
-a future dot renderer. Without ../shared the module is skipped with that reason.
+Every expected txt, csv, md and dot file is a case: ``podwall diff BEFORE AFTER -o
+connlist|connlist-csv|connlist-md|connlist-dot`` must print it byte for byte. Cases
+podwall does not reproduce are visible xfails with their reason, each a convention
+that SEMANTICS.md or the README documents; the tests after the table prove, for each
+kind of reason, that it is the only difference. Without ../shared the module is
+skipped with that reason.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pytest
 import podwall
 from podwall.diff import compare
 from podwall.model import Cluster
+from podwall.render.diff_connlist_dot import diff_connlist_dot
 from podwall.render.diff_connlist_txt import diff_connlist_txt
 from tests.cli.harness import run
 from tests.diff._shared import CORPUS
@@ -28,7 +29,7 @@ DIFF = CORPUS / "netpol-analyzer-diff"
 if not DIFF.is_dir():
     pytest.skip(f"netpol-analyzer diff corpus not found at {DIFF} (CI provides ../shared)", allow_module_level=True)
 
-OUTPUTS = {"txt": "connlist", "csv": "connlist-csv", "md": "connlist-md"}
+OUTPUTS = {"txt": "connlist", "csv": "connlist-csv", "md": "connlist-md", "dot": "connlist-dot"}
 CASES = json.loads((DIFF / "cases.json").read_text())["cases"]
 
 HOST_NETWORK = (
@@ -74,8 +75,9 @@ def _params() -> list:
 
 
 def test_every_case_and_format_is_covered() -> None:
-    """33 cases; every txt, csv and md file is a parameter (the dot files are for reference)."""
+    """33 cases; every txt, csv, md and dot file is a parameter."""
     assert len(CASES) == 33
+    assert all(set(c["expected"]) <= set(OUTPUTS) for c in CASES)
     assert len(_params()) == sum(1 for c in CASES for fmt in c["expected"] if fmt in OUTPUTS)
     assert set(KNOWN) <= {c["name"] for c in CASES}
 
@@ -130,7 +132,7 @@ def test_strict_validation_stops_and_names_the_side() -> None:
                          f"{CORPUS / case['after']}/payments/visa-processor/deployment.yaml:81)")
 
 
-@pytest.mark.parametrize("fmt", ["txt", "csv", "md"])
+@pytest.mark.parametrize("fmt", ["txt", "csv", "md", "dot"])
 def test_lenient_matches(fmt: str) -> None:
     """--lenient keeps the first of the two Services, as upstream does: then every format matches exactly."""
     case = _case("diff_between_acs-security-demos-added-workloads_and_acs-security-demos")
@@ -151,3 +153,4 @@ def test_only_ingress_port_differs() -> None:
     )
     report = compare(before, fixed, explain=False)
     assert diff_connlist_txt(report) == (DIFF / case["expected"]["txt"]).read_text()
+    assert diff_connlist_dot(report) == (DIFF / case["expected"]["dot"]).read_text()

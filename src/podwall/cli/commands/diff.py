@@ -23,6 +23,7 @@ from podwall.loader import load
 from podwall.loader.gitrev import load_revision, parse_source
 from podwall.model import Cluster
 from podwall.render.diff_connlist_csv import diff_connlist_csv
+from podwall.render.diff_connlist_dot import diff_connlist_dot
 from podwall.render.diff_connlist_md import diff_connlist_md
 from podwall.render.diff_connlist_txt import diff_connlist_txt
 from podwall.render.diff_html import diff_html
@@ -35,7 +36,7 @@ from podwall.render.diff_words import display
 #: podwall's own reports (with reasons and the lint delta), then netpol-analyzer's formats.
 REPORTS = {"text": diff_text, "md": diff_md, "json": diff_json}
 CONNLIST = {"connlist": diff_connlist_txt, "connlist-csv": diff_connlist_csv, "connlist-md": diff_connlist_md,
-            "mermaid": diff_mermaid, "dot": diff_dot}
+            "connlist-dot": diff_connlist_dot, "mermaid": diff_mermaid, "dot": diff_dot}
 SHOWN_PAIRS = 3  # pairs named in the --fail-on message
 
 
@@ -91,8 +92,8 @@ def _boundary_message(report: DiffReport) -> str:
 @click.option("-o", "--output", type=click.Choice([*REPORTS, "html", *CONNLIST]), default="text", show_default=True,
               help="text or md (a pull-request comment): the changes per namespace with the reasons on both sides "
                    "and the lint delta; json: the same as a versioned contract; html: a self-contained page (the render "
-                   "report's graph, changed edges coloured; click a pair for its changes and reasons); connlist, connlist-csv, connlist-md: "
-                   "np-guard/netpol-analyzer's diff formats; mermaid, dot: the connections drawn, added green, "
+                   "report's graph, changed edges coloured; click a pair for its changes and reasons); connlist, connlist-csv, connlist-md, "
+                   "connlist-dot: np-guard/netpol-analyzer's diff formats; mermaid, dot: the connections drawn, added green, "
                    "removed red, changed amber.")
 @click.option("--fail-on", type=click.Choice([f.value for f in FailOn]), default=None,
               help="Exit 1 when the change opens a pair that had no connection (added), gives any pair a new "
