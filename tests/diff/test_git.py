@@ -11,8 +11,9 @@ import pytest
 
 import podwall
 from podwall.errors import InputErrors, UsageError
-from podwall.loader.files import Passed, Unreadable
+from podwall.loader.files import MAX_BYTES, Folder, Passed, Unreadable, read_all
 from podwall.loader.gitrev import parse_source, read_revision
+from podwall.loader.render import resolve
 from tests.cli.harness import ROOT, run
 
 TUTORIAL = ROOT / "examples" / "tutorial"
@@ -198,3 +199,59 @@ def test_parse_source() -> None:
     assert parse_source("git:HEAD~1:k8s/prod") == ("HEAD~1", "k8s/prod")
     with pytest.raises(UsageError):
         parse_source("git:-x")
+
+
+def _disk(item) -> tuple[str, str]:
+    """A disk walk's item described as ``_described`` does (a chart or kustomize folder as loader.render passes it)."""
+    if isinstance(item, Folder):
+        return _described(resolve(item, False, MAX_BYTES))
+    return _described(item)
+
+
+@pytest.fixture()
+def folders(repo: Path) -> Path:
+    """k8s/ with a Helm chart, a kustomization (nested under base/), a values file and a CI file that are not objects."""
+    chart = repo / "k8s" / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "templates" / "deployment.yaml").write_text("kind: Deployment\nmetadata:\n  name: {{ .Values.name }}\n")
+    overlay = repo / "k8s" / "base" / "overlay"
+    overlay.mkdir(parents=True)
+    (overlay / "kustomization.yaml").write_text("resources:\n- patch.yaml\n")
+    (overlay / "patch.yaml").write_text("- op: replace\n  path: /spec/replicas\n  value: 3\n")
+    (repo / "k8s" / "base" / "values.yaml").write_text("replicas: 3\nimage: web:1\n")  # YAML, no Kubernetes object
+    commit(repo, "chart and kustomization")
+    return repo
+
+
+def test_charts_and_kustomize_folders_are_walked_as_on_disk(folders: Path) -> None:
+    """The same items, in the same order, as files.read_all on the checkout: charts and kustomizations not entered."""
+    from_git = [_described(item) for item in read_revision("HEAD", "k8s").items]
+    on_disk = [_disk(item) for item in read_all(["k8s"], None)]
+    assert [(name.removeprefix("git:HEAD:"), what) for name, what in from_git] == on_disk
+    assert ("git:HEAD:k8s/chart", "passed: Helm charts and kustomize folders") in from_git
+    assert ("git:HEAD:k8s/base/overlay", "passed: Helm charts and kustomize folders") in from_git
+    assert not any("templates" in name or "patch.yaml" in name for name, _ in from_git)
+
+
+def test_a_diff_across_charts_warns_and_counts_what_is_not_an_object(folders: Path) -> None:
+    result = run("diff", "git:HEAD:k8s", "k8s", "-o", "connlist", "-v")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    for side, name in (("before", "git:HEAD:k8s"), ("after", "k8s")):
+        for folder, what in (("base/overlay", "a kustomize folder"), ("chart", "a Helm chart")):
+            assert any(line.startswith(f"{side}: warning: {name}/{folder}: not read: {what}, not manifests: ")
+                       for line in lines), (side, folder, lines)
+    assert "before: warning: git:HEAD:k8s/chart: not read: a Helm chart, not manifests: podwall does not render it " \
+           "at a git revision; check the revision out and give podwall the output of helm template DIR (-)" in lines
+    for side in ("before", "after"):  # base/values.yaml, counted, not refused, and not the chart's templates
+        assert f"{side}: skipped in directory walks: YAML documents that are not Kubernetes objects: 1" in lines, lines
+
+
+def test_a_chart_named_at_a_revision_is_an_error(folders: Path) -> None:
+    result = run("diff", "git:HEAD:k8s/chart", "k8s", "-o", "connlist")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "before: git:HEAD:k8s/chart: a Helm chart, not manifests: podwall does not render it at a git revision; "
+        "check the revision out and give podwall the output of helm template DIR (-)"
+    )

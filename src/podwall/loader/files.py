@@ -25,7 +25,7 @@ import errno
 import os
 import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -90,10 +90,13 @@ class Folder:
     walked: bool = False
 
 
-def folder_kind(directory: str) -> str | None:
-    """``helm`` or ``kustomize`` when ``directory`` holds a chart or a kustomization, else None."""
+def folder_kind(directory: str, is_file: Callable[[str], bool] = os.path.isfile) -> str | None:
+    """``helm`` or ``kustomize`` when ``directory`` holds a chart or a kustomization, else None.
+
+    ``is_file`` says whether a path is a file (on disk by default; ``loader.gitrev`` asks a revision's tree).
+    """
     for kind, names in MARKERS.items():
-        if any(os.path.isfile(os.path.join(directory, name)) for name in names):
+        if any(is_file(os.path.join(directory, name)) for name in names):
             return kind
     return None
 

@@ -5,7 +5,11 @@ defaults to the current directory: ``podwall diff git:origin/main .`` compares
 the same directory at two points in time. A directory is walked as
 ``files.walk`` walks one on disk: recursively, in the same order, ``.yaml``,
 ``.yml`` and ``.json``, hidden files and folders left out, symbolic links to
-files followed inside the revision and links to directories not; a file named
+files followed inside the revision and links to directories not, Helm charts
+and kustomize folders not entered (``files.folder_kind`` decides, asking the
+revision's tree; podwall cannot render them at a revision: a walk warns, a
+folder named explicitly is an error), and YAML that is no Kubernetes object
+counted, not refused (the builder does that for every walked file); a file named
 explicitly is read whatever its name. Every input is bounded by ``max_bytes``
 (its size is known before it is read). Inputs are named ``git:REV:path`` in
 messages. Submodules cannot be read from the superproject: a warning says so.
@@ -16,19 +20,39 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from podwall._runtime import collector_paused
 from podwall.errors import InputError, Location, UsageError
 from podwall.loader.build import Builder
-from podwall.loader.files import EXTENSIONS, MAX_BYTES, Passed, Source, Unreadable, _too_large, decode
+from podwall.loader.files import (
+    EXTENSIONS,
+    HELM,
+    KUSTOMIZE,
+    MAX_BYTES,
+    Passed,
+    Source,
+    Unreadable,
+    _too_large,
+    decode,
+    folder_kind,
+)
 from podwall.model import Cluster
 
 PREFIX = "git:"
 _LINK = "120000"
 _MAX_LINKS = 40  # as many symbolic links as Linux follows in one path
 _HIDDEN = "hidden files and folders"
+_FOLDERS = "Helm charts and kustomize folders"  # the reason ``loader.render`` gives on disk
+_RENDERERS = {HELM: ("a Helm chart", "helm template DIR"), KUSTOMIZE: ("a kustomize folder", "kubectl kustomize DIR")}
+
+
+def _not_rendered(kind: str) -> str:
+    """Why a chart or kustomize folder at a revision is not read, and how to read it."""
+    what, command = _RENDERERS[kind]
+    return (f"{what}, not manifests: podwall does not render it at a git revision; "
+            f"check the revision out and give podwall the output of {command} (-)")
 
 
 def parse_source(text: str) -> tuple[str, str] | None:
@@ -88,22 +112,34 @@ def read_revision(revision: str, path: str = ".", *, cwd: str | None = None, max
         raise UsageError(f"git:{revision}: cannot list the revision ({_first_line(listing.stderr)})")
     tree = {e.path: e for e in _entries(listing.stdout)}
     reader = _Reader(revision, prefix, tree, cwd, max_bytes)
+    files = {p for p, e in tree.items() if e.kind == "blob"}
+    kinds: dict[str, str | None] = {}
+
+    def kind_of(directory: str) -> str | None:  # the disk walk's decision, on the revision's tree
+        if directory not in kinds:
+            kinds[directory] = folder_kind(directory, files.__contains__)
+        return kinds[directory]
+
+    named = None if target in tree else kind_of("" if target == "." else target)
     if target in tree:  # a file named explicitly: read whatever its name
         reader.add(tree[target], walked=False)
+    elif named is not None:  # a chart or kustomize folder named explicitly: an error, as on disk
+        where_ = Location(f"{PREFIX}{revision}:{path}")
+        reader.result.items.append(Unreadable(InputError(_not_rendered(named), where_)))
     else:
         inside = "" if target == "." else target + "/"
         under = sorted((e for p, e in tree.items() if p.startswith(inside)), key=lambda e: e.path.split("/"))
         if not under:
             raise UsageError(f"{PREFIX}{revision}:{path}: no such file or directory at this revision")
-        hidden: set[str] = set()
+        skipped: set[str] = set()
         for entry in under:
             parts = entry.path[len(inside) :].split("/")
-            dot = next((i for i, part in enumerate(parts) if part.startswith(".")), None)
-            if dot is not None:
-                first = inside + "/".join(parts[: dot + 1])
-                if first not in hidden:
-                    hidden.add(first)
-                    reader.result.items.append(Passed(reader.name(first), _HIDDEN))
+            skip = _skipped(inside, parts, kind_of)
+            if skip is not None:
+                here, kind = skip
+                if here not in skipped:
+                    skipped.add(here)
+                    reader.skip(here, kind)
             elif entry.kind == "commit" or entry.path.lower().endswith(EXTENSIONS):
                 reader.add(entry, walked=True)
         if not reader.added and not reader.result.warnings:
@@ -111,6 +147,22 @@ def read_revision(revision: str, path: str = ".", *, cwd: str | None = None, max
             reader.result.items.append(Unreadable(InputError("no .yaml, .yml or .json files in this directory", where_)))
     reader.read_blobs()
     return reader.result
+
+
+def _skipped(inside: str, parts: list[str], kind_of: Callable[[str], str | None]) -> tuple[str, str | None] | None:
+    """The hidden entry, or chart or kustomize folder, a walk stops at on the way to ``parts`` (kind None: hidden).
+
+    As ``files.walk`` meets them: each level's name is checked for a dot, then a directory for its kind.
+    """
+    for depth, part in enumerate(parts):
+        here = inside + "/".join(parts[: depth + 1])
+        if part.startswith("."):
+            return here, None
+        if depth < len(parts) - 1:
+            kind = kind_of(here)
+            if kind is not None:
+                return here, kind
+    return None
 
 
 def _entries(data: bytes) -> list[_Entry]:
@@ -137,6 +189,15 @@ class _Reader:
     def name(self, entry_path: str) -> str:
         """``git:REV:path``, the path relative to the current directory."""
         return f"{PREFIX}{self.revision}:{posixpath.relpath(entry_path, self.prefix or '.')}"
+
+    def skip(self, path: str, kind: str | None) -> None:
+        """A hidden entry (``kind`` None), or a chart or kustomize folder, that the walk does not enter."""
+        if kind is None:
+            self.result.items.append(Passed(self.name(path), _HIDDEN))
+            return
+        self.added += 1  # as on disk, a folder is something found: the directory is not "without manifests"
+        label = self.name(path)
+        self.result.items.append(Passed(label, _FOLDERS, f"{label}: not read: {_not_rendered(kind)}"))
 
     def add(self, entry: _Entry, *, walked: bool) -> None:
         """One input: a blob to read later, or why it is not read."""
