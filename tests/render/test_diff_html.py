@@ -9,7 +9,6 @@ mouse events at the element's coordinates.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -36,22 +35,16 @@ def document() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def diff_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("diff") / "diff.html"
-    here = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        done = run("diff", "examples/tutorial", AFTER, "-o", "html")
-    finally:
-        os.chdir(here)
+    done = run("diff", TUTORIAL, str(ROOT / AFTER), "-o", "html")
     assert (done.exit_code, done.stderr) == (0, GENERIC_CNI)
+    path = tmp_path_factory.mktemp("diff") / "diff.html"
     path.write_text(done.stdout)
     return path
 
 
 @pytest.fixture()
 def page(browser: Any, diff_html: Path) -> Any:
-    opened = Page(browser, diff_html)
-    yield opened
+    yield (opened := Page(browser, diff_html))
     opened.page.close()
 
 
