@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,21 @@ def test_help_lists_diff_and_exit_code_four(capsys: pytest.CaptureFixture[str]) 
     assert "4 diff --fail-on: the change opens traffic from outside the cluster or across namespaces" in top
     assert run("diff", "--help").exit_code == 0
     assert "git:REV[:PATH]" in capsys.readouterr().out
+
+
+def test_render_renders_a_kustomize_side(tmp_path: Path) -> None:
+    """--render is honoured on a side on disk, as -f honours it: kubectl kustomize renders the folder."""
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not installed")
+    folder = tmp_path / "overlay"
+    shutil.copytree(ROOT / after("loosen"), folder)
+    (folder / "kustomization.yaml").write_text(
+        "resources:\n" + "".join(f"- {f.name}\n" for f in sorted((ROOT / after("loosen")).glob("*.yaml")))
+    )
+    expected = run("diff", TUTORIAL, after("loosen"), "-o", "connlist").stdout
+    assert expected.count("diff-type:") == 1
+    rendered = run("diff", TUTORIAL, str(folder), "-o", "connlist", "--render")
+    assert (rendered.exit_code, rendered.stdout) == (0, expected), rendered.stderr
+    refused = run("diff", TUTORIAL, str(folder), "-o", "connlist")
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith(f"after: {folder}: a kustomize folder, not manifests: ")

@@ -6,6 +6,7 @@ import click
 
 from podwall.cli.commands.lint import read_config
 from podwall.cli.common import (
+    _option,
     focus_of,
     focus_options,
     judging,
@@ -48,7 +49,8 @@ def _load(env: Environment, side: str, source: str, namespace: str | None, lenie
     if git is not None:
         cluster = load_revision(git[0], git[1], default_namespace=default_namespace, lenient=lenient, max_bytes=limit)
     else:
-        cluster = load([source], default_namespace=default_namespace, lenient=lenient, stdin=env.stdin, max_bytes=limit)
+        cluster = load([source], default_namespace=default_namespace, lenient=lenient, stdin=env.stdin, max_bytes=limit,
+                       render=_option("render", False))  # a git revision's charts cannot be rendered: gitrev says so
     report_load(env, cluster, verbose, side)
     return cluster
 
