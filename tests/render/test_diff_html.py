@@ -132,3 +132,21 @@ def test_the_lint_delta_lists_introduced_and_fixed_findings(page: Page, document
     expected = [["introduced", f["rule"]] for f in document["lint"]["introduced"]]
     expected += [["fixed", f["rule"]] for f in document["lint"]["fixed"]]
     assert sorted(rows) == sorted(expected) and expected
+
+
+def test_clicking_a_workload_lists_its_flows_with_their_change(page: Page, document: dict[str, Any]) -> None:
+    """Every connection of either side at the workload, the changed ones as diff -o connlist's rows say them."""
+    backend = "production/backend[Deployment]"
+    page.click_node(backend)
+    assert page.page.text_content("#details-title") == backend
+    listed = page.page.locator("#flows li").all_text_contents()
+    changed = {_name(p): p for p in document["pairs"] if backend in _name(p)}
+    assert [line for line in listed if " : " in line and line.split(" : ")[0] in
+            {" => ".join(n) for n in changed}] == [
+        f"{' => '.join(n)} : " + (f"{p['before']['text']} -> {p['after']['text']}" if p["change"] == "changed"
+                                  else f"{p['change']} {(p['after'] if p['change'] == 'added' else p['before'])['text']}")
+        for n, p in sorted(changed.items())
+    ]
+    assert page.js("[...document.querySelectorAll('#flows li[data-change]')].map(li => li.dataset.change).sort()") == sorted(
+        p["change"] for p in changed.values()
+    )

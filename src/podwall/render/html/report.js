@@ -196,7 +196,10 @@
   // --- selection and details ----------------------------------------------------------------
   function flowText(k) {
     var e = edges[k];
-    return nodes[e.s].id + ' => ' + nodes[e.d].id + ' : ' + conns[e.c].text;
+    var text = nodes[e.s].id + ' => ' + nodes[e.d].id + ' : ';
+    if (!e.change) { return text + conns[e.c].text; }
+    var p = pairOf.get(k);  // podwall diff: the pair's change, as its row says it
+    return text + (e.change === 'changed' ? p[2] + ' -> ' + p[3] : e.change + ' ' + conns[e.c].text);
   }
 
   function highlight(idx) {
@@ -264,8 +267,9 @@
     box.appendChild(el('h4', {}, 'Flows (' + out.length + ' out, ' + inn.length + ' in)'));
     var list = el('ul', { id: 'flows' });
     all.forEach(function (k) {
-      list.appendChild(el('li', { 'data-src': nodes[edges[k].s].id, 'data-dst': nodes[edges[k].d].id,
+      var li = list.appendChild(el('li', { 'data-src': nodes[edges[k].s].id, 'data-dst': nodes[edges[k].d].id,
         'data-conns': conns[edges[k].c].text }, flowText(k)));
+      if (edges[k].change) { li.setAttribute('data-change', edges[k].change); li.className = 'change ' + edges[k].change; }
     });
     if (!all.length) { list.appendChild(el('li', { class: 'none' }, 'no connection allowed, in or out')); }
     box.appendChild(list);
