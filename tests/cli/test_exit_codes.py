@@ -232,5 +232,9 @@ def test_extensions_v1beta1_network_policy_says_it_was_removed(tmp_path: Path) -
         "apiVersion: extensions/v1beta1\nkind: NetworkPolicy\nmetadata: {name: a, namespace: x}\nspec: {podSelector: {}}\n"
     )
     r = run("reach", "-f", str(tmp_path))
-    assert "extensions/v1beta1 NetworkPolicy was removed in Kubernetes 1.16" in r.stderr
-    assert "write apiVersion: networking.k8s.io/v1" in r.stderr
+    assert r.exit_code == 2
+    assert r.stderr == (
+        f"{tmp_path / 'old.yaml'}:1: NetworkPolicy x/a: apiVersion: no matches for kind \"NetworkPolicy\" "
+        'in version "extensions/v1beta1" (removed in Kubernetes 1.16): Kubernetes 1.32 serves it as '
+        "networking.k8s.io/v1\n"
+    )

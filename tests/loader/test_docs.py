@@ -46,4 +46,4 @@ def test_doc_sample(command: str, printed: str, code: int, monkeypatch: pytest.M
 
 
 def test_every_sample_was_found() -> None:
-    assert len(samples()) == 5
+    assert len(samples()) == 6

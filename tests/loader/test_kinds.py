@@ -203,7 +203,7 @@ def test_finished_pods_are_skipped(phase: str) -> None:
         ),
         (
             "  containers:\n",
-            "  containers: {}\n  x:\n",
+            "  containers: {}\n  initContainers:\n",
             "k.yaml:12: Pod prod/web-1: spec.containers: must be a list, not a mapping",
         ),
     ],
@@ -235,11 +235,11 @@ TEMPLATE = """\
         ("DaemonSet", "apps/v1", None),
         ("ReplicationController", "v1", 3),
         ("Job", "batch/v1", None),
-        ("Deployment", "extensions/v1beta1", 3),
     ],
 )
 def test_workload_kinds(kind: str, api_version: str, replicas: int | None) -> None:
-    text = f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: w, namespace: x}}\nspec:\n  replicas: 3\n"
+    text = f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: w, namespace: x}}\nspec:\n"
+    text += "  replicas: 3\n" if replicas else ""  # DaemonSet and Job have none: the API refuses the field
     text += "  template:\n" + TEMPLATE
     cluster = load_text(text)
     (workload,) = cluster.workloads
@@ -388,7 +388,6 @@ FOREIGN = [
     ("projectcalico.org/v3", "GlobalNetworkPolicy", "global", None),
     ("cilium.io/v2", "CiliumNetworkPolicy", "l7", "prod"),
     ("cilium.io/v2", "CiliumClusterwideNetworkPolicy", "cw", None),
-    ("extensions/v1beta1", "NetworkPolicy", "old", "prod"),
 ]
 
 
@@ -411,9 +410,6 @@ def test_foreign_policy_kinds_warn_and_are_counted() -> None:
         f"warning: f.yaml:26: GlobalNetworkPolicy global: {tail}",
         f"warning: f.yaml:31: CiliumNetworkPolicy prod/l7: {tail}",
         f"warning: f.yaml:36: CiliumClusterwideNetworkPolicy cw: {tail}",
-        "warning: f.yaml:41: NetworkPolicy (extensions/v1beta1) prod/old: not evaluated: extensions/v1beta1 "
-        "NetworkPolicy was removed in Kubernetes 1.16 (no API server serves it); write apiVersion: "
-        "networking.k8s.io/v1, the spec is the same",
     )
     assert cluster.skipped == {
         "AdminNetworkPolicy": 1,
@@ -423,7 +419,6 @@ def test_foreign_policy_kinds_warn_and_are_counted() -> None:
         "MultiNetworkPolicy": 1,
         "GlobalNetworkPolicy": 1,
         "NetworkPolicy (crd.projectcalico.org/v1)": 1,
-        "NetworkPolicy (extensions/v1beta1)": 1,
         "NetworkPolicy (projectcalico.org/v3)": 1,
     }
     assert cluster.policies == () and cluster.namespaces == ()

@@ -22,6 +22,7 @@ from podwall.loader.monitoring import MONITOR_KINDS, MONITORING_GROUP, convert_m
 from podwall.loader.admin import ADMIN_KINDS, convert_admin
 from podwall.loader.exposure import INGRESS_API_GROUPS, ROUTE_API_GROUP, convert_ingress, convert_route
 from podwall.loader.netpol import convert_policy
+from podwall.loader.known_fields import SERVED, check, kind_problem
 from podwall.loader.owners import PodDraft, WorkloadDraft
 from podwall.loader.decode import Document, LineDict, LineList
 from podwall.model import (
@@ -48,19 +49,9 @@ from podwall.model import (
 
 NETWORK_POLICY_API = "networking.k8s.io/v1"
 
-#: API groups each converted kind may come from ("" is the core group).
+#: API groups each converted kind may come from ("" is the core group): known_fields.SERVED's.
 KIND_GROUPS: dict[str, frozenset[str]] = {
-    "Namespace": frozenset({""}),
-    "Node": frozenset({""}),
-    "Pod": frozenset({""}),
-    "Service": frozenset({""}),
-    "ReplicationController": frozenset({""}),
-    "Deployment": frozenset({"apps", "extensions"}),
-    "DaemonSet": frozenset({"apps", "extensions"}),
-    "ReplicaSet": frozenset({"apps", "extensions"}),
-    "StatefulSet": frozenset({"apps"}),
-    "Job": frozenset({"batch"}),
-    "CronJob": frozenset({"batch"}),
+    kind: groups for kind, (groups, _) in SERVED.items() if kind not in ("NetworkPolicy", "Ingress")
 }
 
 #: Workload kinds whose ``spec.replicas`` the API defaults to 1.
@@ -92,14 +83,6 @@ NOT_EVALUATED = (
     "not evaluated yet: podwall evaluates networking.k8s.io/v1 NetworkPolicy and the policy.networking.k8s.io "
     "admin tiers; flows shown ignore it"
 )
-
-#: extensions/v1beta1 NetworkPolicy was removed in Kubernetes 1.16 (the "Deprecated APIs Removed In
-#: 1.16" announcement, kubernetes.io/blog/2019/07/18): the same spec is networking.k8s.io/v1.
-REMOVED_BETA = (
-    "not evaluated: extensions/v1beta1 NetworkPolicy was removed in Kubernetes 1.16 (no API server serves it); "
-    "write apiVersion: networking.k8s.io/v1, the spec is the same"
-)
-
 
 @dataclass(frozen=True, slots=True)
 class RawObject:
@@ -223,6 +206,9 @@ def convert(raw: RawObject, default_namespace: str) -> Converted:
     if refused is not None:
         return refused
     kind, api_version = raw.kind, raw.api_version
+    unserved = kind_problem(kind, api_version)
+    if unserved is not None:
+        return _unserved(raw, default_namespace, *unserved)
     if kind == "NetworkPolicy" and api_version == NETWORK_POLICY_API:
         return _policy(raw, default_namespace)
     if (kind, api_version) in ADMIN_KINDS:
@@ -246,6 +232,7 @@ def convert(raw: RawObject, default_namespace: str) -> Converted:
     name, ns = identity(raw.data, namespaced=namespaced, default_namespace=default_namespace)
     result = Converted(kind, ns, name, raw.location)
     report = Report(raw.location, result.label)
+    check(report, kind, raw.data)
     if kind == "Namespace":
         result.value = _namespace(report, raw, result)
     elif kind == "Pod":
@@ -263,19 +250,32 @@ def convert(raw: RawObject, default_namespace: str) -> Converted:
     return result
 
 
+def _unserved(raw: RawObject, default_namespace: str, field: str, message: str) -> Converted:
+    """A kind no API server serves as written (a removed version, a misspelt kind): kubectl's "no matches"."""
+    result, report = _named(raw, default_namespace)
+    report.error(field, line_of(raw.data, field), message)
+    result.errors = report.errors
+    return result
+
+
 def _undecodable(raw: RawObject, default_namespace: str) -> Converted | None:
     """The object refused with kubectl's decoding errors for its ``metadata``, or None when it decodes."""
-    meta = raw.data.get("metadata")
-    given = meta.get("namespace") if isinstance(meta, dict) else None
-    namespaced = raw.kind in _NAMESPACED or isinstance(given, str) and given != ""
-    name, ns = identity(raw.data, namespaced=namespaced, default_namespace=default_namespace)
-    result = Converted(raw.kind, ns, name, raw.location)
-    report = Report(raw.location, result.label)
+    result, report = _named(raw, default_namespace)
     decoding_problems(report, raw.data)
     if not report.errors:
         return None
     result.errors = report.errors
     return result
+
+
+def _named(raw: RawObject, default_namespace: str) -> tuple[Converted, Report]:
+    """An empty result for ``raw`` named as messages name it, and its report."""
+    meta = raw.data.get("metadata")
+    given = meta.get("namespace") if isinstance(meta, dict) else None
+    namespaced = raw.kind in _NAMESPACED or isinstance(given, str) and given != ""
+    name, ns = identity(raw.data, namespaced=namespaced, default_namespace=default_namespace)
+    result = Converted(raw.kind, ns, name, raw.location)
+    return result, Report(raw.location, result.label)
 
 
 def _policy(raw: RawObject, default_namespace: str) -> Converted:
@@ -318,6 +318,8 @@ def _exposure(raw: RawObject, default_namespace: str) -> Converted:
     name, ns = identity(raw.data, namespaced=True, default_namespace=default_namespace)
     result = Converted(raw.kind, ns, name, raw.location)
     report = Report(raw.location, result.label)
+    if raw.kind == "Ingress":
+        check(report, "IngressV1beta1" if raw.api_version.endswith("v1beta1") else "Ingress", raw.data)
     convert_one = convert_ingress if raw.kind == "Ingress" else convert_route
     result.value = tuple(convert_one(report, raw.data, raw.location, default_namespace))
     result.warnings.extend(report.warnings)
@@ -331,10 +333,7 @@ def _foreign_policy(raw: RawObject, default_namespace: str) -> Converted:
     namespaced = raw.kind not in _CLUSTER_SCOPED_POLICIES
     name, ns = identity(raw.data, namespaced=namespaced, default_namespace=default_namespace)
     result = Converted(kind, ns, name, raw.location, skipped=kind)
-    why = NOT_EVALUATED
-    if raw.kind == "NetworkPolicy" and raw.api_version == "extensions/v1beta1":
-        why = REMOVED_BETA  # the API server has not served it since 1.16
-    result.warnings.append(f"warning: {raw.location}: {result.label}: {why}")
+    result.warnings.append(f"warning: {raw.location}: {result.label}: {NOT_EVALUATED}")
     meta = raw.data.get("metadata")
     annotations = string_entries(meta.get("annotations")) if isinstance(meta, dict) else {}
     result.value = UnevaluatedPolicy(raw.kind, raw.api_version, ns, name, raw.location, annotations)

@@ -17,28 +17,7 @@ from typing import Any
 from podwall.model import names
 from podwall.loader.fields import Report, display, is_int, line_of, not_string, quote, type_name
 from podwall.loader.decode import LineDict, LineList
-
-#: ObjectMeta as served by the API (``clusterName`` kept for old ``kubectl get`` dumps).
-OBJECT_META_FIELDS = frozenset(
-    {
-        "name",
-        "generateName",
-        "namespace",
-        "selfLink",
-        "uid",
-        "resourceVersion",
-        "generation",
-        "creationTimestamp",
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-        "labels",
-        "annotations",
-        "ownerReferences",
-        "finalizers",
-        "managedFields",
-        "clusterName",
-    }
-)
+from podwall.loader.known_fields import check
 
 UNNAMED = "<unnamed>"
 
@@ -176,7 +155,7 @@ def read_meta(
             report.require(obj, "metadata", "")
         return Meta("", namespace, {}, {}, ())
     if strict:
-        report.unknown_fields(meta, OBJECT_META_FIELDS, "metadata")
+        check(report, "ObjectMeta", meta, "metadata")
     raw_name = meta.get("name")
     name = report.string(meta, "name", "metadata")
     if raw_name is None or raw_name == "":

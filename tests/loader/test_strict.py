@@ -1,0 +1,278 @@
+"""Strict decoding of every kind podwall reads: unknown fields, kinds and versions no API server serves.
+
+kubectl (``--validate=strict``) and the API server's strict field validation
+refuse these; read leniently, each one silently changed a verdict.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from podwall.errors import InputErrors
+from podwall.loader import load_text
+from podwall.loader.known_fields import FIELDS, SERVED, kind_problem
+from tests.cli.harness import run
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: cli, namespace: shop, labels: {app: cli}}
+spec:
+  hostNetwork: false
+  containers:
+  - name: c
+    image: x
+    ports: [{containerPort: 80, name: http}]
+status:
+  podIP: 10.0.0.7
+  podIPs: [{ip: 10.0.0.7}]
+"""
+
+POLICY = """\
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: only-cli, namespace: shop}
+spec:
+  podSelector: {}
+  ingress: [{from: [{podSelector: {matchLabels: {app: cli}}}]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c, image: x}]}
+"""
+
+
+def error_lines(text: str, path: str = "s.yaml") -> list[str]:
+    with pytest.raises(InputErrors) as info:
+        load_text(text, path)
+    return str(info.value).splitlines()
+
+
+def test_misspelt_pod_labels_are_an_error_not_a_denied_verdict(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(POD + POLICY)
+    assert run("explain", "-f", str(good), "shop/cli", "shop/web", "80").exit_code == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(POD.replace("labels: {app: cli}", "lables: {app: cli}") + POLICY)
+    r = run("explain", "-f", str(bad), "shop/cli", "shop/web", "80")
+    assert r.exit_code == 2
+    assert r.stderr == f'{bad}:3: Pod shop/cli: metadata: unknown field "lables" (did you mean "labels"?)\n'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("hostNetwork: false", "hostNetwrok: true",
+         's.yaml:5: Pod shop/cli: spec: unknown field "hostNetwrok" (did you mean "hostNetwork"?)'),
+        ("    image: x", "    imgae: x",
+         's.yaml:8: Pod shop/cli: spec.containers[0]: unknown field "imgae" (did you mean "image"?)'),
+        ("name: http}", "nmae: http}",
+         's.yaml:9: Pod shop/cli: spec.containers[0].ports[0]: unknown field "nmae" (did you mean "name"?)'),
+        ("  podIP: 10.0.0.7", "  podIp: 10.0.0.7",
+         's.yaml:11: Pod shop/cli: status: unknown field "podIp" (did you mean "podIP"?)'),
+        ("[{ip: 10.0.0.7}]", "[{ipp: 10.0.0.7}]",
+         's.yaml:12: Pod shop/cli: status.podIPs[0]: unknown field "ipp" (did you mean "ip"?)'),
+        ("kind: Pod\n", "kind: Pod\nspecs: {}\n",
+         's.yaml:3: Pod shop/cli: unknown field "specs" (did you mean "spec"?)'),
+        ("labels: {app: cli}}", "labels: {app: cli}, ownerReferences: [{kind: Job, name: j, ctrl: true}]}",
+         's.yaml:3: Pod shop/cli: metadata.ownerReferences[0]: unknown field "ctrl"'),
+    ],
+)
+def test_pod_unknown_fields(old: str, new: str, expected: str) -> None:
+    assert old in POD
+    assert error_lines(POD.replace(old, new, 1)) == [expected]
+
+
+WORKLOAD = """\
+apiVersion: {api}
+kind: {kind}
+metadata: {{name: w, namespace: shop}}
+spec:
+{spec}  selector: {{matchLabels: {{app: w}}}}
+  template:
+    metadata: {{labels: {{app: w}}}}
+    spec: {{containers: [{{name: c, image: x}}]}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "api", "head"),
+    [
+        ("Deployment", "apps/v1", ""),
+        ("StatefulSet", "apps/v1", "  serviceName: w\n"),
+        ("DaemonSet", "apps/v1", ""),
+        ("ReplicaSet", "apps/v1", ""),
+        ("Job", "batch/v1", "  manualSelector: true\n"),
+    ],
+)
+def test_workload_template_unknown_fields(kind: str, api: str, head: str) -> None:
+    text = WORKLOAD.format(api=api, kind=kind, spec=head)
+    assert len(load_text(text).workloads) == 1
+    line = 5 + head.count("\n")
+    assert error_lines(text.replace("{labels:", "{lables:").replace("  selector:", "  selectr:")) == [
+        f's.yaml:{line}: {kind} shop/w: spec: unknown field "selectr" (did you mean "selector"?)',
+        f's.yaml:{line + 2}: {kind} shop/w: spec.template.metadata: unknown field "lables" (did you mean "labels"?)',
+    ]
+
+
+def test_cron_job_and_replication_controller_unknown_fields() -> None:
+    cron = """\
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: c, namespace: shop}
+spec:
+  schedule: "* * * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata: {labels: {app: c}}
+        spec: {hostNetwork: true, containers: [{name: c, image: x}]}
+"""
+    assert load_text(cron).workloads[0].host_network
+    assert error_lines(cron.replace("hostNetwork", "hostnetwork").replace("  jobTemplate:\n    spec", "  jobTemplate:\n    spek")) == [
+        's.yaml:7: CronJob shop/c: spec.jobTemplate: unknown field "spek" (did you mean "spec"?)',
+        's.yaml:6: CronJob shop/c: spec.jobTemplate: missing required field "spec"',
+    ]
+    assert error_lines(cron.replace("hostNetwork", "hostnetwork")) == [
+        's.yaml:10: CronJob shop/c: spec.jobTemplate.spec.template.spec: unknown field "hostnetwork" '
+        '(did you mean "hostNetwork"?)',
+    ]
+    rc = "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: r}\nspec:\n  replica: 2\n  template: {}\n"
+    assert error_lines(rc) == [
+        's.yaml:5: ReplicationController default/r: spec: unknown field "replica" (did you mean "replicas"?)'
+    ]
+
+
+def test_service_namespace_node_ingress_unknown_fields() -> None:
+    text = """\
+apiVersion: v1
+kind: Service
+metadata: {name: s, namespace: shop}
+spec:
+  selectr: {app: w}
+  ports: [{port: 80, targetPrt: 8080}]
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, label: {team: a}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: n1}
+spec: {podCIDRs: [10.0.0.0/24]}
+status: {addresses: [{type: InternalIP, adress: 192.168.0.1}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: i, namespace: shop}
+spec:
+  rules:
+  - http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend: {service: {name: s, port: {numbr: 80}}}
+"""
+    assert error_lines(text) == [
+        's.yaml:5: Service shop/s: spec: unknown field "selectr" (did you mean "selector"?)',
+        's.yaml:6: Service shop/s: spec.ports[0]: unknown field "targetPrt" (did you mean "targetPort"?)',
+        's.yaml:10: Namespace shop: metadata: unknown field "label" (did you mean "labels"?)',
+        's.yaml:16: Node n1: status.addresses[0]: unknown field "adress" (did you mean "address"?)',
+        's.yaml:27: Ingress shop/i: spec.rules[0].http.paths[0].backend.service.port: unknown field "numbr" '
+        '(did you mean "number"?)',
+        's.yaml:27: Ingress shop/i: spec.rules[0].http.paths[0].backend.service.port: must specify exactly one '
+        "of number, name",
+    ]
+
+
+def test_legal_fields_podwall_does_not_read_are_accepted() -> None:
+    """A ``kubectl get -o json`` dump: managedFields, status, resources, probes... every field of the table."""
+    pod = json.loads(json.dumps({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {key: None for key in FIELDS["ObjectMeta"]} | {"name": "p", "namespace": "shop"},
+        "spec": {key: None for key in FIELDS["PodSpec"]} | {
+            "containers": [{key: None for key in FIELDS["Container"]} | {
+                "name": "c", "resources": {"limits": {"cpu": "1"}},
+                "ports": [{key: None for key in FIELDS["ContainerPort"]} | {"containerPort": 80}],
+            }],
+        },
+        "status": {key: None for key in FIELDS["PodStatus"]} | {"podIPs": [{"ip": "10.0.0.1"}], "phase": "Running"},
+    }))
+    (loaded,) = load_text(json.dumps(pod), "p.json").pods
+    assert [str(ip) for ip in loaded.ips] == ["10.0.0.1"]
+
+
+def test_lenient_skips_the_object_with_a_warning_as_for_network_policies() -> None:
+    text = POD.replace("labels: {app: cli}", "lables: {app: cli}") + POLICY
+    cluster = load_text(text, "s.yaml", lenient=True)
+    assert [p.name for p in cluster.pods] == ["web"]
+    assert cluster.warnings == (
+        'warning: skipped object: s.yaml:3: Pod shop/cli: metadata: unknown field "lables" (did you mean "labels"?)',
+    )
+
+
+# -- kinds and versions ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("api", "kind", "expected"),
+    [
+        ("networking.k8s.io/v1", "Networkpolicy",
+         'kind: no matches for kind "Networkpolicy" in version "networking.k8s.io/v1" (did you mean "NetworkPolicy"?)'),
+        ("networking.k8s.io/v1", "NetworkPolicies",
+         'kind: no matches for kind "NetworkPolicies" in version "networking.k8s.io/v1" '
+         '(did you mean "NetworkPolicy"?)'),
+        ("apps/v1", "deployment",
+         'kind: no matches for kind "deployment" in version "apps/v1" (did you mean "Deployment"?)'),
+        ("apps/v1", "Deploymnet",
+         'kind: no matches for kind "Deploymnet" in version "apps/v1" (did you mean "Deployment"?)'),
+        ("v1", "pods", 'kind: no matches for kind "pods" in version "v1" (did you mean "Pod"?)'),
+        ("apps/v2", "Deployment",
+         'apiVersion: no matches for kind "Deployment" in version "apps/v2": Kubernetes 1.32 serves it as apps/v1'),
+        ("apps/v1beta2", "Deployment",
+         'apiVersion: no matches for kind "Deployment" in version "apps/v1beta2" (removed in Kubernetes 1.16): '
+         "Kubernetes 1.32 serves it as apps/v1"),
+        ("extensions/v1beta1", "Deployment",
+         'apiVersion: no matches for kind "Deployment" in version "extensions/v1beta1" (removed in Kubernetes '
+         "1.16): Kubernetes 1.32 serves it as apps/v1"),
+        ("v2", "Pod", 'apiVersion: no matches for kind "Pod" in version "v2": Kubernetes 1.32 serves it as v1'),
+        ("v2", "Namespace",
+         'apiVersion: no matches for kind "Namespace" in version "v2": Kubernetes 1.32 serves it as v1'),
+        ("batch/v1beta1", "CronJob",
+         'apiVersion: no matches for kind "CronJob" in version "batch/v1beta1" (removed in Kubernetes 1.25): '
+         "Kubernetes 1.32 serves it as batch/v1"),
+        ("networking.k8s.io/v2", "NetworkPolicy",
+         'apiVersion: no matches for kind "NetworkPolicy" in version "networking.k8s.io/v2": Kubernetes 1.32 '
+         "serves it as networking.k8s.io/v1"),
+    ],
+)
+def test_kinds_no_api_server_serves(api: str, kind: str, expected: str) -> None:
+    text = f"apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: x\n  namespace: shop\n"
+    line = 1 if expected.startswith("apiVersion") else 2
+    assert error_lines(text) == [f"s.yaml:{line}: {kind} shop/x: {expected}"]
+
+
+def test_unrelated_kinds_stay_skipped_and_counted() -> None:
+    text = "---\n".join(
+        f"apiVersion: {api}\nkind: {kind}\nmetadata: {{name: x}}\n"
+        for api, kind in [
+            ("v1", "ConfigMap"), ("v1", "ServiceAccount"), ("v1", "Endpoints"), ("networking.k8s.io/v1", "IngressClass"),
+            ("apps/v1", "ControllerRevision"), ("example.com/v1", "Deployments"), ("example.com/v1", "Pod"),
+            ("policy/v1", "PodDisruptionBudget"),
+        ]
+    )
+    assert load_text(text).skipped == {
+        "ConfigMap": 1, "ControllerRevision": 1, "Deployments": 1, "Endpoints": 1, "IngressClass": 1,
+        "Pod (example.com/v1)": 1, "PodDisruptionBudget": 1, "ServiceAccount": 1,
+    }
+
+
+def test_every_served_version_is_accepted() -> None:
+    for kind, (_, versions) in SERVED.items():
+        for version in versions:
+            assert kind_problem(kind, version) is None, (kind, version)
