@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 
 from podwall.lint.context import Context, bits
@@ -35,7 +36,10 @@ class SelectsNothing(Rule):
     A NetworkPolicy with a non-empty `podSelector` that matches no pod or
     workload of its namespace. When a close label exists, the finding says
     which: `app=frontnd: did you mean app=frontend, which 2 pods have?`.
-    When the pods are in another namespace, it says that instead.
+    When the pods are in another namespace, it says that instead. A policy
+    (any podSelector, `{}` included) in a namespace that has no pod in the
+    input while a namespace with a close name has pods is a namespace typo:
+    `namespace prodution has no pod in the input: did you mean production?`.
 
     Why it matters:
     A policy that selects nothing does nothing: the pods it was written for
@@ -59,7 +63,9 @@ class SelectsNothing(Rule):
 
     Known limits:
     Only pods and workloads in the input count: not reported for a namespace
-    with no pods in the input at all (a folder of policies alone). A policy
+    with no pods in the input at all (a folder of policies alone), nor, for
+    `podSelector: {}`, for a namespace with no pods whose name is close to
+    no namespace that has some. A policy
     selects pods of its own namespace only; host-network pods never.
     """
 
@@ -69,11 +75,17 @@ class SelectsNothing(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         """Yield a finding for each case the class docstring describes."""
+        populated = [ns for ns in sorted(ctx.by_namespace) if ctx.namespace_classes(ns)]
         for policy in ctx.policies:
             selector = policy.pod_selector
+            own = ctx.namespace_classes(policy.namespace)
+            if not own and (typo := _namespace_typo(ctx, policy.namespace, populated)):
+                message = f"namespace {policy.namespace} has no pod in the input: did you mean {typo}"
+                message += f", which has {_pods(ctx.pod_count(ctx.namespace_classes(typo)))}?"
+                yield self.finding(ctx, policy, message, to_yaml({"metadata": {"name": policy.name, "namespace": typo}}))
+                continue
             if selector.is_empty:
                 continue
-            own = ctx.namespace_classes(policy.namespace)
             if ctx.selected_by(policy) & ctx.real:
                 continue
             elsewhere = [
@@ -101,3 +113,16 @@ class SelectsNothing(Rule):
                 fix = to_yaml({"podSelector": selector_dict(selector)})
                 fix += f"\n# no pod in {policy.namespace} matches; its pods carry: {common_labels(ctx, own)}"
             yield self.finding(ctx, policy, message, fix)
+
+
+def _namespace_typo(ctx: Context, namespace: str, populated: list[str]) -> str | None:
+    """The namespace with pods whose name is close to ``namespace`` (itself declared by no Namespace object)."""
+    declared = ctx.namespaces.get(namespace)
+    if declared is not None and not declared.implicit:
+        return None  # a Namespace object says it exists: a namespace prepared before its pods
+    close = difflib.get_close_matches(namespace, populated, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def _pods(count: int) -> str:
+    return f"{count} pod" + ("" if count == 1 else "s")
