@@ -166,12 +166,17 @@ def test_a_walk_reads_regular_files_only(tmp_path: Path) -> None:
     (tmp_path / "zero.yaml").symlink_to("/dev/zero")
     os.mkfifo(tmp_path / "pipe.yaml")
     (tmp_path / "dir-link.yaml").symlink_to(tmp_path / "sub")
+    (tmp_path / "policies").symlink_to(tmp_path / "sub")  # a link to a folder, whatever its name, is said
     write(tmp_path / "sub" / "b.yaml", ns("b"))
     cluster = load([str(tmp_path)])
     assert [n.name for n in cluster.namespaces] == ["a", "b"]
     assert cluster.warnings == (
+        f"warning: {tmp_path / 'dir-link.yaml'} -> {tmp_path / 'sub'}: not read: a directory walk does not follow "
+        "symbolic links to directories, as kubectl apply -R does not (name it with -f to read it)",
         f"warning: {tmp_path / 'pipe.yaml'}: not read: a directory walk reads regular files only, this is a FIFO "
         "(name it with -f to read it)",
+        f"warning: {tmp_path / 'policies'} -> {tmp_path / 'sub'}: not read: a directory walk does not follow "
+        "symbolic links to directories, as kubectl apply -R does not (name it with -f to read it)",
         f"warning: {tmp_path / 'zero.yaml'} -> /dev/zero: not read: a directory walk reads regular files only, "
         "this is a character device (name it with -f to read it)",
     )

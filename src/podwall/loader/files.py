@@ -178,7 +178,7 @@ def walk(top: str) -> Iterator[str | Unreadable | Passed | Folder]:
             else:
                 stack.append(listed)
             continue
-        if not entry.name.lower().endswith(EXTENSIONS):
+        if not entry.name.lower().endswith(EXTENSIONS) and not (is_link and _links_to_directory(entry.path)):
             continue
         try:
             info = os.stat(entry.path)  # follows the link, if any
@@ -191,7 +191,12 @@ def walk(top: str) -> Iterator[str | Unreadable | Passed | Folder]:
         if stat.S_ISREG(info.st_mode):
             yield entry.path
         elif stat.S_ISDIR(info.st_mode):
-            yield Passed(entry.path, "symbolic links to directories (not followed)")
+            yield Passed(
+                entry.path,
+                "symbolic links to directories (not followed)",
+                f"{entry.path} -> {os.readlink(entry.path)}: not read: a directory walk does not follow symbolic links "
+                "to directories, as kubectl apply -R does not (name it with -f to read it)",
+            )
         else:
             what = _file_type(info.st_mode)
             target = f" -> {os.readlink(entry.path)}" if is_link else ""
@@ -201,6 +206,14 @@ def walk(top: str) -> Iterator[str | Unreadable | Passed | Folder]:
                 f"{entry.path}{target}: not read: a directory walk reads regular files only, this is {what} "
                 "(name it with -f to read it)",
             )
+
+
+def _links_to_directory(path: str) -> bool:
+    """Whether the symbolic link ``path`` resolves to a directory (whatever its name: the walk says it passed it)."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _list(directory: str) -> Iterator[os.DirEntry[str]] | Unreadable:
