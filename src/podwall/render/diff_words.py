@@ -9,7 +9,7 @@ from podwall.diff import DiffReport, NodeKind, PairDiff, Reason
 from podwall.diff.connections import kind_of, parse_range, subject_of
 from podwall.engine import Basis, DirectionVerdict, Verdict
 from podwall.engine.connset import ConnSet
-from podwall.engine.verdict import TierStep
+from podwall.render.explain_text import policy_name, rule_words, step_words
 
 OUTSIDE = "(outside the cluster)"
 MISSES_SHOWN = 2  # rules that do not admit a denied flow, named with what they admit instead
@@ -91,14 +91,6 @@ def new_ends(pair: PairDiff) -> str:
 # -- verdicts in short ------------------------------------------------------------------------
 
 
-def _policy(key: str) -> str:
-    """Policies only select pods of their own namespace: the name alone is unambiguous beside the subject."""
-    return key.split("/", 1)[-1]
-
-
-def _step(step: TierStep) -> str:
-    rule = f"rule {step.rule + 1}" + (f" {step.rule_name!r}" if step.rule_name else "")
-    return f"[{step.policy}] {step.action} ({rule})"
 
 
 def _side(side: DirectionVerdict) -> str | None:
@@ -107,8 +99,8 @@ def _side(side: DirectionVerdict) -> str | None:
         return None
     word = side.direction.value.lower()
     if side.basis in (Basis.ADMIN_ALLOW, Basis.ADMIN_DENY, Basis.BASELINE_ALLOW, Basis.BASELINE_DENY):
-        return f"{word}: " + " -> ".join(_step(s) for s in side.steps)
-    chain = "".join(f"{_step(s)} -> " for s in side.steps)
+        return f"{word}: " + " -> ".join(step_words(s, side.direction) for s in side.steps)
+    chain = "".join(f"{step_words(s, side.direction)} -> " for s in side.steps)
     if side.basis is Basis.SELF:
         return f"{word}: the same pod"
     if side.basis is Basis.HOST_NETWORK:
@@ -116,18 +108,18 @@ def _side(side: DirectionVerdict) -> str | None:
     if side.basis is Basis.NOT_ISOLATED:
         return f"{word}: {chain}not isolated"
     if side.basis is Basis.RULE:
-        return f"{word}: {chain}" + ", ".join(f"{_policy(r.policy)} rule {r.index + 1}" for r in side.allowed_by)
-    names = [_policy(p) for p in side.isolated_by]
+        return f"{word}: {chain}" + ", ".join(rule_words(r) for r in side.allowed_by)
+    names = [policy_name(p) for p in side.isolated_by]
     isolating = " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else "a policy"
     closest = sorted(side.misses, key=lambda m: not (m.peers_match or m.ports_match))  # half a match first
-    misses = [f"{_policy(m.rule.policy)} rule {m.rule.index + 1} admits only {m.admits}" for m in closest]
+    misses = [f"{rule_words(m.rule)} admits only {m.admits}" for m in closest]
     if len(misses) > MISSES_SHOWN:
         misses[MISSES_SHOWN:] = [f"{len(misses) - MISSES_SHOWN} more"]
     return f"{word}: {chain}isolated by {isolating}, no rule admits it" + (f" [{'; '.join(misses)}]" if misses else "")
 
 
 def verdict(found: Verdict | None, missing: str = "an end") -> str:
-    """``allowed (egress: not isolated; ingress: web rule 1)`` or ``denied (ingress: isolated by ..., no rule admits it)``.
+    """``allowed (egress: not isolated; ingress: web spec.ingress[0])`` or ``denied (ingress: isolated by ..., no rule admits it)``.
 
     A denial names only the sides that deny; no verdict means ``missing`` is not in that side's input.
     """

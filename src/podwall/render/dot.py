@@ -39,7 +39,7 @@ def _attributes(node: Node) -> str:
 def dot(pic: Picture, *, changes: dict[tuple[str, str], str] | None = None) -> str:
     """The DOT text; ``changes`` colours edges by (source, destination): added, removed or changed."""
     out = [
-        f"// podwall render -o dot: {pic.view.value} view, {pic.workloads} workloads, {len(pic.edges)} edges",
+        f"// podwall {'render' if changes is None else 'diff'} -o dot: {pic.view.value} view, {pic.workloads} workloads, {len(pic.edges)} edges",
         "// dashed red: no NetworkPolicy or admin policy protects it in that direction",
         "digraph podwall {",
         '    graph [rankdir=LR, fontname="Helvetica", fontsize=12];',

@@ -16,16 +16,18 @@ from podwall.render.table import Column, table
 INDENT = "  "
 
 
-def _policy(key: str) -> str:
+def policy_name(key: str) -> str:
     """Policies only select pods of their own namespace, so the name alone is unambiguous in a side's block."""
     return key.split("/", 1)[1] if "/" in key else key
 
 
-def _rule(ref: RuleRef) -> str:
-    return f"{_policy(ref.policy)} {ref.field}"
+def rule_words(ref: RuleRef) -> str:
+    """``allow-dns spec.egress[0]``: a rule as the manifest, lint and JSON name it."""
+    return f"{policy_name(ref.policy)} {ref.field}"
 
 
-def _step(step: TierStep, direction: Direction) -> str:
+def step_words(step: TierStep, direction: Direction) -> str:
+    """``[ns/anp] spec.egress[1] 'name': Deny``: an admin tier's deciding rule."""
     name = f" {step.rule_name!r}" if step.rule_name else ""
     return f"[{step.policy}] spec.{direction.value.lower()}[{step.rule}]{name}: {step.action}"
 
@@ -37,7 +39,7 @@ def _word(allowed: bool, style: Style) -> str:
 def side_lines(side: DirectionVerdict, other: str, probe: str, style: Style = plain) -> list[str]:
     """What decided one side, one line per reason (without the side's heading)."""
     word = side.direction.value.lower()
-    lines = [_step(s, side.direction) for s in side.steps]
+    lines = [step_words(s, side.direction) for s in side.steps]
     if side.basis in (Basis.ADMIN_ALLOW, Basis.ADMIN_DENY):
         return lines + ["decided by the Admin tier before any NetworkPolicy"]
     if side.basis in (Basis.BASELINE_ALLOW, Basis.BASELINE_DENY):
@@ -53,7 +55,7 @@ def side_lines(side: DirectionVerdict, other: str, probe: str, style: Style = pl
             return lines + [f"no NetworkPolicy isolates it for {word} and no Baseline rule matches"]
         return lines + [f"not isolated for {word}: no policy with {side.direction.value} in its policyTypes selects it"]
     if side.basis is Basis.RULE:
-        return lines + [f"allowed by {', '.join(_rule(r) for r in side.allowed_by)}"]
+        return lines + [f"allowed by {', '.join(rule_words(r) for r in side.allowed_by)}"]
     # NO_RULE: every isolating policy, and what each of its rules admits instead
     count = len(side.isolated_by)
     lines.append(
@@ -64,11 +66,11 @@ def side_lines(side: DirectionVerdict, other: str, probe: str, style: Style = pl
     for key in side.isolated_by:
         misses = [m for m in side.misses if m.rule.policy == key]
         if not misses:
-            rows.append([_policy(key), f"has no {word} rule: it admits nothing"])
+            rows.append([policy_name(key), f"has no {word} rule: it admits nothing"])
         for n, m in enumerate(misses):
             # one port: what the rule admits instead, limited to the half that missed; every port: the whole rule
             text = f"{m.rule.field} admits only {m.admits}" if probe else f"{m.rule.field} admits {m.admits_ports} {m.admits_peers}"
-            rows.append([_policy(key) if n == 0 else "", text])
+            rows.append([policy_name(key) if n == 0 else "", text])
     lines += [INDENT + line for line in table([Column(), Column()], rows, header=False, style=style)]
     return lines
 

@@ -64,7 +64,7 @@ def mermaid(pic: Picture, *, changes: dict[tuple[str, str], str] | None = None) 
             ids[node.id] = f"{prefix[node.role]}{counters[node.role]}"
             counters[node.role] += 1
     out = [
-        f"%% podwall render -o mermaid: {pic.view.value} view, {pic.workloads} workloads, {len(pic.edges)} edges",
+        f"%% podwall {'render' if changes is None else 'diff'} -o mermaid: {pic.view.value} view, {pic.workloads} workloads, {len(pic.edges)} edges",
         "%% dashed red: no NetworkPolicy or admin policy protects it in that direction",
         "flowchart LR",
     ]
