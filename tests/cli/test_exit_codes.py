@@ -61,7 +61,9 @@ def test_explain_denied_exits_1() -> None:
         (["explain", "-f", TUTORIAL, "-n", "production", "frontnd", "backend", "80"],
          "podwall: unknown subject 'frontnd': did you mean production/Deployment/frontend? There is no pod"),
         (["explain", "-f", TUTORIAL, "frontend", "production/backend", "80"],
-         "podwall: unknown subject 'frontend': did you mean production/Deployment/frontend (-n production)?"),
+         "podwall: unknown subject 'frontend': did you mean production/Deployment/frontend (-n production or "
+         "production/frontend)? There is no namespace 'default' in the input (namespaces: kube-system, monitoring, "
+         "production)\n"),
         (["explain", "-f", TUTORIAL, "-n", "prod", "frontend", "backend"],
          "podwall: -n prod: no namespace 'prod' in the input (namespaces: kube-system, monitoring, production)"),
         (["explain", "-f", TUTORIAL, "-n", "productoin", "frontend", "backend"],
@@ -98,9 +100,10 @@ def test_explain_denied_exits_1() -> None:
         (["reach", "-f", TUTORIAL, "-o", "connlist", "--external"],
          "podwall: -o connlist always lists external ranges: --external does not apply"),
         (["reach", "-f", TUTORIAL, "-o", "connlist", "--focus-workload", "frontnd"],
-         "podwall: --focus-workload frontnd: did you mean frontend (production/frontend[Deployment])? no workload"),
+         "podwall: --focus-workload frontnd: did you mean production/Deployment/frontend? no workload 'frontnd'"),
         (["reach", "-f", TUTORIAL, "-o", "connlist", "--focus-workload", "frontend", "--focus-workload-peer", "prod/db"],
-         "podwall: --focus-workload-peer prod/db: no workload 'prod/db' in the input"),
+         "podwall: --focus-workload-peer prod/db: There is no namespace 'prod' in the input (namespaces: kube-system, "
+         "monitoring, production)\n"),
         (["reach", "-f", TUTORIAL, "--fail-on-intent"],
          "podwall: --fail-on-intent needs intents: a kind: Intents document among -f, or --intents FILE"),
         (["reach", "-f", TUTORIAL, "--intents", "x.yaml", "-o", "csv"],

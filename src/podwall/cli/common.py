@@ -274,7 +274,8 @@ def focus_options(scope: str = "") -> Callable[[Callable[..., Any]], Callable[..
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         decorators = [
             click.option("--focus-workload", "focus_workloads", multiple=True, metavar="NAME",
-                         help=f"{lead}keep lines with this workload (name or ns/name) at either end. "
+                         help=f"{lead}keep lines with this workload at either end (any spelling podwall prints: name, "
+                              "ns/name, Kind/name, ns/name[Kind]). "
                               "Repeatable or comma-separated."),
             click.option("--focus-workload-peer", "focus_peers", multiple=True, metavar="NAME",
                          help=f"{lead}with --focus-workload, the other end must be this workload. "
@@ -307,3 +308,22 @@ def focus_of(workloads: tuple[str, ...], peers: tuple[str, ...], direction: str 
         direction=Direction(direction.capitalize()) if direction else None,
         conn=conn,
     )
+
+
+def resolve_focus(cluster: Cluster, focus: Focus, namespace: str | None) -> Focus:
+    """The focus names as the connection-list names of what they name, read by explain's resolver.
+
+    Every spelling podwall prints for a subject is accepted (``web``,
+    ``Deployment/web``, ``shop/Deployment/web``, ``shop/web-7d9f8b6c5d[ReplicaSet]``,
+    ``rs/web-7d9f8b6c5d``, ``ns/name``); a name that names nothing is exit 2 with a
+    did-you-mean (netpol-analyzer errors too).
+    """
+    from dataclasses import replace
+
+    from podwall.engine.explain import subject_nodes
+
+    def nodes(values: tuple[str, ...], option: str) -> tuple[str, ...]:
+        return tuple(n for v in values for n in subject_nodes(cluster, v, namespace, lead=f"{option} {v}"))
+
+    return replace(focus, workloads=nodes(focus.workloads, "--focus-workload"),
+                   peers=nodes(focus.peers, "--focus-workload-peer"))

@@ -212,14 +212,15 @@ class Focus:
 
 
 def names_match(node: str, wanted: tuple[str, ...]) -> bool:
-    """Whether a node is one of ``wanted`` (``name``, ``ns/name`` or ``ingress-controller``)."""
+    """Whether a node is one of ``wanted``: ``ns/name[Kind]`` (the CLI resolves every spelling to these:
+    ``cli.common.resolve_focus``), ``name``, ``ns/name`` or ``ingress-controller``."""
     if node == INGRESS_CONTROLLER:
         return "ingress-controller" in wanted or INGRESS_CONTROLLER in wanted
     if node.endswith("[External]"):
         return False
     qualified = node.rsplit("[", 1)[0]
     name = qualified.split("/", 1)[-1]
-    return qualified in wanted or name in wanted
+    return node in wanted or qualified in wanted or name in wanted
 
 
 def parse_focus_conn(text: str) -> Probe:

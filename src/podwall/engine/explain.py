@@ -4,7 +4,11 @@ Names (``resolve``): ``NAME`` and ``KIND/NAME`` in the namespace of ``-n`` (defa
 ``default``), ``NAME.NAMESPACE``, ``NAMESPACE/NAME``, ``NAMESPACE/KIND/NAME``, the
 connection-list spelling ``NAMESPACE/NAME[Kind]``, an IP address, or
 ``ingress-controller``; kinds are kubectl's names and short names (``deploy``,
-``sts``, ``svc``, ...). A name that matches nothing gets a did-you-mean.
+``sts``, ``svc``, ...). A workload is also named by its pods' declared controller,
+present in the input or not (``rs/web-7d9f8b6c5d``, as connection lists name it).
+A name that matches nothing gets a did-you-mean (an exact name in another
+namespace before a close one in this namespace). ``subject_nodes`` reads names
+the same way for ``--focus-workload``.
 
 Ports: a number, ``NUMBER/PROTO``, or a port name resolved on the destination (a
 Service's port names for a Service, else its pods' container port names). Without a
@@ -20,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from podwall.engine.classes import partition
-from podwall.engine.connlist import port_atoms
+from podwall.engine.connlist import node_name, port_atoms
 from podwall.engine.connset import ConnSet, Interval
 from podwall.engine.conventions import has_node_local_pairs, view
 from podwall.engine.evaluate import evaluate, namespace_labels
@@ -29,7 +33,7 @@ from podwall.engine.match import Endpoint, ipblock_sees, selects
 from podwall.engine.options import EngineOptions, External, Probe
 from podwall.engine.verdict import Basis, DirectionVerdict, Verdict
 from podwall.errors import UsageError
-from podwall.model import Cluster, Direction, IPBlockPeer, Pod, Protocol, Service
+from podwall.model import Cluster, Direction, IPBlockPeer, Pod, Protocol, Service, WorkloadRef
 
 #: kubectl's names and short names for the kinds a subject may be given as.
 KIND_ALIASES = {
@@ -120,8 +124,14 @@ def hypothetical(namespace: str, labels: Mapping[str, str]) -> Subject:
     return Subject(f"{namespace}/[{shown}]", (pod,), hypothetical=True)
 
 
-def resolve(cluster: Cluster, text: str, namespace: str | None = None) -> Subject:
-    """Turn a name as a user types it into the endpoints that stand for it (see the module docstring)."""
+def resolve(
+    cluster: Cluster, text: str, namespace: str | None = None, *, others: tuple[str | Subject, ...] = ()
+) -> Subject:
+    """Turn a name as a user types it into the endpoints that stand for it (see the module docstring).
+
+    ``others`` are the other subjects of the same command: a did-you-mean offers
+    ``-n NS`` only when it would not change what they name.
+    """
     ns = namespace or DEFAULT_NAMESPACE
     try:
         address = ipaddress.ip_address(text)
@@ -134,26 +144,92 @@ def resolve(cluster: Cluster, text: str, namespace: str | None = None) -> Subjec
         return Subject(text, (External(address),))
     if text in (INGRESS_CONTROLLER, "ingress-controller"):
         return Subject(INGRESS_CONTROLLER, (CONTROLLER,))
+    where, kind, name = _parse(cluster, text, ns)
+    return _lookup(cluster, where or ns, kind, name, text, _Hint(namespace, others) if where is None else None)
+
+
+def _parse(cluster: Cluster, text: str, ns: str) -> tuple[str | None, str | None, str]:
+    """(namespace, kind, name) of a subject's text; namespace None: the text names none, -n's applies."""
     connlist = _CONNLIST.match(text)
     if connlist:
-        return _lookup(cluster, connlist["ns"], _kind(connlist["kind"], text), connlist["name"], text)
+        return connlist["ns"], _kind(connlist["kind"], text), connlist["name"]
     parts = text.split("/")
     if not all(parts) or len(parts) > 3:
         raise UsageError(_invalid(text))
     if len(parts) == 3:
-        return _lookup(cluster, parts[0], _kind(parts[1], text), parts[2], text)
+        return parts[0], _kind(parts[1], text), parts[2]
     if len(parts) == 2:
         first, name = parts
         kind = KIND_ALIASES.get(first.lower())
         namespaces = {n.name for n in cluster.namespaces}
         if kind is not None and not (first in namespaces and not _exists(cluster, ns, kind, name)):
-            return _lookup(cluster, ns, kind, name, text)
-        return _lookup(cluster, first, None, name, text)
+            return None, kind, name
+        return first, None, name
     if not _exists(cluster, ns, None, text) and "." in text:
         name, _, other = text.partition(".")
         if other in {n.name for n in cluster.namespaces}:
-            return _lookup(cluster, other, None, name, text)
-    return _lookup(cluster, ns, None, text, text)
+            return other, None, name
+    return None, None, text
+
+
+def subject_nodes(cluster: Cluster, text: str, namespace: str | None = None, *, lead: str = "") -> tuple[str, ...]:
+    """The connection-list names (``ns/name[Kind]``) of the pods ``text`` names, as ``resolve`` reads it.
+
+    For ``--focus-workload``: every spelling podwall prints for a subject is
+    accepted back (``web``, ``deploy/web``, ``shop/Deployment/web``,
+    ``shop/web-7d9f8b6c5d[ReplicaSet]``, ``rs/web-7d9f8b6c5d``). Without
+    ``namespace``, a name that names no namespace is looked up in every one (as
+    netpol-analyzer's ``--focusworkload NAME``); with it, in that namespace
+    first, then in every one. ``lead`` starts error messages.
+    """
+    if text in (INGRESS_CONTROLLER, "ingress-controller"):
+        return (INGRESS_CONTROLLER,)
+    lead = lead or f"unknown subject {text!r}"
+    found: list[Subject] = []
+    failed: UsageError | None = None
+    if namespace is not None or _names_namespace(cluster, text):
+        try:
+            found = [resolve(cluster, text, namespace)]
+        except UsageError as error:
+            failed = error
+    if not found and not _names_namespace(cluster, text):  # -n's namespace first, then every namespace
+        short = text.rsplit("/", 1)[-1]
+        for ns in sorted(_namespaces_with(cluster, short)):
+            try:
+                found.append(resolve(cluster, text, ns))
+            except UsageError:
+                continue
+        if not found and failed is None:
+            raise UsageError(_unknown_anywhere(cluster, short, lead))
+    if not found:
+        assert failed is not None
+        raise UsageError(f"{lead}: {str(failed).removeprefix(f'unknown subject {text!r}: ')}") from None
+    nodes = {node_name(e) for subject in found for e in subject.endpoints if isinstance(e, Pod)}
+    if not nodes:
+        raise UsageError(f"{lead}: an address outside the cluster is no workload")
+    return tuple(sorted(nodes))
+
+
+def _names_namespace(cluster: Cluster, text: str) -> bool:
+    """Whether a subject's text names its namespace (then -n does not matter)."""
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        pass
+    try:
+        return _parse(cluster, text, "")[0] is not None
+    except UsageError:
+        return True  # resolve says what is wrong with it
+
+
+def _namespaces_with(cluster: Cluster, name: str) -> set[str]:
+    """Namespaces with a pod, workload, ReplicaSet or Service of that name."""
+    found = {s.namespace for s in cluster.services if s.name == name}
+    for pod in cluster.pods:
+        if name == pod.name or any(ref is not None and ref.name == name for ref in (pod.owner, pod.controller)):
+            found.add(pod.namespace)
+    return found
 
 
 def _invalid(text: str) -> str:
@@ -172,17 +248,29 @@ def _kind(text: str, whole: str) -> str:
     return kind
 
 
+def _refs(pod: Pod) -> set[WorkloadRef]:
+    """What a pod is named by in workload views: its workload, and its declared controller (connection lists)."""
+    return {r for r in (pod.owner, pod.controller) if r is not None and r.kind}
+
+
+def _workloads(cluster: Cluster, ns: str, kind: str | None, name: str) -> dict[WorkloadRef, list[Pod]]:
+    """The workloads (or declared controllers, present in the input or not) of that name, with their pods."""
+    found: dict[WorkloadRef, list[Pod]] = {}
+    for pod in cluster.pods:
+        if pod.namespace == ns:
+            for ref in _refs(pod):
+                if ref.name == name and (kind is None or ref.kind == kind):
+                    found.setdefault(ref, []).append(pod)
+    return found
+
+
 def _pods_of(cluster: Cluster, ns: str, kind: str | None, name: str) -> list[Pod]:
     """The pods a (namespace, kind, name) names; kind None: a pod of that name, else a workload of that name."""
     if kind == "Pod" or kind is None:
         pods = [p for p in cluster.pods if p.namespace == ns and not p.template and p.name == name]
         if pods or kind == "Pod":
             return pods
-    return [
-        p for p in cluster.pods
-        if p.owner is not None and p.owner.namespace == ns and p.owner.name == name
-        and (kind is None or p.owner.kind == kind)
-    ]
+    return [p for pods in _workloads(cluster, ns, kind, name).values() for p in pods]
 
 
 def _exists(cluster: Cluster, ns: str, kind: str | None, name: str) -> bool:
@@ -194,25 +282,37 @@ def _exists(cluster: Cluster, ns: str, kind: str | None, name: str) -> bool:
     return bool(_pods_of(cluster, ns, kind, name))
 
 
-def _lookup(cluster: Cluster, ns: str, kind: str | None, name: str, text: str) -> Subject:
+@dataclass(frozen=True, slots=True)
+class _Hint:
+    """A name looked up in -n's namespace: what a did-you-mean may suggest (``-n`` given, the other subjects)."""
+
+    namespace: str | None
+    others: tuple[str | Subject, ...]
+
+
+def _lookup(cluster: Cluster, ns: str, kind: str | None, name: str, text: str, hint: _Hint | None = None) -> Subject:
     if kind == "Service":
-        return _service(cluster, ns, name, text)
-    pods = _pods_of(cluster, ns, kind, name)
-    if kind is None and pods and all(not p.template for p in pods) and pods[0].name == name:
-        return Subject(pods[0].key, (pods[0],))
-    if pods:
-        kinds = sorted({p.owner.kind for p in pods if p.owner is not None})
-        if len(kinds) > 1:
-            options = ", ".join(f"{ns}/{k}/{name}" for k in kinds)
+        return _service(cluster, ns, name, text, hint)
+    if kind in ("Pod", None):
+        pods = [p for p in cluster.pods if p.namespace == ns and not p.template and p.name == name]
+        if pods:
+            return Subject(pods[0].key, (pods[0],))
+    if kind != "Pod":
+        workloads = _workloads(cluster, ns, kind, name)
+        if len({ref.kind for ref in workloads}) > 1:
+            options = ", ".join(sorted(str(ref) for ref in workloads))
             raise UsageError(f"{text!r} is ambiguous: use one of {options}")
-        return Subject(f"{ns}/{kinds[0]}/{name}" if kinds else pods[0].key, tuple(pods))
+        if workloads:
+            ((ref, pods),) = workloads.items()
+            return Subject(str(ref), tuple(pods))
     if kind is None and any(s.namespace == ns and s.name == name for s in cluster.services):
-        return _service(cluster, ns, name, text)
-    raise UsageError(_unknown(cluster, ns, kind, name, text))
+        return _service(cluster, ns, name, text, hint)
+    raise UsageError(_unknown(cluster, ns, kind, name, text, hint))
 
 
-def _names_in(cluster: Cluster, ns: str) -> dict[str, str]:
-    """Every subject of a namespace: short name -> how to write it (``ns/Kind/name``)."""
+def _names_in(cluster: Cluster, ns: str, *, controllers: bool = False) -> dict[str, str]:
+    """Every subject of a namespace: short name -> how to write it (``ns/Kind/name``); with ``controllers``, the
+    declared controllers too (the ReplicaSets connection lists name)."""
     found: dict[str, str] = {}
     for pod in cluster.pods:
         if pod.namespace != ns:
@@ -221,41 +321,98 @@ def _names_in(cluster: Cluster, ns: str) -> dict[str, str]:
             found.setdefault(pod.owner.name, str(pod.owner))
         elif not pod.template:
             found.setdefault(pod.name, f"{ns}/Pod/{pod.name}")
+        if controllers and pod.controller is not None and pod.controller.kind:
+            found.setdefault(pod.controller.name, str(pod.controller))
     for service in cluster.services:
         if service.namespace == ns:
             found.setdefault(service.name, f"{ns}/Service/{service.name}")
     return found
 
 
-def _unknown(cluster: Cluster, ns: str, kind: str | None, name: str, text: str) -> str:
-    """``unknown subject 'frontnd': did you mean production/Deployment/frontend? (...)`` — the suggestion first."""
+def _shortest(cluster: Cluster, qualified: str) -> str:
+    """``ns/name`` when it names the same subject as ``ns/Kind/name``, else ``ns/Kind/name``."""
+    ns, _, name = qualified.split("/", 2)
+    try:
+        return f"{ns}/{name}" if resolve(cluster, f"{ns}/{name}").name == qualified else qualified
+    except UsageError:
+        return qualified
+
+
+def _moves(cluster: Cluster, hint: _Hint, target: str) -> str | None:
+    """The first other subject that ``-n target`` would name differently (or not at all), if any."""
+    for other in hint.others:
+        if isinstance(other, Subject):
+            if other.hypothetical and other.endpoints and getattr(other.endpoints[0], "namespace", None) != target:
+                return other.name
+            continue
+        try:
+            moved = resolve(cluster, other, target).name
+        except UsageError:
+            return other
+        try:
+            if resolve(cluster, other, hint.namespace).name != moved:
+                return other
+        except UsageError:
+            continue  # it names nothing under -n today: -n target is no loss
+    return None
+
+
+def _unknown(cluster: Cluster, ns: str, kind: str | None, name: str, text: str, hint: _Hint | None = None) -> str:
+    """``unknown subject 'frontnd': did you mean production/Deployment/frontend? (...)`` — the suggestion first.
+
+    An exact name in another namespace beats a close one in this namespace; when
+    the text named no namespace, ``-n OTHER`` is offered unless it would change
+    what the other subjects name (then only ``OTHER/NAME``).
+    """
     what = f"{kind} {name!r}" if kind else f"pod, workload or Service {name!r}"
-    here = _names_in(cluster, ns)
-    close = difflib.get_close_matches(name, list(here), n=1, cutoff=0.6)
+    here = _names_in(cluster, ns, controllers=True)
     elsewhere = sorted(
         qualified
         for other in {n.name for n in cluster.namespaces} - {ns}
-        for short, qualified in _names_in(cluster, other).items()
-        if short == name
+        for short, qualified in _names_in(cluster, other, controllers=True).items()
+        if short == name and (kind is None or qualified.split("/")[1] == kind)
     )
-    if close:
-        hint = f"did you mean {here[close[0]]}? "
-    elif elsewhere:
-        hint = f"did you mean {elsewhere[0]} (-n {elsewhere[0].split('/', 1)[0]})? "
+    close = difflib.get_close_matches(name, list(here), n=1, cutoff=0.6)
+    if elsewhere:
+        target = elsewhere[0].split("/", 1)[0]
+        spelled = _shortest(cluster, elsewhere[0])
+        moved = _moves(cluster, hint, target) if hint is not None else None
+        if hint is None:
+            how = spelled
+        elif moved is None:
+            how = f"-n {target} or {spelled}"
+        else:
+            how = f"{spelled}: -n {target} would change what {moved} names"
+        lead = f"did you mean {elsewhere[0]} ({how})? "
+    elif close:
+        lead = f"did you mean {here[close[0]]}? "
     else:
-        hint = ""
+        lead = ""
     if ns not in {n.name for n in cluster.namespaces}:
         known = ", ".join(sorted(n.name for n in cluster.namespaces)) or "none"
-        return f"unknown subject {text!r}: {hint}There is no namespace {ns!r} in the input (namespaces: {known})"
-    listed = sorted(here)
+        return f"unknown subject {text!r}: {lead}There is no namespace {ns!r} in the input (namespaces: {known})"
+    listed = sorted(_names_in(cluster, ns))
     shown = ", ".join(listed[:8]) + (", ..." if len(listed) > 8 else "") if listed else "nothing"
-    return f"unknown subject {text!r}: {hint}There is no {what} in namespace {ns!r} (there: {shown})"
+    return f"unknown subject {text!r}: {lead}There is no {what} in namespace {ns!r} (there: {shown})"
 
 
-def _service(cluster: Cluster, ns: str, name: str, text: str) -> Subject:
+def _unknown_anywhere(cluster: Cluster, name: str, lead: str) -> str:
+    """A name looked up in every namespace that none has: the closest of all, and what there is."""
+    every: dict[str, str] = {}
+    for ns in sorted(n.name for n in cluster.namespaces):
+        for short, qualified in _names_in(cluster, ns, controllers=True).items():
+            every.setdefault(short, qualified)
+    close = difflib.get_close_matches(name, list(every), n=1, cutoff=0.6)
+    hint = f"did you mean {every[close[0]]}? " if close else ""
+    nodes = sorted({node_name(p) for p in cluster.pods})
+    shown = ", ".join(nodes[:8]) + (", ..." if len(nodes) > 8 else "")
+    return f"{lead}: {hint}no workload {name!r} in the input (workloads: {shown or 'none'})"
+
+
+def _service(cluster: Cluster, ns: str, name: str, text: str, hint: _Hint | None = None) -> Subject:
     services = [s for s in cluster.services if s.namespace == ns and s.name == name]
     if not services:
-        raise UsageError(_unknown(cluster, ns, "Service", name, text))
+        raise UsageError(_unknown(cluster, ns, "Service", name, text, hint))
     service = services[0]
     pods = tuple(
         p
@@ -410,8 +567,8 @@ def _external_probe(port: _PortText) -> Probe:
 def _ends(
     cluster: Cluster, source: str | Subject, destination: str | Subject, namespace: str | None
 ) -> tuple[Subject, Subject]:
-    src = source if isinstance(source, Subject) else resolve(cluster, source, namespace)
-    dst = destination if isinstance(destination, Subject) else resolve(cluster, destination, namespace)
+    src = source if isinstance(source, Subject) else resolve(cluster, source, namespace, others=(destination,))
+    dst = destination if isinstance(destination, Subject) else resolve(cluster, destination, namespace, others=(source,))
     if src.service is not None:
         raise UsageError("a Service cannot be a source: traffic comes from pods; name the pod or workload")
     return src, dst

@@ -90,8 +90,9 @@ def explain_command(env: Environment, paths, namespace, lenient, verbose, ipbloc
         from podwall.render.across import EXPLAIN_ACROSS_FORMATS
 
         # names as the user typed them (-n, kubectl kinds), then as every profile reads them
-        source = source if isinstance(source, Subject) else resolve(cluster, source, namespace).name
-        destination = resolve(cluster, destination, namespace).name
+        if not isinstance(source, Subject):
+            source = resolve(cluster, source, namespace, others=(destination,)).name
+        destination = resolve(cluster, destination, namespace, others=(source,)).name
         across = explain_across(cluster, source, destination, port, every_profile(choice, ipblock_ignores_pods),
                                 choice.profile.name)
         env.err(choice.line())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING
 
 import click
@@ -17,15 +16,14 @@ from podwall.cli.common import (
     load_input,
     namespaces_shown,
     require_namespace,
+    resolve_focus,
 )
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.cli.help import examples
-from podwall.errors import UsageError
 
 if TYPE_CHECKING:  # the engine and the renderers are imported when the command runs, not for --help
     from podwall.engine.exposure_analysis import ExposureReport
-    from podwall.model import Cluster
 
 CONNLIST = ("connlist", "connlist-json")
 LAYOUTS = {"matrix": "matrix", "list": "list"}  # -o matrix / -o list: the table view, one layout forced
@@ -127,8 +125,7 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
                          parse_focus_conn(focus_conn) if focus_conn else None)
         cluster = load_input(env, paths, namespace, lenient, verbose)
         require_namespace(cluster, namespace)
-        _require_workloads(cluster, focus.workloads, "--focus-workload")
-        _require_workloads(cluster, focus.peers, "--focus-workload-peer")
+        focus = resolve_focus(cluster, focus, namespace)
         choice, options = judging(cluster, cni, ipblock_ignores_pods)
         every = connlist(cluster, options)
         lines = tuple(line for line in every if focus.keeps(line))
@@ -191,23 +188,6 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
     if fail_on_intent and checked is not None and checked.not_as_intended:
         return ExitStatus.DENIED_OR_FINDINGS
     return ExitStatus.SUCCESS
-
-
-def _require_workloads(cluster: Cluster, names: tuple[str, ...], option: str) -> None:
-    """A focus naming no workload of the input is a mistake (netpol-analyzer errors too): exit 2, did-you-mean."""
-    from podwall.engine.connlist import names_match, node_name
-    from podwall.engine.exposure import INGRESS_CONTROLLER
-
-    nodes = sorted({node_name(p) for p in cluster.pods})
-    for name in names:
-        if name in ("ingress-controller", INGRESS_CONTROLLER) or any(names_match(n, (name,)) for n in nodes):
-            continue
-        qualified = {n.rsplit("[", 1)[0]: n for n in nodes}  # ns/name -> ns/name[Kind]
-        spelled = {**{q.split("/", 1)[-1]: n for q, n in qualified.items()}, **qualified}  # name, or ns/name
-        close = difflib.get_close_matches(name, list(spelled), n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]} ({spelled[close[0]]})? " if close else ""
-        shown = ", ".join(nodes[:8]) + (", ..." if len(nodes) > 8 else "")
-        raise UsageError(f"{option} {name}: {hint}no workload {name!r} in the input (workloads: {shown or 'none'})")
 
 
 def _exposure_in(report: ExposureReport, namespaces: set[str]) -> ExposureReport:

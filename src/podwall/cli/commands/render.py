@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 
 from podwall.cli.commands.lint import read_config
-from podwall.cli.common import input_arguments, input_options, judging, load_input, namespaces_shown, split_names
+from podwall.cli.common import (
+    input_arguments, input_options, judging, load_input, namespaces_shown, resolve_focus, split_names,
+)
 from podwall.cli.env import Environment
 from podwall.cli.help import examples
 from podwall.cli.exit import ExitStatus
@@ -30,7 +32,8 @@ from podwall.render.pictures import RENDER_FORMATS, render
               help="Draw workloads, or namespaces with connection counts on edges. Default: workloads for small "
                    "inputs, namespaces for large ones (the HTML report opens namespaces on click).")
 @click.option("--focus-workload", "focus_workloads", multiple=True, metavar="NAME",
-              help="Keep connections with this workload (name or ns/name) at either end. Repeatable or comma-separated.")
+              help="Keep connections with this workload at either end (any spelling podwall prints: name, ns/name, "
+                   "Kind/name, ns/name[Kind]). Repeatable or comma-separated.")
 @click.option("--output-file", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
               help="Write to FILE instead of stdout (needed for png on a terminal).")
 @click.option("--config", "config_path", default=None, metavar="FILE",
@@ -47,9 +50,9 @@ def render_command(env: Environment, paths, namespace, all_namespaces, lenient, 
                 raise click.UsageError(f"{flag} applies to -o html only")
     if output == "png" and output_file is None and (env.stdout.isatty() or not hasattr(env.stdout, "buffer")):
         raise click.UsageError("-o png writes binary data: give --output-file FILE or redirect stdout")
-    focus = Focus(workloads=split_names(focus_workloads)) if focus_workloads else None
     config = read_config(config_path) if output == "html" else None
     cluster = load_input(env, paths, namespace, lenient, verbose)
+    focus = resolve_focus(cluster, Focus(workloads=split_names(focus_workloads)), namespace) if focus_workloads else None
     choice, options = judging(cluster, cni, ipblock_ignores_pods)
     report = lint(cluster, config, options, namespaces=shown) if config is not None else None
     source = input_arguments(paths, namespace, lenient, cni, ipblock_ignores_pods)
