@@ -165,9 +165,14 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     except PodwallError as error:
         env.err(str(error) if error.location else f"podwall: {error}")
         return ExitStatus.ERROR
-    except BrokenPipeError:
-        # `podwall reach ... | head`: the reader left; nothing more to say.
-        return ExitStatus.SUCCESS
+    except SystemExit as stop:  # click met EPIPE writing help itself: it wraps sys.stdout and exits 1, a verdict here
+        import sys
+
+        if stop.code == 1 and type(sys.stdout).__name__ == "_PacifyFlushWrapper":
+            return ExitStatus.BROKEN_PIPE
+        raise
+    except BrokenPipeError:  # env drops output once the reader left; anything else that meets EPIPE
+        return ExitStatus.BROKEN_PIPE
     except Exception as error:  # noqa: BLE001 - the last resort: never a traceback, never exit 0 or 1
         env.err(
             f"podwall: internal error: {type(error).__name__}: {error} "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sys
@@ -73,6 +74,26 @@ def _write(stream: TextIO, text: str) -> None:
         stream.write(safe_text(text, getattr(stream, "encoding", None) or "ascii"))
 
 
+def _open(stream: TextIO | None) -> TextIO:
+    """The stream, or EBADF when the shell closed it (``>&-``: Python's sys.stdout is then None)."""
+    if stream is None:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+    return stream
+
+
+def _to_devnull(stream: TextIO | None) -> None:
+    """Point a broken stream's descriptor at /dev/null, so that what it still buffers is flushed there at exit."""
+    try:
+        fd = stream.fileno()  # type: ignore[union-attr]
+    except (AttributeError, OSError, ValueError):  # None, not a file (tests), or closed
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
 @dataclass
 class Environment:
     """Standard streams, whether they are terminals, and whether stdout is coloured.
@@ -86,6 +107,7 @@ class Environment:
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     kubectl_plugin: bool = False  # run as ``kubectl podwall``: no -f means the current context
     color: bool | None = None
+    reader_left: bool = False  # stdout's reader left (EPIPE): results are dropped, the exit status is kept
 
     @property
     def stdout_isatty(self) -> bool:
@@ -125,33 +147,52 @@ class Environment:
 
     def out(self, text: str) -> None:
         """Write a result to stdout: spelled in ASCII where stdout cannot carry a glyph; a full disk or a closed
-        descriptor is one line, exit 2."""
+        descriptor is one line, exit 2; a reader that left (``| head``) gets nothing more, quietly."""
+        if self.reader_left:
+            return
         try:
-            _write(self.stdout, text)
+            _write(_open(self.stdout), text)
         except BrokenPipeError:
-            raise
+            self._reader_left()
         except OSError as error:
             raise cannot_write("standard output", error) from None
 
     def out_bytes(self, data: bytes) -> None:
         """Write binary output (a PNG) to stdout's buffer."""
+        if self.reader_left:
+            return
         try:
-            self.stdout.flush()
+            _open(self.stdout).flush()
             self.stdout.buffer.write(data)  # type: ignore[attr-defined]
         except BrokenPipeError:
-            raise
+            self._reader_left()
         except OSError as error:
             raise cannot_write("standard output", error) from None
 
     def flush(self) -> None:
         """Flush stdout, so that a write error is reported before podwall exits."""
+        if self.reader_left:
+            return
         try:
-            self.stdout.flush()
+            _open(self.stdout).flush()
         except BrokenPipeError:
-            raise
+            self._reader_left()
         except OSError as error:
             raise cannot_write("standard output", error) from None
 
+    def _reader_left(self) -> None:
+        """stdout's reader is gone (EPIPE): the run goes on to earn its exit status, writing nothing more.
+
+        What stdout still buffers goes to /dev/null, so that Python's flush at exit
+        does not fail (it would print a warning and exit 120).
+        """
+        self.reader_left = True
+        _to_devnull(self.stdout)
+
     def err(self, line: str) -> None:
-        """Write one diagnostic line to stderr."""
-        _write(self.stderr, line.rstrip("\n") + "\n")
+        """Write one diagnostic line to stderr; a closed stderr (``2>&-``) or one whose reader left loses the line,
+        never the exit status."""
+        try:
+            _write(_open(self.stderr), line.rstrip("\n") + "\n")
+        except OSError:
+            _to_devnull(self.stderr)

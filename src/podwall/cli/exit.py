@@ -13,3 +13,4 @@ class ExitStatus(IntEnum):
     INTERNAL = 3  # an unexpected exception: a bug in podwall, one line (traceback with -v); never 0 or 1
     OPENS_BOUNDARY = 4  # diff --fail-on: the change opens traffic from outside the cluster or across namespaces
     INTERRUPTED = 130  # 128 + SIGINT
+    BROKEN_PIPE = 141  # 128 + SIGPIPE: stdout's reader left before podwall knew its answer (help text)
