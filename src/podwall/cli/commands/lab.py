@@ -52,10 +52,11 @@ def _subjects(cluster: Cluster, names: tuple[str, ...], view: str, flag: str) ->
 
 
 @click.group("lab", cls=HelpGroup, epilog=examples(
+    "# sudo resets PATH: name the venv's podwall (make demo's: .venv/bin/podwall, or \"$(command -v podwall)\")",
     "sudo .venv/bin/podwall lab run -f examples/tutorial",
-    "sudo podwall lab run -f manifests/ --by pod --probe 8080 --intents app.yaml --fail-on-intent",
+    "sudo .venv/bin/podwall lab run -f manifests/ --by pod --probe 8080 --intents app.yaml --fail-on-intent",
     "podwall lab rules -f manifests/ --subject shop/deploy/web",
-    "sudo podwall lab clean",
+    "sudo .venv/bin/podwall lab clean",
 ), short_help="Prove it with real packets: pods as network namespaces, policies as nftables.")
 def lab_command() -> None:
     """Prove it with real packets: pods as network namespaces, policies as nftables, real probes.
@@ -67,9 +68,10 @@ def lab_command() -> None:
 
 
 @lab_command.command("run", epilog=examples(
+    "# sudo resets PATH: name the venv's podwall (make demo's: .venv/bin/podwall, or \"$(command -v podwall)\")",
     "sudo .venv/bin/podwall lab run -f examples/tutorial",
-    "sudo podwall lab run -f manifests/ --from shop/deploy/web --probe 8080 -o list",
-    "sudo podwall lab run -f manifests/ --intents app.yaml --fail-on-intent",
+    "sudo .venv/bin/podwall lab run -f manifests/ --from shop/deploy/web --probe 8080 -o list",
+    "sudo .venv/bin/podwall lab run -f manifests/ --intents app.yaml --fail-on-intent",
 ), short_help="Build the lab, enforce the policies, probe every flow, compare with the engine (root).")
 @file_options("Namespace for objects that name none (default: default); also builds only NS's subjects.",
               all_help="Build the subjects of every namespace (the default when -n is not given).")
@@ -173,8 +175,9 @@ def rules_command(env: Environment, paths, namespace, all_namespaces, lenient, v
 
 
 @lab_command.command("clean", epilog=examples(
-    "sudo podwall lab clean",
-    "sudo podwall lab clean --run pwl-3f9a1c --force",
+    "# sudo resets PATH: name the venv's podwall (make demo's: .venv/bin/podwall, or \"$(command -v podwall)\")",
+    "sudo .venv/bin/podwall lab clean",
+    "sudo .venv/bin/podwall lab clean --run pwl-3f9a1c --force",
 ), short_help="Remove what crashed lab runs left behind.")
 @click.option("--force", is_flag=True, help="Also remove runs that seem to be in progress.")
 @click.option("--run", "runs", multiple=True, metavar="RUN_ID", help="Only this run (pwl-<6 hex>). Repeatable.")
