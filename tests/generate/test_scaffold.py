@@ -131,5 +131,5 @@ def test_no_workloads() -> None:
     # An input with no pod, workload or policy at all is an error (a render that printed nothing).
     empty = run("generate", "intents", "-f", "-", stdin="apiVersion: v1\nkind: Namespace\nmetadata: {name: empty}\n")
     assert (empty.exit_code, empty.stderr) == (
-        2, "podwall: nothing to analyse: no pods, workloads or policies in - (it holds 1 Namespace)\n"
+        2, "podwall: nothing to analyse: no pods, workloads or policies in <stdin> (it holds 1 Namespace)\n"
     )

@@ -84,7 +84,7 @@ def test_input_with_no_pods_workloads_or_policies_is_an_error() -> None:
     """A CI job whose ``helm template`` step printed nothing must fail."""
     empty = run("reach", "-f", "-", stdin="")
     assert (empty.exit_code, empty.stderr) == (
-        2, "podwall: nothing to analyse: no pods, workloads or policies in - (it holds no Kubernetes object)\n"
+        2, "podwall: nothing to analyse: no pods, workloads or policies in <stdin> (it holds no Kubernetes object)\n"
     )
     namespace_only = load(["-"], stdin=io.StringIO("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"))
     with pytest.raises(InputError, match=r"\(it holds 1 Namespace\)$"):
