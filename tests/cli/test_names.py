@@ -151,3 +151,25 @@ def test_a_close_name_here_is_suggested_when_none_is_exact(two_namespaces: str) 
         "podwall: unknown subject 'svc2': did you mean b/Deployment/svc21? There is no pod, workload or Service "
         "'svc2' in namespace 'b' (there: svc20, svc21)\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("(external)/0.0.0.0/0", "0.0.0.0/0"),  # reach --external -o json
+        ("0.0.0.0/0", "0.0.0.0/0"),  # the table, under (external)
+        ("0.0.0.0-255.255.255.255[External]", "0.0.0.0-255.255.255.255"),  # connection lists
+    ],
+)
+def test_explain_accepts_external_ranges_as_printed(name: str, shown: str) -> None:
+    r = run("explain", "-f", PODLIST, "-n", "shop", name, "db", "5432")
+    assert (r.exit_code, r.stdout.splitlines()[0]) == (1, f"DENIED: {shown} -> shop/StatefulSet/db on 5432/TCP")
+    r = run("explain", "-f", PODLIST, "-n", "shop", "web", name, "443")
+    assert (r.exit_code, r.stdout.splitlines()[0]) == (0, f"ALLOWED: shop/Deployment/web -> {shown} on 443/TCP")
+
+
+def test_a_malformed_external_range_is_one_line() -> None:
+    r = run("explain", "-f", PODLIST, "-n", "shop", "web", "(external)/1.2.3.4-x", "443")
+    assert (r.exit_code, r.stderr) == (
+        2, "podwall: invalid external range '(external)/1.2.3.4-x': expected CIDR or FIRST-LAST addresses\n"
+    )

@@ -2,8 +2,8 @@
 
 Names (``resolve``): ``NAME`` and ``KIND/NAME`` in the namespace of ``-n`` (default
 ``default``), ``NAME.NAMESPACE``, ``NAMESPACE/NAME``, ``NAMESPACE/KIND/NAME``, the
-connection-list spelling ``NAMESPACE/NAME[Kind]``, an IP address, or
-``ingress-controller``; kinds are kubectl's names and short names (``deploy``,
+connection-list spelling ``NAMESPACE/NAME[Kind]``, an IP address, an external
+range as reach or connection lists print it, or ``ingress-controller``; kinds are kubectl's names and short names (``deploy``,
 ``sts``, ``svc``, ...). A workload is also named by its pods' declared controller,
 present in the input or not (``rs/web-7d9f8b6c5d``, as connection lists name it).
 A name that matches nothing gets a did-you-mean (an exact name in another
@@ -31,6 +31,7 @@ from podwall.engine.evaluate import evaluate, namespace_labels
 from podwall.engine.exposure import CONTROLLER, INGRESS_CONTROLLER
 from podwall.engine.match import Endpoint, ipblock_sees, selects
 from podwall.engine.options import EngineOptions, External, Probe
+from podwall.engine.reach import EXTERNAL_PREFIX
 from podwall.engine.verdict import Basis, DirectionVerdict, Verdict
 from podwall.errors import UsageError
 from podwall.model import Cluster, Direction, IPBlockPeer, Pod, Protocol, Service, WorkloadRef
@@ -144,8 +145,33 @@ def resolve(
         return Subject(text, (External(address),))
     if text in (INGRESS_CONTROLLER, "ingress-controller"):
         return Subject(INGRESS_CONTROLLER, (CONTROLLER,))
+    outside = _external_range(text)
+    if outside is not None:
+        return outside
     where, kind, name = _parse(cluster, text, ns)
     return _lookup(cluster, where or ns, kind, name, text, _Hint(namespace, others) if where is None else None)
+
+
+def _external_range(text: str) -> Subject | None:
+    """An external range as reach and connection lists print it (``(external)/10.0.0.0/8,...``, ``0.0.0.0/0``,
+    ``0.0.0.0-255.255.255.255[External]``), judged at its first address: every address of a range printed
+    is treated alike by every pod."""
+    ranges = text.removeprefix(EXTERNAL_PREFIX).removesuffix("[External]")
+    first = ranges.split(",", 1)[0]
+    try:
+        if "/" in first:
+            address = ipaddress.ip_network(first, strict=False).network_address
+        else:
+            low, sep, high = first.partition("-")
+            address = ipaddress.ip_address(low)
+            if not sep:
+                return None  # a single address: resolve's own case
+            ipaddress.ip_address(high)
+    except ValueError:
+        if ranges != text:
+            raise UsageError(f"invalid external range {text!r}: expected CIDR or FIRST-LAST addresses") from None
+        return None
+    return Subject(ranges, (External(address),))
 
 
 def _parse(cluster: Cluster, text: str, ns: str) -> tuple[str | None, str | None, str]:
