@@ -7,6 +7,7 @@ as netpol-analyzer does) and a StatefulSet pod.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -172,4 +173,24 @@ def test_a_malformed_external_range_is_one_line() -> None:
     r = run("explain", "-f", PODLIST, "-n", "shop", "web", "(external)/1.2.3.4-x", "443")
     assert (r.exit_code, r.stderr) == (
         2, "podwall: invalid external range '(external)/1.2.3.4-x': expected CIDR or FIRST-LAST addresses\n"
+    )
+
+
+def test_diff_focus_workload_reads_names_as_explain_does(tmp_path: Path) -> None:
+    document = json.loads(Path(PODLIST).read_text())
+    document["items"] = [item for item in document["items"] if item["kind"] != "NetworkPolicy"]
+    after = tmp_path / "no-policy.json"
+    after.write_text(json.dumps(document))
+    r = run("diff", PODLIST, str(after), "-o", "connlist", "--no-lint", "--focus-workload", "Deployment/web")
+    assert (r.exit_code, r.stdout) == (
+        0,
+        "Connectivity diff:\n"
+        "diff-type: changed, source: shop/web-7d9f8b6c5d[ReplicaSet], destination: shop/db[StatefulSet], "
+        "ref1: TCP 5432, ref2: All Connections\n",
+    )
+    typo = run("diff", PODLIST, str(after), "-o", "connlist", "--no-lint", "--focus-workload", "wbe")
+    assert (typo.exit_code, typo.stderr.splitlines()[-1]) == (
+        2,
+        "podwall: --focus-workload wbe: did you mean shop/Deployment/web? no workload 'wbe' in the input "
+        "(workloads: shop/db[StatefulSet], shop/web-7d9f8b6c5d[ReplicaSet])",
     )

@@ -313,20 +313,35 @@ def focus_of(workloads: tuple[str, ...], peers: tuple[str, ...], direction: str 
     )
 
 
-def resolve_focus(cluster: Cluster, focus: Focus, namespace: str | None) -> Focus:
+def resolve_focus(clusters: Cluster | tuple[Cluster, ...], focus: Focus, namespace: str | None) -> Focus:
     """The focus names as the connection-list names of what they name, read by explain's resolver.
 
     Every spelling podwall prints for a subject is accepted (``web``,
     ``Deployment/web``, ``shop/Deployment/web``, ``shop/web-7d9f8b6c5d[ReplicaSet]``,
-    ``rs/web-7d9f8b6c5d``, ``ns/name``); a name that names nothing is exit 2 with a
-    did-you-mean (netpol-analyzer errors too).
+    ``rs/web-7d9f8b6c5d``, ``ns/name``); a name that names nothing (in any of
+    ``clusters``: diff's two sides) is exit 2 with a did-you-mean (netpol-analyzer
+    errors too).
     """
     from dataclasses import replace
 
     from podwall.engine.explain import subject_nodes
 
+    sides = clusters if isinstance(clusters, tuple) else (clusters,)
+
+    def named(value: str, option: str) -> list[str]:
+        found: list[str] = []
+        failed: UsageError | None = None
+        for cluster in sides:
+            try:
+                found += subject_nodes(cluster, value, namespace, lead=f"{option} {value}")
+            except UsageError as error:
+                failed = failed or error
+        if not found and failed is not None:
+            raise failed
+        return found
+
     def nodes(values: tuple[str, ...], option: str) -> tuple[str, ...]:
-        return tuple(n for v in values for n in subject_nodes(cluster, v, namespace, lead=f"{option} {v}"))
+        return tuple(dict.fromkeys(n for v in values for n in named(v, option)))
 
     return replace(focus, workloads=nodes(focus.workloads, "--focus-workload"),
                    peers=nodes(focus.peers, "--focus-workload-peer"))

@@ -14,6 +14,7 @@ from podwall.cli.common import (
     max_input_bytes,
     namespaces_shown,
     report_load,
+    resolve_focus,
 )
 from podwall.cli.env import Environment
 from podwall.cli.help import examples
@@ -131,6 +132,7 @@ def diff_command(env: Environment, before, after, namespace, all_namespaces, len
     new = _side(env, "after", after, namespace, lenient, verbose)  # both sides' problems in one run
     if old is None or new is None:
         return ExitStatus.ERROR
+    focus = resolve_focus((old, new), focus, namespace) if focus is not None else None  # explain's resolver
     choice, options = judging(new, cni, ipblock_ignores_pods)  # both sides judged alike: as AFTER's plugin
     report = compare(old, new, options, namespaces=shown, focus=focus, explain=ours, lint=config, cni=choice)
     if output == "html":
