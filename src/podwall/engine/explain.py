@@ -3,8 +3,8 @@
 Names (``resolve``): ``NAME`` and ``KIND/NAME`` in the namespace of ``-n`` (default
 ``default``), ``NAME.NAMESPACE``, ``NAMESPACE/NAME``, ``NAMESPACE/KIND/NAME``, the
 connection-list spelling ``NAMESPACE/NAME[Kind]``, an IP address, an external
-range as reach or connection lists print it, or ``ingress-controller``; kinds are kubectl's names and short names (``deploy``,
-``sts``, ``svc``, ...). A workload is also named by its pods' declared controller,
+range as reach or connection lists print it, or ``ingress-controller``; kinds are
+kubectl's names and short names (``deploy``, ``sts``, ``svc``, ...). A workload is also named by its pods' declared controller,
 present in the input or not (``rs/web-7d9f8b6c5d``, as connection lists name it).
 A name that matches nothing gets a did-you-mean (an exact name in another
 namespace before a close one in this namespace). ``subject_nodes`` reads names
