@@ -56,6 +56,15 @@ KNOWN = {
         "policy name use_common_labels_same_values is not a DNS-1123 subdomain: the API server rejects it, so "
         "podwall stops with an input error"
     ),
+    "anp_test_1_deny_traffic_at_cluster_level_connlist_output.txt": (
+        "Deployment sensitive-ns/sensitive selects app=sensitive but its template is labelled app=bar: the API "
+        "server rejects it (selector does not match template labels), so podwall stops with an input error "
+        "(test_selector_not_matching_its_template)"
+    ),
+    "anp_test_2_allow_traffic_at_cluster_level_connlist_output.txt": (
+        "Deployment monitoring-ns/monitoring's selector does not match its template labels: the API server "
+        "rejects it, so podwall stops with an input error (test_selector_not_matching_its_template)"
+    ),
     "document_with_syntax_error_connlist_output.txt": (
         "podwall stops on the broken document (exit 2), or with --lenient keeps every valid document of the file; "
         "upstream silently drops the documents after the broken one (test_document_with_syntax_error)"
@@ -106,6 +115,20 @@ def _rows(text: str, fmt: str) -> frozenset:
 def _exposure(text: str, fmt: str) -> dict:
     sections = normalise.exposure_from_json(text) if fmt == "json" else normalise.exposure_from_text(text)
     return normalise.exposure_records(sections)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "workload"),
+    [
+        ("anp_test_1_deny_traffic_at_cluster_level", "sensitive-ns/sensitive"),
+        ("anp_test_2_allow_traffic_at_cluster_level", "monitoring-ns/monitoring"),
+    ],
+)
+def test_selector_not_matching_its_template(scenario: str, workload: str) -> None:
+    result = run("reach", "-f", str(CORPUS / scenario / "input"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{CORPUS / scenario / 'input' / 'deployments.yaml'}:128: Deployment {workload}: "
+                                    "spec.template.metadata.labels: selector does not match template labels (selector ")
 
 
 @pytest.mark.parametrize(("scenario", "entry"), _cases())

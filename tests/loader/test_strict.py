@@ -276,3 +276,93 @@ def test_every_served_version_is_accepted() -> None:
     for kind, (_, versions) in SERVED.items():
         for version in versions:
             assert kind_problem(kind, version) is None, (kind, version)
+
+
+# -- a workload's selector and its template ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "api", "head"),
+    [
+        ("Deployment", "apps/v1", ""),
+        ("StatefulSet", "apps/v1", "  serviceName: w\n"),
+        ("DaemonSet", "apps/v1", ""),
+        ("ReplicaSet", "apps/v1", ""),
+        ("Job", "batch/v1", "  manualSelector: true\n"),
+    ],
+)
+def test_selector_must_match_template_labels(kind: str, api: str, head: str) -> None:
+    text = WORKLOAD.format(api=api, kind=kind, spec=head).replace("{labels: {app: w}}", "{labels: {app: web}}")
+    line = 7 + head.count("\n")
+    assert error_lines(text) == [
+        f"s.yaml:{line}: {kind} shop/w: spec.template.metadata.labels: selector does not match template labels "
+        "(selector app=w; labels app=web)",
+    ]
+
+
+def test_selector_expressions_empty_selectors_and_replication_controllers() -> None:
+    expressions = WORKLOAD.format(api="apps/v1", kind="Deployment", spec="").replace(
+        "{matchLabels: {app: w}}", "{matchExpressions: [{key: app, operator: In, values: [w, web]}]}"
+    )
+    assert len(load_text(expressions).workloads) == 1
+    assert error_lines(expressions.replace("values: [w, web]", "values: [cli]")) == [
+        "s.yaml:7: Deployment shop/w: spec.template.metadata.labels: selector does not match template labels "
+        "(selector app in (cli); labels app=w)",
+    ]
+    empty = WORKLOAD.format(api="apps/v1", kind="Deployment", spec="").replace("{matchLabels: {app: w}}", "{}")
+    assert error_lines(empty) == ["s.yaml:5: Deployment shop/w: spec.selector: empty selector is invalid for Deployment"]
+    rc = WORKLOAD.format(api="v1", kind="ReplicationController", spec="").replace("{matchLabels: {app: w}}", "{app: x}")
+    assert error_lines(rc) == [
+        "s.yaml:7: ReplicationController shop/w: spec.template.metadata.labels: selector does not match template "
+        "labels (selector app=x; labels app=w)",
+    ]
+    assert len(load_text(rc.replace("{app: x}", "{app: w}")).workloads) == 1
+    cron = """\
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: c, namespace: shop}
+spec:
+  schedule: "* * * * *"
+  jobTemplate:
+    spec:
+      manualSelector: true
+      selector: {matchLabels: {app: c}}
+      template:
+        metadata: {labels: {app: d}}
+        spec: {containers: [{name: c, image: x}]}
+"""
+    assert error_lines(cron) == [
+        "s.yaml:11: CronJob shop/c: spec.jobTemplate.spec.template.metadata.labels: selector does not match "
+        "template labels (selector app=c; labels app=d)",
+    ]
+
+
+# -- a chart's templates given as manifests ---------------------------------------------------------
+
+
+def test_a_template_that_does_not_parse_gets_the_render_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    templates = tmp_path / "mychart" / "templates"
+    templates.mkdir(parents=True)
+    (tmp_path / "mychart" / "Chart.yaml").write_text("apiVersion: v2\nname: mychart\nversion: 0.1.0\n")
+    template = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n"
+        '    {{- include "mychart.labels" . | nindent 4 }}\n'
+    )
+    (templates / "deploy.yaml").write_text(template)
+    (tmp_path / "loose.yaml").write_text(template)
+    (tmp_path / "plain.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: [\n")
+    monkeypatch.chdir(tmp_path)
+    r = run("reach", "-f", "mychart/templates")
+    assert r.exit_code == 2
+    assert r.stderr == (
+        "mychart/templates/deploy.yaml:6:7: invalid YAML: did not find expected node content (the file holds Helm "
+        "template syntax {{ }}: mychart is a Helm chart, not manifests: render it, helm template mychart | podwall "
+        "... -f -, or add --render to let podwall run helm)\n"
+    )
+    assert run("reach", "-f", "loose.yaml").stderr == (
+        "loose.yaml:6:7: invalid YAML: did not find expected node content (the file holds Helm template syntax "
+        "{{ }}: a Helm chart, not manifests: render it, helm template CHART | podwall ... -f -, or add --render to "
+        "let podwall run helm)\n"
+    )
+    plain = run("reach", "-f", "plain.yaml")
+    assert plain.exit_code == 2 and "Helm" not in plain.stderr

@@ -20,6 +20,7 @@ from podwall.loader.decode import decode, wrap
 from podwall.model import names
 from podwall.loader.convert import Converted, RawObject, convert, flatten, flatten_value
 from podwall.loader.files import Passed, Source, Unreadable
+from podwall.loader.render import template_syntax
 from podwall.loader.owners import PodDraft, WorkloadDraft
 from podwall.model import (
     NAMESPACE_NAME_LABEL,
@@ -87,7 +88,7 @@ class Builder:
         """
         decoded = decode(text, path)
         self.warnings.extend(f"warning: {warning}" for warning in decoded.warnings)
-        pending = sorted(decoded.errors, key=_document_of)
+        pending = sorted(template_syntax(decoded.errors, text, path), key=_document_of)
         for document in decoded.documents:
             while pending and _document_of(pending[0]) < document.index:
                 self._problem(pending.pop(0), _DOCUMENT)

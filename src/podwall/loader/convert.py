@@ -21,7 +21,7 @@ from podwall.loader.meta import UNNAMED, decoding_problems, describe, identity, 
 from podwall.loader.monitoring import MONITOR_KINDS, MONITORING_GROUP, convert_monitor
 from podwall.loader.admin import ADMIN_KINDS, convert_admin
 from podwall.loader.exposure import INGRESS_API_GROUPS, ROUTE_API_GROUP, convert_ingress, convert_route
-from podwall.loader.netpol import convert_policy
+from podwall.loader.netpol import convert_policy, selector
 from podwall.loader.known_fields import SERVED, check, kind_problem
 from podwall.loader.owners import PodDraft, WorkloadDraft
 from podwall.loader.decode import Document, LineDict, LineList
@@ -36,6 +36,7 @@ from podwall.model import (
     IPAddress,
     IPBlockPeer,
     IPNetwork,
+    LabelSelector,
     Namespace,
     NetworkPolicy,
     Node,
@@ -555,13 +556,14 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
         if holder.get("template") is None:
             report.require(holder, "template", path)
         return None
-    path = join(path, "template")
+    holder_path, path = path, join(path, "template")
     template_meta = report.mapping(template, "metadata", path)
     labels = {}
     template_annotations: dict[str, str] = {}
     if template_meta is not None:
         labels = report.string_map(template_meta, "labels", join(path, "metadata")) or {}
         template_annotations = string_entries(template_meta.get("annotations"))
+    _workload_selector(report, kind, holder, holder_path, labels, line_of(template_meta or template, "labels"))
     template_spec = report.mapping(template, "spec", path)
     ports, host_network = _pod_spec(report, template_spec, join(path, "spec"))
     workload = Workload(
@@ -576,6 +578,31 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
         containers=_containers(template_spec),
     )
     return WorkloadDraft(workload, meta.owners)
+
+
+def _workload_selector(
+    report: Report, kind: str, spec: LineDict, path: str, labels: dict[str, str], labels_line: int | None
+) -> None:
+    """The API server's "selector does not match template labels" and "empty selector is invalid".
+
+    ``spec.selector`` is a label selector (a label map for ReplicationController,
+    which defaults an absent one to the template's labels); it is matched with the
+    model's own ``LabelSelector.matches``. Not judged after another problem of the
+    object, whose labels may then be incomplete.
+    """
+    if kind == "ReplicationController":
+        given = report.string_map(spec, "selector", path)
+        wanted = LabelSelector.from_labels(given) if given else None
+    else:
+        wanted = selector(report, spec, "selector", path)
+        if wanted is not None and wanted.is_empty and kind != "Job":
+            report.error(join(path, "selector"), line_of(spec, "selector"), f"empty selector is invalid for {kind}")
+            return
+    if wanted is None or wanted.is_empty or report.errors or wanted.matches(labels):
+        return
+    shown = ", ".join(f"{key}={value}" for key, value in sorted(labels.items())) or "none"
+    report.error(join(path, "template.metadata.labels"), labels_line,
+                 f"selector does not match template labels (selector {wanted}; labels {shown})")
 
 
 def _service(report: Report, raw: RawObject, default_namespace: str) -> Service:

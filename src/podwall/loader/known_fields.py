@@ -48,8 +48,6 @@ FIELDS: dict[str, dict[str, str]] = {
         ownerReferences="[OwnerReference]",
     ),
     "OwnerReference": _struct("apiVersion kind name uid controller blockOwnerDeletion"),
-    "LabelSelector": _struct("matchLabels", matchExpressions="[LabelSelectorRequirement]"),
-    "LabelSelectorRequirement": _struct("key operator values"),
     # -- core/v1 Pod ----------------------------------------------------------------
     "Pod": _struct("apiVersion kind", metadata="ObjectMeta", spec="PodSpec", status="PodStatus"),
     "PodSpec": _struct(
@@ -75,24 +73,24 @@ FIELDS: dict[str, dict[str, str]] = {
     ),
     "PodIP": _struct("ip"),
     "PodTemplateSpec": _struct("", metadata="ObjectMeta", spec="PodSpec"),
-    # -- workloads --------------------------------------------------------------------
+    # -- workloads (a spec's label selector is read, and its fields checked, by netpol.selector) -------
     "Deployment": _struct("apiVersion kind status", metadata="ObjectMeta", spec="DeploymentSpec"),
     "DeploymentSpec": _struct(
-        "minReadySeconds paused progressDeadlineSeconds replicas revisionHistoryLimit strategy",
-        selector="LabelSelector", template="PodTemplateSpec",
+        "minReadySeconds paused progressDeadlineSeconds replicas revisionHistoryLimit selector strategy",
+        template="PodTemplateSpec",
     ),
     "StatefulSet": _struct("apiVersion kind status", metadata="ObjectMeta", spec="StatefulSetSpec"),
     "StatefulSetSpec": _struct(
         "minReadySeconds ordinals persistentVolumeClaimRetentionPolicy podManagementPolicy replicas "
-        "revisionHistoryLimit serviceName updateStrategy volumeClaimTemplates",
-        selector="LabelSelector", template="PodTemplateSpec",
+        "revisionHistoryLimit selector serviceName updateStrategy volumeClaimTemplates",
+        template="PodTemplateSpec",
     ),
     "DaemonSet": _struct("apiVersion kind status", metadata="ObjectMeta", spec="DaemonSetSpec"),
     "DaemonSetSpec": _struct(
-        "minReadySeconds revisionHistoryLimit updateStrategy", selector="LabelSelector", template="PodTemplateSpec"
+        "minReadySeconds revisionHistoryLimit selector updateStrategy", template="PodTemplateSpec"
     ),
     "ReplicaSet": _struct("apiVersion kind status", metadata="ObjectMeta", spec="ReplicaSetSpec"),
-    "ReplicaSetSpec": _struct("minReadySeconds replicas", selector="LabelSelector", template="PodTemplateSpec"),
+    "ReplicaSetSpec": _struct("minReadySeconds replicas selector", template="PodTemplateSpec"),
     "ReplicationController": _struct(
         "apiVersion kind status", metadata="ObjectMeta", spec="ReplicationControllerSpec"
     ),
@@ -101,9 +99,9 @@ FIELDS: dict[str, dict[str, str]] = {
     "Job": _struct("apiVersion kind status", metadata="ObjectMeta", spec="JobSpec"),
     "JobSpec": _struct(
         "activeDeadlineSeconds backoffLimit backoffLimitPerIndex completionMode completions managedBy "
-        "manualSelector maxFailedIndexes parallelism podFailurePolicy podReplacementPolicy successPolicy suspend "
-        "ttlSecondsAfterFinished",
-        selector="LabelSelector", template="PodTemplateSpec",
+        "manualSelector maxFailedIndexes parallelism podFailurePolicy podReplacementPolicy selector successPolicy "
+        "suspend ttlSecondsAfterFinished",
+        template="PodTemplateSpec",
     ),
     "CronJob": _struct("apiVersion kind status", metadata="ObjectMeta", spec="CronJobSpec"),
     "CronJobSpec": _struct(

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 from podwall.errors import InputError, Location
-from podwall.loader.files import HELM, KUSTOMIZE, Folder, Passed, Source, Unreadable, decode
+from podwall.loader.files import HELM, KUSTOMIZE, Folder, Passed, Source, Unreadable, decode, folder_kind
 
 _COMMANDS = {HELM: ("helm", "template"), KUSTOMIZE: ("kubectl", "kustomize")}
 _WHAT = {HELM: "a Helm chart", KUSTOMIZE: "a kustomize folder"}
@@ -30,6 +31,21 @@ def hint(kind: str, directory: str) -> str:
     shown = " ".join(command(kind, directory))
     return (f"{_WHAT[kind]}, not manifests: render it, {shown} | podwall ... -f -, "
             f"or add --render to let podwall run {_COMMANDS[kind][0]}")
+
+
+def template_syntax(errors: list[InputError], text: str, path: str) -> list[InputError]:
+    """Parse errors of a file holding ``{{`` (a chart's template given with ``-f``), each with the render hint.
+
+    The chart is the nearest folder above the file that holds a Chart.yaml
+    (``CHART`` in the hint when there is none).
+    """
+    if not errors or "{{" not in text:
+        return errors
+    folder = Path(path).parent
+    chart = next((str(d) for d in [folder, *folder.parents][:6] if folder_kind(str(d)) == HELM), None)
+    where = f"{chart} is " if chart else ""
+    extra = f" (the file holds Helm template syntax {{{{ }}}}: {where}{hint(HELM, chart or 'CHART')})"
+    return [InputError(error.message + extra, error.location) for error in errors]
 
 
 def resolve(folder: Folder, render: bool, max_bytes: int) -> Source | Unreadable | Passed:
