@@ -99,17 +99,17 @@ spec:
     spec: {{containers: [{{name: c, image: x}}]}}
 """
 
+#: Each kind with a label selector, and the spec fields it needs before ``selector`` (the API's).
+WORKLOAD_KINDS = [
+    ("Deployment", "apps/v1", ""),
+    ("StatefulSet", "apps/v1", "  serviceName: w\n"),
+    ("DaemonSet", "apps/v1", ""),
+    ("ReplicaSet", "apps/v1", ""),
+    ("Job", "batch/v1", "  manualSelector: true\n"),
+]
 
-@pytest.mark.parametrize(
-    ("kind", "api", "head"),
-    [
-        ("Deployment", "apps/v1", ""),
-        ("StatefulSet", "apps/v1", "  serviceName: w\n"),
-        ("DaemonSet", "apps/v1", ""),
-        ("ReplicaSet", "apps/v1", ""),
-        ("Job", "batch/v1", "  manualSelector: true\n"),
-    ],
-)
+
+@pytest.mark.parametrize(("kind", "api", "head"), WORKLOAD_KINDS)
 def test_workload_template_unknown_fields(kind: str, api: str, head: str) -> None:
     text = WORKLOAD.format(api=api, kind=kind, spec=head)
     assert len(load_text(text).workloads) == 1
@@ -281,16 +281,7 @@ def test_every_served_version_is_accepted() -> None:
 # -- a workload's selector and its template ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("kind", "api", "head"),
-    [
-        ("Deployment", "apps/v1", ""),
-        ("StatefulSet", "apps/v1", "  serviceName: w\n"),
-        ("DaemonSet", "apps/v1", ""),
-        ("ReplicaSet", "apps/v1", ""),
-        ("Job", "batch/v1", "  manualSelector: true\n"),
-    ],
-)
+@pytest.mark.parametrize(("kind", "api", "head"), WORKLOAD_KINDS)
 def test_selector_must_match_template_labels(kind: str, api: str, head: str) -> None:
     text = WORKLOAD.format(api=api, kind=kind, spec=head).replace("{labels: {app: w}}", "{labels: {app: web}}")
     line = 7 + head.count("\n")
