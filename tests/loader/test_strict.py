@@ -120,8 +120,7 @@ def test_workload_template_unknown_fields(kind: str, api: str, head: str) -> Non
     ]
 
 
-def test_cron_job_and_replication_controller_unknown_fields() -> None:
-    cron = """\
+CRON_JOB = """\
 apiVersion: batch/v1
 kind: CronJob
 metadata: {name: c, namespace: shop}
@@ -133,6 +132,10 @@ spec:
         metadata: {labels: {app: c}}
         spec: {hostNetwork: true, containers: [{name: c, image: x}]}
 """
+
+
+def test_cron_job_and_replication_controller_unknown_fields() -> None:
+    cron = CRON_JOB
     assert load_text(cron).workloads[0].host_network
     assert error_lines(cron.replace("hostNetwork", "hostnetwork").replace("  jobTemplate:\n    spec", "  jobTemplate:\n    spek")) == [
         's.yaml:7: CronJob shop/c: spec.jobTemplate: unknown field "spek" (did you mean "spec"?)',
@@ -308,20 +311,8 @@ def test_selector_expressions_empty_selectors_and_replication_controllers() -> N
         "labels (selector app=x; labels app=w)",
     ]
     assert len(load_text(rc.replace("{app: x}", "{app: w}")).workloads) == 1
-    cron = """\
-apiVersion: batch/v1
-kind: CronJob
-metadata: {name: c, namespace: shop}
-spec:
-  schedule: "* * * * *"
-  jobTemplate:
-    spec:
-      manualSelector: true
-      selector: {matchLabels: {app: c}}
-      template:
-        metadata: {labels: {app: d}}
-        spec: {containers: [{name: c, image: x}]}
-"""
+    cron = CRON_JOB.replace("    spec:\n", "    spec:\n      manualSelector: true\n      selector: {matchLabels: {app: c}}\n", 1)
+    cron = cron.replace("labels: {app: c}}", "labels: {app: d}}").replace("hostNetwork: true, ", "")
     assert error_lines(cron) == [
         "s.yaml:11: CronJob shop/c: spec.jobTemplate.spec.template.metadata.labels: selector does not match "
         "template labels (selector app=c; labels app=d)",
