@@ -358,7 +358,8 @@ def _pod_spec(app: App, team: str) -> dict[str, Any]:
 
 def _workload(app: App, env: str, names: _Names) -> dict[str, Any]:
     labels = app.template_labels(env)
-    selector = {"app": app.app, "version": app.version}
+    # The API server refuses a selector that does not match the template's labels (so does podwall).
+    selector = {key: labels[key] for key in ("app", "version") if key in labels} or labels
     spec: dict[str, Any] = {
         "replicas": app.replicas,
         "selector": {"matchLabels": selector},

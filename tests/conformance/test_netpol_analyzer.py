@@ -208,7 +208,10 @@ def test_document_with_syntax_error() -> None:
     assert strict.exit_code == 2
     assert strict.stdout == ""
     assert strict.stderr == (
-        f"{directory}/document_with_syntax_error.yaml:225:30: invalid YAML: found character that cannot start any token\n"
+        f"{directory}/document_with_syntax_error.yaml:225:30: invalid YAML: found character that cannot start any token "
+        # The broken line is a Helm template's: "{{ printf ... }}" (render hint, loader.render.template_syntax).
+        "(the file holds Helm template syntax {{ }}: a Helm chart, not manifests: render it, helm template CHART | "
+        "podwall ... -f -, or add --render to let podwall run helm)\n"
     )
     lenient = run("reach", "-f", str(directory), "-o", "connlist", "--lenient")
     assert lenient.exit_code == 0

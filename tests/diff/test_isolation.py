@@ -65,5 +65,6 @@ def test_rule_edits_isolate_nothing() -> None:
     before = podwall.load_text(PODS + DENY_INGRESS_DB)
     after = podwall.load_text(PODS + DENY_INGRESS_DB.replace("ingress: [{from:", "ingress: [{ports: [{port: 5433}], from:"))
     assert isolation_changes(before, after) == ()
-    relabelled = podwall.load_text(PODS.replace("{app: db}}\n    spec", "{app: database}}\n    spec") + DENY_INGRESS_DB)
+    relabelled = podwall.load_text(PODS.replace("{app: db}}\n    spec", "{app: database}}\n    spec").replace(
+        "selector: {matchLabels: {app: db}}", "selector: {matchLabels: {app: database}}") + DENY_INGRESS_DB)
     assert isolation_changes(before, relabelled) == (IsolationChange("shop/db[Deployment]", Direction.INGRESS, False),)
