@@ -20,6 +20,8 @@ from podwall.loader.cluster.redact import Redactor
 from tests.apiserver import world
 from tests.apiserver.server import ApiServer, Rule
 from tests.cli.harness import Run, run
+from tests.loader.kubectl import KUBECTL, decode_all, typed
+from tests.loader.test_yaml_writer import NASTY
 from tests.cluster.conftest import READONLY
 
 KEY = "test-redaction-key"
@@ -92,6 +94,25 @@ def test_snapshot_keeps_what_podwall_uses_and_strips_the_rest(api: ApiServer, co
     assert node["status"]["nodeInfo"]["containerRuntimeVersion"] == "containerd://1.7.15"
     calico = next(d for d in documents if d["kind"] == "DaemonSet")
     assert calico["spec"]["template"]["spec"]["containers"][0]["image"] == "docker.io/calico/node:v3.28.0"
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed (.ci/run installs it)")
+def test_a_snapshot_means_to_kubectl_what_the_cluster_said(api: ApiServer, config: Path, tmp_path: Path) -> None:
+    """Label keys and values, names, port names and annotations that YAML 1.1 would retype are quoted."""
+    names = [s for s in NASTY if s][:400]
+    api.put(*({"apiVersion": "v1", "kind": "Pod", "metadata": {
+        "name": name, "namespace": "production", "labels": {s: s for s in names[i : i + 40]},
+        "annotations": {"podwall.io/ignore": name, "prometheus.io/port": name}},
+        "spec": {"containers": [{"name": name, "image": name, "ports": [
+            {"containerPort": 80 + j, "name": s, "protocol": "TCP"} for j, s in enumerate(names[i : i + 40])]}]},
+        "status": {"phase": "Running", "podIP": "10.244.2.99"}} for i, name in enumerate(names)))
+    assert cli("snapshot", "--kubeconfig", str(config), "-o", str(tmp_path / "s.yaml")).exit_code == 0
+    assert cli("snapshot", "--kubeconfig", str(config), "-o", str(tmp_path / "s.json")).exit_code == 0
+    (decoded,) = decode_all([(tmp_path / "s.yaml").read_text()])
+    assert decoded.error is None
+    told = json.loads((tmp_path / "s.json").read_text())["items"]
+    assert len(told) > len(names)
+    assert [typed(o) for o in decoded.objects] == [typed(o) for o in told]
 
 
 def test_a_410_during_a_snapshot_restarts_that_list(api: ApiServer, config: Path, tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ from podwall.generate import (
 from podwall.generate.dns import DnsTarget
 from podwall.generate.intents import API_VERSION, KIND, WORKLOAD_NAME_MAX
 from podwall.generate.names import slug
+from podwall.loader.yaml_writer import aligned, scalar
 from podwall.model import (
     NAMESPACE_NAME_LABEL,
     Cluster,
@@ -241,13 +242,8 @@ def _flow_lines(kept: Sequence[ObservedFlow], names: dict[str, str]) -> list[tup
         seen = sum(f.count for f in flows)
         where = ", ".join(sorted({a for f in flows for a in f.addresses}))
         note = f"seen {seen} time{'s' if seen != 1 else ''}" + (f" ({where})" if where else "")
-        lines.append((f"  - {source} -> {destination}:{ports}", note))
+        lines.append((f"  - {scalar(f'{source} -> {destination}:{ports}', flow=False)}", note))
     return lines
-
-
-def _aligned(pairs: list[tuple[str, str]]) -> list[str]:
-    width = max((len(text) for text, note in pairs if note), default=0)
-    return [f"{text.ljust(width)}  # {note}" if note else text for text, note in pairs]
 
 
 def intents_text(
@@ -263,31 +259,25 @@ def intents_text(
         f"kind: {KIND}",
     ]
     if name:
-        lines.append(f"name: {name}")
-    lines += [f"namespaces: [{', '.join(namespaces)}]", "defaultDeny: all", f"dns: {'true' if dns else 'false'}"]
+        lines.append(f"name: {scalar(name)}")
+    lines += [f"namespaces: [{', '.join(map(scalar, namespaces))}]", "defaultDeny: all", f"dns: {'true' if dns else 'false'}"]
     if named:
         lines.append("workloads:")
         rows = []
         for n in named:
             selector = selector_text(n.selector)
-            value = f"{{namespace: {n.party.namespace}, selector: {_quoted(selector)}}}" if several else _quoted(selector)
+            value = f"{{namespace: {scalar(n.party.namespace)}, selector: {scalar(selector)}}}" if several else scalar(selector)
             note = n.party.name + (f"; also selects {', '.join(n.twins)}" if n.twins else "")
-            rows.append((f"  {n.name}: {value}", note))
-        lines += _aligned(rows)
+            rows.append((f"  {scalar(n.name)}: {value}", note))
+        lines += aligned(rows)
     else:
         lines.append("workloads: {}")
     if kept:
         lines.append("flows:")
-        lines += _aligned(_flow_lines(kept, names))
+        lines += aligned(_flow_lines(kept, names))
     else:
         lines.append("flows: []")
     return "\n".join(lines) + "\n"
-
-
-def _quoted(text: str) -> str:
-    """A selector as a YAML scalar: quoted when YAML would read it otherwise."""
-    plain = text and all(c.isalnum() or c in "-_./=," for c in text) and not text[0] in "-,"
-    return text if plain else '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 # -- the whole advice -------------------------------------------------------------------------------

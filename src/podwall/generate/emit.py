@@ -15,9 +15,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-import yaml
-
 from podwall.errors import UsageError
+from podwall.loader import yaml_writer
 from podwall.generate.names import quote
 from podwall.generate.policies import Generated
 from podwall.model.manifest import selector_manifest
@@ -52,22 +51,15 @@ def manifest(generated: Generated, *, description: bool = True) -> dict[str, Any
     return {"apiVersion": API_VERSION, "kind": "NetworkPolicy", "metadata": metadata, "spec": spec}
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style with list items indented under their key, as in the Kubernetes docs."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-
 def comment_lines(text: str) -> str:
     """A comment wrapped at 100 columns, each line starting with ``# ``."""
-    lines = textwrap.wrap(text, _COMMENT_WIDTH - 2, break_long_words=False, break_on_hyphens=False)
+    lines = textwrap.wrap(yaml_writer.comment(text), _COMMENT_WIDTH - 2, break_long_words=False, break_on_hyphens=False)
     return "".join(f"# {line}\n" for line in lines)
 
 
 def yaml_document(generated: Generated) -> str:
     """One policy: its comment, then the object."""
-    body = yaml.dump(manifest(generated), Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=4096)
+    body = yaml_writer.dump(manifest(generated))
     return comment_lines(generated.comment) + body
 
 

@@ -9,7 +9,6 @@ name a Service (``BACKEND_URL=http://backend:80`` suggests a flow to backend).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from podwall.loader.yaml_writer import aligned, comment, scalar
 from podwall.generate.intents import API_VERSION, KIND, WORKLOAD_NAME_MAX
 from podwall.generate.names import slug
 from podwall.generate.selectors import NAME_KEYS, selector_text
@@ -25,7 +25,6 @@ from podwall.model import WORKLOAD_KINDS, Cluster, LabelSelector, Service
 SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease"})
 EnvKey = tuple[str, str, str]  # namespace, kind, name
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*")
-_PLAIN = re.compile(r"[A-Za-z0-9][-A-Za-z0-9._/=]*")
 
 try:
     _Loader: type = yaml.CSafeLoader
@@ -150,28 +149,12 @@ def _selector(candidate: _Candidate, others: list[_Candidate]) -> tuple[LabelSel
     return selector, note
 
 
-def _scalar(text: str) -> str:
-    """``text`` as a YAML scalar: plain when that reads back as the same string, else double-quoted."""
-    if _PLAIN.fullmatch(text):
-        try:
-            if yaml.safe_load(text) == text:
-                return text
-        except yaml.YAMLError:  # pragma: no cover - the pattern leaves nothing PyYAML rejects
-            pass
-    return json.dumps(text)
-
-
 def _target(service: Service) -> str:
     parts = []
     for sp in service.ports:
         port = sp.target_port
         parts.append(f"{port}" if sp.protocol.value == "TCP" else f"{port}/{sp.protocol.value}")
     return ",".join(dict.fromkeys(parts))
-
-
-def _aligned(pairs: list[tuple[str, str]]) -> list[str]:
-    width = max((len(text) for text, note in pairs if note), default=0)
-    return [f"{text.ljust(width)}  # {note}" if note else text for text, note in pairs]
 
 
 def scaffold_intents(
@@ -216,26 +199,26 @@ def scaffold_intents(
         f"kind: {KIND}",
     ]
     if name:
-        lines.append(f"name: {_scalar(name)}")
+        lines.append(f"name: {scalar(name)}")
     if namespaces:
-        lines += _aligned([(f"namespaces: [{', '.join(namespaces)}]", "default deny applies in each: remove those you do not own")])
+        lines += aligned([(f"namespaces: [{', '.join(map(scalar, namespaces))}]", "default deny applies in each: remove those you do not own")])
     lines += ["defaultDeny: all", "dns: true"]
     if named:
         lines.append("workloads:")
         rows = []
         for c in named:
-            selector = _scalar(selector_text(c.selector) if not c.selector.is_empty else "")
-            value = selector if len(namespaces) == 1 else f"{{namespace: {c.namespace}, selector: {selector}}}"
+            selector = scalar(selector_text(c.selector) if not c.selector.is_empty else "")
+            value = selector if len(namespaces) == 1 else f"{{namespace: {scalar(c.namespace)}, selector: {selector}}}"
             about = f"{c.kind} {c.namespace}/{c.source_name}" + (f"; ports {c.ports}" if c.ports else "")
-            rows.append((f"  {c.name}: {value}", "; ".join(n for n in (about, c.note) if n)))
-        lines += _aligned(rows)
+            rows.append((f"  {scalar(c.name)}: {value}", "; ".join(n for n in (about, c.note) if n)))
+        lines += aligned(rows)
     else:
         lines.append("workloads: {}  # the input has no workload outside the system namespaces")
     lines.append("flows:")
     suggestions = _suggestions(cluster, named, env)
     if suggestions:
         lines.append("  # Suggestions (uncomment what the app really does):")
-        lines += _aligned(suggestions)
+        lines += aligned(suggestions)
     else:
         lines.append("  # - CLIENT -> SERVER:PORT  # no Service or environment variable in the input suggests a flow")
     return "\n".join(lines) + "\n"
@@ -258,9 +241,9 @@ def _suggestions(cluster: Cluster, named: list[_Candidate], env: Mapping[EnvKey,
                         clients.append((c, var))
                         break
             for client, var in clients:
-                result.append((f"  # - {client.name} -> {destination}", f"env {var} of {client.name} names Service {service.namespace}/{service.name}"))
+                result.append((comment(f"  # - {client.name} -> {destination}"), f"env {var} of {client.name} names Service {service.namespace}/{service.name}"))
             if not clients:
-                result.append((f"  # - CLIENT -> {destination}", f"Service {service.namespace}/{service.name} ({mapping}) selects {server.name}"))
+                result.append((comment(f"  # - CLIENT -> {destination}"), f"Service {service.namespace}/{service.name} ({mapping}) selects {server.name}"))
     scrapers = [c for c in named if "prometheus" in c.source_name or "prometheus" in c.labels.values()]
     exposes = [c for c in named if re.search(r"(^|, )metrics ", c.ports)]
     for scraper in scrapers:

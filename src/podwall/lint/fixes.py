@@ -5,8 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-import yaml
-
+from podwall.loader.yaml_writer import dump, scalar
 from podwall.model import NAMESPACE_NAME_LABEL, LabelSelector
 from podwall.model.manifest import peer_manifest as peer_dict
 from podwall.model.manifest import port_manifest as port_dict
@@ -15,7 +14,7 @@ from podwall.model.manifest import selector_manifest as selector_dict
 
 #: The manifest helpers are the model's (shared with generate), under the names the rules use.
 __all__ = ["command", "dns_name", "namespace_selector", "peer_dict", "policy", "port_dict", "port_list", "rule_dict",
-           "selector_arg", "selector_dict", "to_yaml"]
+           "scalar", "selector_arg", "selector_dict", "to_yaml"]
 
 #: A fix lists at most this many ports of a range.
 LISTED_PORTS = 8
@@ -47,16 +46,9 @@ def namespace_selector(name: str) -> dict[str, Any]:
     return {"matchLabels": {NAMESPACE_NAME_LABEL: name}}
 
 
-class _Dumper(yaml.SafeDumper):
-    """Indents list items under their key, as kubectl and most style guides do."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:  # noqa: D102
-        super().increase_indent(flow, False)
-
-
 def to_yaml(data: Any) -> str:
     """Block-style YAML, keys in the order given, without a trailing newline."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=1000).rstrip("\n")
+    return dump(data, width=1000).rstrip("\n")
 
 
 def policy(name: str, namespace: str, pod_selector: LabelSelector | None, direction: str, rules: list[dict[str, Any]]) -> str:

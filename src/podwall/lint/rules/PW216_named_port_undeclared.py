@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from podwall.lint.context import Context, bits
 from podwall.lint.finding import Finding, Severity
-from podwall.lint.fixes import to_yaml
+from podwall.lint.fixes import scalar, to_yaml
 from podwall.lint.phrases import listing, port_field
 from podwall.lint.registry import Rule, register
 from podwall.model import Direction
@@ -92,5 +92,5 @@ class NamedPortUndeclared(Rule):
                             fixed = {"protocol": spec.protocol.value, "port": close[0] if close else (declared[0] if declared else name)}
                         fix = to_yaml({"ports": [fixed]})
                         if not declared and not other:
-                            fix += f"\n# and declare it: containers[].ports: [{{name: {name}, containerPort: N}}]"
+                            fix += f"\n# and declare it: containers[].ports: [{{name: {scalar(name)}, containerPort: N}}]"
                         yield self.finding(ctx, policy, message, fix, rule.location)

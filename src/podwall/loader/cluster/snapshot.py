@@ -16,19 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-import yaml
-
 from podwall.errors import UsageError, cannot_write
+from podwall.loader import yaml_writer
 from podwall.loader.cluster.connection import Connection
 from podwall.loader.cluster.kinds import Resource
 from podwall.loader.cluster.read import PAGE_SIZE, Progress, ordered, read_all
 from podwall.loader.cluster.redact import Keep, Redactor, default_key
 from podwall.loader.cluster.strip import strip
-
-try:
-    _Dumper: type = yaml.CSafeDumper
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Dumper = yaml.SafeDumper
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +62,7 @@ class _FileSink:
             if self.as_json:
                 text = json.dumps(obj, separators=(",", ":")) + "\n"
             else:
-                text = "---\n" + yaml.dump(obj, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+                text = "---\n" + yaml_writer.dump(obj, fast=True, width=80, allow_unicode=True)
             try:
                 self.file.write(text)
             except OSError as error:  # a full disk while the cluster is read
