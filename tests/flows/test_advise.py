@@ -83,9 +83,40 @@ def test_address_only_records_without_manifests_name_nothing() -> None:
     result = run("flows", "advise", "--flows", "tests/flows/data/flows.csv")
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (
-        "podwall: nothing to advise: no flow of the 7 flow records names a workload (7 unattributed, e.g. source: "
-        "10.244.1.11: without manifests (-f) an address names no workload); address-only formats (VPC, conntrack, CSV) "
-        "need the manifests with -f\n")
+        "podwall: tests/flows/data/flows.csv: nothing to advise: no flow of the 7 flow records names a workload "
+        "(7 unattributed, e.g. source: 10.244.1.11: without manifests (-f) an address names no workload); "
+        "address-only formats (VPC, conntrack, CSV) need the manifests with -f (8 lines read, 8 records of their "
+        "format, 7 flow records; 0 records attributed (0 replies turned round), folded into 0 flows; 0 flows judged; "
+        "not flows: 1 record: the header line (first at tests/flows/data/flows.csv:1); unattributed: 3 records: "
+        "source: 10.244.1.11: without manifests (-f) an address names no workload (first at "
+        "tests/flows/data/flows.csv:2); 4 more reasons)\n")
+
+
+NAMESPACES = "(namespaces: kube-system, monitoring, production)"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-f", TUTORIAL, "-f", PODS, "-n", "prodution"],
+         f"podwall: -n prodution: did you mean production? no namespace 'prodution' in the input {NAMESPACES}"),
+        (["-n", "prodution"],  # without -f: the namespaces of the observed workloads
+         f"podwall: -n prodution: did you mean production? no namespace 'prodution' in the input {NAMESPACES}"),
+        (["-f", TUTORIAL, "-f", PODS, "-n", "nosuch"],
+         f"podwall: -n nosuch: no namespace 'nosuch' in the input {NAMESPACES}"),
+        (["-f", TUTORIAL, "-f", PODS, "-n", "monitoring", "--min-count", "3"],
+         "podwall: tests/flows/data/hubble.jsonl: nothing to advise in monitoring: none of the 6 observed flows is kept "
+         "(5 flows: seen 1 time, fewer than --min-count 3; 1 flow: seen 2 times, fewer than --min-count 3) "
+         "(13 lines read, 13 records of their format, 12 flow records; 11 records attributed (3 replies turned round), "
+         "folded into 6 flows; 0 flows judged; not flows: 1 record: a Hubble response that is not a flow (first at "
+         "tests/flows/data/hubble.jsonl:1); not judged: 1 record: ICMPv4 without a port: NetworkPolicy rules name "
+         "ports of TCP, UDP and SCTP (first at tests/flows/data/hubble.jsonl:13))"),
+    ],
+)
+def test_nothing_to_advise_is_an_error_never_an_empty_advice(args: list[str], message: str) -> None:
+    """An empty intents file would deny everything in the namespace: exit 2, one line, nothing on stdout."""
+    result = run("flows", "advise", "--flows", HUBBLE, *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message + "\n")
 
 
 @pytest.mark.parametrize(

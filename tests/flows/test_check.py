@@ -123,6 +123,40 @@ def test_input_errors_are_one_line_exit_2(args: list[str], message: str) -> None
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+def test_unknown_namespace_is_one_line_with_a_did_you_mean() -> None:
+    result = run("flows", "check", "-f", TUTORIAL, "-f", PODS, "--flows", HUBBLE, "-n", "prodution")
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", (
+        "podwall: -n prodution: did you mean production? no namespace 'prodution' in the input "
+        "(namespaces: kube-system, monitoring, production)\n"))
+
+
+def test_nothing_judged_is_no_all_clear(tmp_path: Path) -> None:
+    """Only a Hubble node_status line: no flow, so exit 2 naming the file and why; --allow-empty accepts it."""
+    path = tmp_path / "status.jsonl"
+    path.write_text(Path(HUBBLE).read_text().splitlines()[0] + "\n")
+    result = run("flows", "check", "-f", TUTORIAL, "--flows", str(path))
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", (
+        f"podwall: {path}: no observed flow to judge, so no all-clear (1 line read, 1 record of their format, "
+        "0 flow records; 0 records attributed (0 replies turned round), folded into 0 flows; 0 flows judged; "
+        f"not flows: 1 record: a Hubble response that is not a flow (first at {path}:1)); --allow-empty accepts that\n"))
+    accepted = run("flows", "check", "-f", TUTORIAL, "--flows", str(path), "--allow-empty")
+    assert accepted.exit_code == 0
+    assert accepted.stdout.startswith("Nothing observed would break (0 flows judged, all allowed).\n")
+
+
+def test_no_flow_in_the_namespace_is_no_all_clear(tmp_path: Path) -> None:
+    quiet = tmp_path / "quiet.yaml"
+    quiet.write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: quiet\n")
+    result = run("flows", "check", "-f", TUTORIAL, "-f", PODS, "-f", str(quiet), "-n", "quiet", "--flows", HUBBLE)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", (
+        "podwall: tests/flows/data/hubble.jsonl: no observed flow with an end in namespace quiet to judge, so no "
+        "all-clear (13 lines read, 13 records of their format, 12 flow records; 11 records attributed (3 replies "
+        "turned round), folded into 6 flows; 0 flows judged; not flows: 1 record: a Hubble response that is not a "
+        "flow (first at tests/flows/data/hubble.jsonl:1); not judged: 1 record: ICMPv4 without a port: "
+        "NetworkPolicy rules name ports of TCP, UDP and SCTP (first at tests/flows/data/hubble.jsonl:13)); "
+        "--allow-empty accepts that\n"))
+
+
 def test_stdin_with_a_given_format() -> None:
     result = run("flows", "check", "-f", TUTORIAL, "-f", PODS, "--flows", "-", "--flows-format", "csv",
                  stdin=Path("tests/flows/data/flows.csv").read_text())

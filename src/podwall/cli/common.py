@@ -25,10 +25,23 @@ if TYPE_CHECKING:
     from podwall.model import Cluster
 
 
-CNI_OPTION = click.option(
-    "--cni", default=None, metavar="NAME",
-    help="Judge as this network plugin does (a CNI profile, see podwall cni --list). "
-         "Default: the plugin recognised in the input, else generic.")
+def _cni_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--cni ""`` (or blanks) names no profile: a usage error, not generic in disguise."""
+    if value is not None and not value.strip():
+        from podwall.cni import profiles  # here, not at the top: declaring the option imports no engine
+
+        raise click.BadParameter(f"{value!r} names no CNI profile: known profiles are {', '.join(profiles())}",
+                                 ctx=ctx, param=param)
+    return value
+
+
+def cni_option(help: str = "Judge as this network plugin does (a CNI profile, see podwall cni --list). "
+                           "Default: the plugin recognised in the input, else generic.") -> Any:
+    """``--cni NAME``, the one declaration every verb uses (``help`` says what it judges)."""
+    return click.option("--cni", default=None, metavar="NAME", callback=_cni_name, help=help)
+
+
+CNI_OPTION = cni_option()
 
 ACROSS_OPTION = click.option(
     "--across-cnis", is_flag=True,

@@ -7,7 +7,7 @@ pod name is); ``check`` judges them with the engine; ``advise`` writes and
 proves least-privilege intents. Nothing here prints.
 """
 
-from podwall.flows.advise import Advice, LeftOut, advise, advise_files, cidr_key, observed_world
+from podwall.flows.advise import Advice, LeftOut, NothingToAdvise, advise, advise_files, cidr_key, observed_world
 from podwall.flows.check import (
     BreakGroup,
     CheckReport,
@@ -37,6 +37,7 @@ __all__ = [
     "Judged",
     "LeftOut",
     "Listed",
+    "NothingToAdvise",
     "Observation",
     "ObservedFlow",
     "Party",

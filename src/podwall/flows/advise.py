@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TextIO
@@ -93,6 +94,18 @@ class Advice:
     def ok(self) -> bool:
         """Every kept flow allowed (by intent and by replay) and nothing else opened."""
         return self.verification.ok and self.replay.ok and not any(not j.allowed for j in self.replay.judged)
+
+
+class NothingToAdvise(InputError):
+    """No observed flow is kept: an advice from nothing would deny everything. ``observation``: what was read."""
+
+    def __init__(self, message: str, observation: Observation) -> None:
+        super().__init__(message)
+        self.observation = observation
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
 
 
 def cidr_key(prefix4: int, prefix6: int) -> Callable[[IPAddress], str]:
@@ -300,7 +313,9 @@ def advise(
     ``cluster`` is the -f input (None: workloads are taken from the records,
     which must name pods: Hubble, Calico, Inspektor Gadget); ``namespaces`` the
     app's namespaces (default: every namespace of an observed workload except
-    the system ones).
+    the system ones); ``name`` the app's name (``name:`` of the intents) and the
+    prefix of every generated policy's name (as ``generate from-intents --name``),
+    so that the advised policies add to the input's rather than replace them.
     """
     if not 0 <= external_prefix <= 32 or not 0 <= external_prefix6 <= 128:
         raise UsageError("--external-prefix must be 0-32 (and --external-prefix6 0-128)")
@@ -309,10 +324,11 @@ def advise(
     observation = observe(records, Resolver(cluster), cidr_key(external_prefix, external_prefix6))
     if not observation.flows:
         unnamed = sum(i.count for i in observation.unattributed)
-        raise InputError(
+        raise NothingToAdvise(
             f"nothing to advise: no flow of the {observation.flows_read} flow records names a workload"
             + (f" ({unnamed} unattributed, e.g. {observation.unattributed[0].reason})" if unnamed else "")
-            + ("; address-only formats (VPC, conntrack, CSV) need the manifests with -f" if cluster is None else "")
+            + ("; address-only formats (VPC, conntrack, CSV) need the manifests with -f" if cluster is None else ""),
+            observation,
         )
     target = DnsTarget() if dns else None
     flows = observation.flows
@@ -320,6 +336,13 @@ def advise(
         found = {p.namespace for f in flows for p in (f.source, f.destination) if p.kind == "workload"}
         namespaces = sorted(found - SYSTEM_NAMESPACES)
     kept, left = _choose(flows, namespaces, min_count, target)
+    if not kept:
+        reasons = Counter(left_out.reason for left_out in left).most_common()
+        raise NothingToAdvise(
+            f"nothing to advise in {', '.join(namespaces) or 'no namespace'}: none of the {len(flows)} observed flows "
+            f"is kept ({'; '.join(f'{n} flow{_s(n)}: {reason}' for reason, n in reasons)})",
+            observation,
+        )
     world = cluster if cluster is not None else observed_world(flows, target)
     world_name = "the -f input" if cluster is not None else "a model of the observed workloads (no -f)"
     parties = sorted({p.name: p for f in kept for p in (f.source, f.destination) if p.kind == "workload"}.values(),
@@ -327,7 +350,7 @@ def advise(
     named = _name_workloads(parties, world)
     text = intents_text(named, kept, namespaces or ["default"], name, dns)
     intents = parse_intents(text, "<advice>")
-    generation = from_intents(intents, world)
+    generation = from_intents(intents, world, prefix=name)  # the names generate from-intents --name NAME writes
     verification = verify(world, generation, options=options, world=world_name)
     replayed = replace(observation, flows=list(kept))
     replay = assess(with_policies(world, generation.policies), replayed, options=options)

@@ -6,18 +6,18 @@ from typing import Any
 
 import click
 
-from podwall.cli.common import input_options, judging, load_input, namespaces_shown
+from podwall.cli.common import input_options, judging, load_input, namespaces_shown, require_namespace
 from podwall.cli.env import Environment
 from podwall.cli.help import HelpGroup, examples
 from podwall.cli.exit import ExitStatus
 from podwall.cli.live import live_requested
-from podwall.errors import UsageError
-from podwall.flows import FORMATS, advise, check, read
+from podwall.errors import InputError, UsageError
+from podwall.flows import FORMATS, NothingToAdvise, Observation, advise, check, observed_world, read
 from podwall.generate import render as render_policies
 from podwall.model import Cluster
 from podwall.render.flows_json import advise_json, check_json
 from podwall.render.flows_md import check_md
-from podwall.render.flows_text import advise_report, check_text
+from podwall.render.flows_text import advise_report, check_text, coverage_lines
 
 CHECK_FORMATS = {"text": check_text, "json": check_json, "md": check_md}
 
@@ -28,6 +28,13 @@ def _flows_options(func: Any) -> Any:
     func = click.option("--flows", "flows", multiple=True, required=True, metavar="FILE",
                         help="Observed flows: a file (.gz read as gzip) or - for stdin. Repeatable.")(func)
     return func
+
+
+def _coverage(observation: Observation, judged: int) -> str:
+    """The coverage summary on one line: the counts, then the first two reasons records were not judged."""
+    counts, *reasons = (line.strip() for line in coverage_lines(observation, judged)[1:])
+    more = [f"{len(reasons) - 2} more reasons"] if len(reasons) > 2 else []
+    return "; ".join([counts, *reasons[:2], *more])
 
 
 def _no_double_stdin(flows: tuple[str, ...], paths: tuple[str, ...]) -> None:
@@ -55,21 +62,30 @@ def flows_command() -> None:
 @_flows_options
 @click.option("-o", "--output", type=click.Choice(sorted(CHECK_FORMATS)), default="text", show_default=True)
 @click.option("--fail-on-break", is_flag=True, help="Exit 1 when an observed flow would be denied (for CI).")
+@click.option("--allow-empty", is_flag=True,
+              help="Accept input where no flow can be judged (exit 0 with the empty report); without it that is "
+                   "an input error, exit 2: an empty check is no all-clear.")
 @click.pass_obj
 def check_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods, cni,
-                  flows, flows_format, output, fail_on_break) -> int:
+                  flows, flows_format, output, fail_on_break, allow_empty) -> int:
     """Judge every observed flow against the policies in -f: what would break, and why.
 
     Flows the policies deny that the network let through are grouped by workload pair with
     the policies responsible and each flow explained; flows the network dropped although the
     policies allow them get their likely cause; coverage says what was read and judged.
-    Exit 1 with --fail-on-break when something would break.
+    Exit 1 with --fail-on-break when something would break; exit 2 when no flow can be judged
+    (unless --allow-empty).
     """
     _no_double_stdin(flows, paths)
     cluster = load_input(env, paths, namespace, lenient, verbose)
     shown = namespaces_shown(namespace, all_namespaces)
+    require_namespace(cluster, namespace)
     choice, options = judging(cluster, cni, ipblock_ignores_pods)  # the CNI profile: --cni, detected, or generic
     report = check(cluster, read(flows, flows_format, env.stdin), options=options, namespaces=shown)
+    if not report.judged and not allow_empty:
+        where = f" with an end in namespace {namespace}" if namespace and report.observation.flows else ""
+        raise InputError(f"{', '.join(flows)}: no observed flow{where} to judge, so no all-clear "
+                         f"({_coverage(report.observation, 0)}); --allow-empty accepts that")
     env.err(choice.line())
     env.out(CHECK_FORMATS[output](report))
     if fail_on_break and not report.ok:
@@ -91,7 +107,8 @@ def check_command(env: Environment, paths, namespace, all_namespaces, lenient, v
 @click.option("--external-prefix", type=int, default=24, show_default=True,
               help="Fold addresses outside the cluster into CIDRs of this prefix length (IPv4).")
 @click.option("--external-prefix6", type=int, default=64, show_default=True, help="The same for IPv6.")
-@click.option("--app", "app", default=None, metavar="NAME", help="The app's name (label app.kubernetes.io/part-of).")
+@click.option("--app", "app", default=None, metavar="NAME", help="The app's name: label app.kubernetes.io/part-of, and the prefix of every policy name "
+                   "(generate from-intents --name NAME writes the same), so none replaces a policy of the input.")
 @click.pass_obj
 def advise_command(env: Environment, paths, namespace, all_namespaces, lenient, verbose, ipblock_ignores_pods, cni,
                    flows, flows_format, output, min_count, external_prefix, external_prefix6, app) -> int:
@@ -109,10 +126,17 @@ def advise_command(env: Environment, paths, namespace, all_namespaces, lenient, 
         raise UsageError("-n and -A cannot be used together")
     given = paths or live_requested()
     cluster = load_input(env, paths, namespace, lenient, verbose) if given else None
+    if cluster is not None:
+        require_namespace(cluster, namespace)
     choice, options = judging(cluster if cluster is not None else Cluster(), cni, ipblock_ignores_pods)
-    result = advise(read(flows, flows_format, env.stdin), cluster, namespaces=[namespace] if namespace else (),
-                    min_count=min_count, external_prefix=external_prefix, external_prefix6=external_prefix6,
-                    name=app, options=options)
+    try:
+        result = advise(read(flows, flows_format, env.stdin), cluster, namespaces=[namespace] if namespace else (),
+                        min_count=min_count, external_prefix=external_prefix, external_prefix6=external_prefix6,
+                        name=app, options=options)
+    except NothingToAdvise as error:  # an advice from nothing would deny everything: never printed
+        if cluster is None:  # -n NS among the observed workloads' namespaces, with a did-you-mean
+            require_namespace(observed_world(error.observation.flows), namespace)
+        raise InputError(f"{', '.join(flows)}: {error.message} ({_coverage(error.observation, 0)})") from None
     env.err(choice.line())
     for note in result.generation.notes:
         env.err(note)

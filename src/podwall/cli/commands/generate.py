@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from podwall.cli.common import dns_options, dns_settings, judging, load_input
+from podwall.cli.common import cni_option, dns_options, dns_settings, judging, load_input
 from podwall.cli.live import live_options, live_requested
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
@@ -96,9 +96,8 @@ def _common(
             click.option("--verify/--no-verify", "verify_flag", default=None, help=verify_help),
             click.option("--ipblock-ignores-pods", is_flag=True,
                          help="For verification: ipBlocks match only addresses outside the cluster."),
-            click.option("--cni", default=None, metavar="NAME",
-                         help="For verification: judge as this network plugin does (default: the plugin recognised "
-                              "in the -f input, else generic; see podwall cni --list)."),
+            cni_option(help="For verification: judge as this network plugin does (default: the plugin recognised "
+                            "in the -f input, else generic; see podwall cni --list)."),
         ]
         for decorator in reversed(decorators):
             func = decorator(func)
