@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from podwall.cli.common import input_options, judging, load_input, namespaces_shown, require_namespace
+from podwall.cli.common import STDIN, input_options, judging, load_input, namespaces_shown, require_namespace
 from podwall.cli.env import Environment
 from podwall.cli.help import HelpGroup, examples
 from podwall.cli.exit import ExitStatus
@@ -28,6 +28,11 @@ def _flows_options(func: Any) -> Any:
     func = click.option("--flows", "flows", multiple=True, required=True, metavar="FILE",
                         help="Observed flows: a file (.gz read as gzip) or - for stdin. Repeatable.")(func)
     return func
+
+
+def _files(flows: tuple[str, ...]) -> str:
+    """The --flows inputs as messages name them (standard input as <stdin>)."""
+    return ", ".join(STDIN if path == "-" else path for path in flows)
 
 
 def _coverage(observation: Observation, judged: int) -> str:
@@ -84,7 +89,7 @@ def check_command(env: Environment, paths, namespace, all_namespaces, lenient, v
     report = check(cluster, read(flows, flows_format, env.stdin), options=options, namespaces=shown)
     if not report.judged and not allow_empty:
         where = f" with an end in namespace {namespace}" if namespace and report.observation.flows else ""
-        raise InputError(f"{', '.join(flows)}: no observed flow{where} to judge, so no all-clear "
+        raise InputError(f"{_files(flows)}: no observed flow{where} to judge, so no all-clear "
                          f"({_coverage(report.observation, 0)}); --allow-empty accepts that")
     env.err(choice.line())
     env.out(CHECK_FORMATS[output](report))
@@ -136,7 +141,7 @@ def advise_command(env: Environment, paths, namespace, all_namespaces, lenient, 
     except NothingToAdvise as error:  # an advice from nothing would deny everything: never printed
         if cluster is None:  # -n NS among the observed workloads' namespaces, with a did-you-mean
             require_namespace(observed_world(error.observation.flows), namespace)
-        raise InputError(f"{', '.join(flows)}: {error.message} ({_coverage(error.observation, 0)})") from None
+        raise InputError(f"{_files(flows)}: {error.message} ({_coverage(error.observation, 0)})") from None
     env.err(choice.line())
     for note in result.generation.notes:
         env.err(note)
