@@ -106,7 +106,10 @@ def test_input_errors_name_the_side(tmp_path: Path) -> None:
 
 def test_lenient_warnings_name_the_side(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: Bad_Name}\nspec: {}\n")
+    bad.write_text(
+        "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: Bad_Name}\nspec: {}\n---\n"
+        "kind: Pod\napiVersion: v1\nmetadata: {name: web}\nspec: {containers: [{name: web, image: nginx}]}\n"
+    )
     result = run("diff", str(bad), TUTORIAL, "-o", "connlist", "--lenient")
     assert result.exit_code == 0
     assert result.stderr.startswith(f"before: warning: skipped object: {bad}:3: NetworkPolicy default/Bad_Name: ")
@@ -164,3 +167,13 @@ def test_render_renders_a_kustomize_side(tmp_path: Path) -> None:
     refused = run("diff", TUTORIAL, str(folder), "-o", "connlist")
     assert refused.exit_code == 2
     assert refused.stderr.startswith(f"after: {folder}: a kustomize folder, not manifests: ")
+
+
+@pytest.mark.parametrize(("args", "side"), [((TUTORIAL, "-"), "after"), (("-", TUTORIAL), "before")])
+def test_an_empty_side_is_nothing_to_analyse_not_everything_removed(args: tuple[str, str], side: str) -> None:
+    # a CI step whose `helm template` printed nothing must fail, as it does for every other verb
+    result = run("diff", *args, "--fail-on", "any", stdin="\n")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"podwall: {side}: nothing to analyse: no pods, workloads or policies in <stdin> (it holds no Kubernetes object)\n"
+    )

@@ -124,7 +124,7 @@ def verdict(found: Verdict | None, missing: str = "an end") -> str:
     A denial names only the sides that deny; no verdict means ``missing`` is not in that side's input.
     """
     if found is None:
-        return f"{missing} is not in the input"
+        return f"{missing} {'are' if ' and ' in missing else 'is'} not in the input"
     sides = (found.egress, found.ingress)
     if found.allowed:
         words = [w for w in map(_side, sides) if w]

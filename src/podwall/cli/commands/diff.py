@@ -6,6 +6,7 @@ import click
 
 from podwall.cli.commands.lint import read_config
 from podwall.cli.common import (
+    STDIN,
     _option,
     focus_of,
     focus_options,
@@ -21,7 +22,7 @@ from podwall.cli.help import examples
 from podwall.cli.exit import ExitStatus
 from podwall.diff import DiffReport, FailOn, compare
 from podwall.errors import InputErrors, PodwallError
-from podwall.loader import load
+from podwall.loader import load, nothing_to_analyse
 from podwall.loader.gitrev import load_revision, parse_source
 from podwall.model import Cluster
 from podwall.render.diff_connlist_csv import diff_connlist_csv
@@ -53,6 +54,8 @@ def _load(env: Environment, side: str, source: str, namespace: str | None, lenie
         cluster = load([source], default_namespace=default_namespace, lenient=lenient, stdin=env.stdin, max_bytes=limit,
                        render=_option("render", False))  # a git revision's charts cannot be rendered: gitrev says so
     report_load(env, cluster, verbose, side)
+    # An empty side (a template step that printed nothing) would read as "everything removed", exit 0.
+    nothing_to_analyse(cluster, (STDIN if source == "-" else source,))
     return cluster
 
 
