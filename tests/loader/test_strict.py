@@ -210,6 +210,28 @@ def test_legal_fields_podwall_does_not_read_are_accepted() -> None:
     assert [str(ip) for ip in loaded.ips] == ["10.0.0.1"]
 
 
+def test_fields_of_a_newer_kubernetes_on_served_objects_are_one_warning_not_errors() -> None:
+    """A dump or live read of a 1.33+ cluster: the API server validated it with its own, newer schema."""
+    served = POD.replace("labels: {app: cli}", "labels: {app: cli}, uid: 4f1e, resourceVersion: '9'")
+    served = served.replace("  hostNetwork: false\n", "  hostNetwork: false\n  hostnameOverride: cli-1\n")
+    served = served.replace("  podIP: 10.0.0.7\n", "  podIP: 10.0.0.7\n  observedGeneration: 2\n")
+    twin = served.replace("name: cli,", "name: cli-2,").replace("uid: 4f1e", "uid: 4f1f").replace(
+        "  hostnameOverride: cli-1\n", "")
+    cluster = load_text(served + "---\n" + twin + POLICY, "dump.yaml")
+    assert [p.name for p in cluster.pods][:2] == ["cli", "cli-2"]
+    assert cluster.warnings == (
+        "warning: objects served by an API server carry fields Kubernetes 1.32 does not define (a newer cluster's; "
+        "podwall reads none of them): status.observedGeneration (2 Pods), spec.hostnameOverride (1 Pod)",
+    )
+
+
+def test_a_hand_written_manifest_with_the_same_field_is_an_error() -> None:
+    """Without server-set metadata (uid, resourceVersion, creationTimestamp) a field 1.32 lacks is a typo to refuse."""
+    text = POD.replace("  hostNetwork: false\n", "  hostNetwork: false\n  hostnameOverride: cli-1\n")
+    with pytest.raises(InputErrors, match=r'spec: unknown field "hostnameOverride"'):
+        load_text(text, "p.yaml")
+
+
 def test_lenient_skips_the_object_with_a_warning_as_for_network_policies() -> None:
     text = POD.replace("labels: {app: cli}", "lables: {app: cli}") + POLICY
     cluster = load_text(text, "s.yaml", lenient=True)

@@ -20,6 +20,7 @@ from podwall.loader.decode import decode, wrap
 from podwall.model import names
 from podwall.loader.convert import Converted, RawObject, convert, flatten, flatten_value
 from podwall.loader.files import Passed, Source, Unreadable
+from podwall.loader.known_fields import newer_fields_warnings
 from podwall.loader.render import template_syntax
 from podwall.loader.owners import PodDraft, WorkloadDraft
 from podwall.model import (
@@ -50,6 +51,7 @@ class Builder:
     warnings: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     passed: Counter[str] = field(default_factory=Counter)
+    newer: Counter[str] = field(default_factory=Counter)  # "Kind field.path" -> served objects carrying it
     namespaces: list[Namespace] = field(default_factory=list)
     pods: list[PodDraft] = field(default_factory=list)
     workloads: list[WorkloadDraft] = field(default_factory=list)
@@ -130,6 +132,7 @@ class Builder:
                 self._problem(error, _OBJECT)
             return
         self.warnings.extend(result.warnings)
+        self.newer.update(f"{result.kind} {path}" for path in dict.fromkeys(result.newer))
         if result.skipped is not None:
             self.skipped[result.skipped] += 1
             if isinstance(result.value, UnevaluatedPolicy):
@@ -196,7 +199,7 @@ class Builder:
             exposures=tuple(sorted(self.exposures, key=lambda e: (e.namespace, e.kind, e.name, e.service))),
             skipped=dict(sorted(self.skipped.items())),
             passed=dict(sorted(self.passed.items())),
-            warnings=tuple(self.warnings),
+            warnings=tuple(self.warnings) + tuple(newer_fields_warnings(self.newer)),
             monitors=tuple(sorted(self.monitors, key=lambda m: (m.namespace, m.kind, m.name))),
             unevaluated=tuple(sorted(self.unevaluated, key=lambda u: (u.namespace, u.kind, u.name))),
             nodes=tuple(sorted(self.nodes, key=lambda n: n.name)),

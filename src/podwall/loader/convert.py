@@ -22,7 +22,7 @@ from podwall.loader.monitoring import MONITOR_KINDS, MONITORING_GROUP, convert_m
 from podwall.loader.admin import ADMIN_KINDS, convert_admin
 from podwall.loader.exposure import INGRESS_API_GROUPS, ROUTE_API_GROUP, convert_ingress, convert_route
 from podwall.loader.netpol import convert_policy, selector
-from podwall.loader.known_fields import SERVED, check, kind_problem
+from podwall.loader.known_fields import SERVED, check, kind_problem, served
 from podwall.loader.owners import PodDraft, WorkloadDraft
 from podwall.loader.decode import Document, LineDict, LineList
 from podwall.model import (
@@ -114,6 +114,8 @@ class Converted:
     errors: list[ManifestError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: str | None = None
+    #: fields of a served object that Kubernetes known_fields.KUBERNETES_VERSION does not define (paths).
+    newer: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -233,7 +235,10 @@ def convert(raw: RawObject, default_namespace: str) -> Converted:
     name, ns = identity(raw.data, namespaced=namespaced, default_namespace=default_namespace)
     result = Converted(kind, ns, name, raw.location)
     report = Report(raw.location, result.label)
-    check(report, kind, raw.data)
+    if served(raw.data):  # the API server validated it with its own (maybe newer) schema: unknown = newer
+        check(report, kind, raw.data, newer=result.newer)
+    else:
+        check(report, kind, raw.data)
     if kind == "Namespace":
         result.value = _namespace(report, raw, result)
     elif kind == "Pod":

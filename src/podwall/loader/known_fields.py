@@ -150,12 +150,20 @@ FIELDS: dict[str, dict[str, str]] = {
 OBJECT_META_FIELDS = frozenset(FIELDS["ObjectMeta"])
 
 
-def check(report: Report, struct: str, value: Any, path: str = "") -> None:
-    """Report every unknown field of ``value`` (a ``struct``) and of the structs podwall reads inside it."""
+def check(report: Report, struct: str, value: Any, path: str = "", newer: list[str] | None = None) -> None:
+    """Report every unknown field of ``value`` (a ``struct``) and of the structs podwall reads inside it.
+
+    ``newer``: the object was served by an API server (``served``), which validated it against its
+    own, possibly newer, schema: its unknown fields are fields of a later Kubernetes than this table,
+    appended to ``newer`` (their paths, list indices as ``[]``) for one summary warning, not errors.
+    """
     if not isinstance(value, LineDict):
         return
     fields = FIELDS[struct]
-    report.unknown_fields(value, fields, path)
+    if newer is None:
+        report.unknown_fields(value, fields, path)
+    else:
+        newer.extend(join(path, key) for key in value if isinstance(key, str) and key not in fields)
     for key, inner in fields.items():
         if not inner or key not in value:
             continue
@@ -163,9 +171,34 @@ def check(report: Report, struct: str, value: Any, path: str = "") -> None:
         if inner.startswith("["):
             if isinstance(child, LineList):
                 for i, item in enumerate(child):
-                    check(report, inner[1:-1], item, f"{child_path}[{i}]")
+                    check(report, inner[1:-1], item, f"{child_path}[]" if newer is not None else f"{child_path}[{i}]",
+                          newer)
         else:
-            check(report, inner, child, child_path)
+            check(report, inner, child, child_path, newer)
+
+
+#: metadata fields only an API server sets: an object carrying one was served by a cluster (a dump, a live read).
+SERVER_SET = ("uid", "resourceVersion", "creationTimestamp")
+
+
+def served(data: Any) -> bool:
+    """Whether the object was served by an API server (``kubectl get -o json/yaml``, a snapshot, a live read)."""
+    meta = data.get("metadata") if isinstance(data, Mapping) else None
+    return isinstance(meta, Mapping) and any(meta.get(key) for key in SERVER_SET)
+
+
+def newer_fields_warnings(counts: Mapping[str, int], shown: int = 6) -> list[str]:
+    """One warning naming the fields served objects carry that Kubernetes ``KUBERNETES_VERSION`` does not define."""
+    if not counts:
+        return []
+    items = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    named = [f"{key.partition(' ')[2]} ({count:,} {key.partition(' ')[0]}{'' if count == 1 else 's'})"
+             for key, count in items[:shown]]
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return [
+        f"warning: objects served by an API server carry fields Kubernetes {KUBERNETES_VERSION} does not define "
+        f"(a newer cluster's; podwall reads none of them): {', '.join(named)}{more}"
+    ]
 
 
 # -- kinds and versions --------------------------------------------------------------------
