@@ -156,15 +156,14 @@ def _objects(
     shown_kind = display(kind) if isinstance(kind, str) and _KIND.fullmatch(kind) else ""
     obj = " ".join(part for part in (shown_kind, display(name) if name != UNNAMED else "") if part)
     for key, value, syntax in (("apiVersion", api_version, _API_VERSION), ("kind", kind, _KIND)):
-        field_location = replace(location, line=line_of(data, key))
         if value is None or value == "":
             problems.append(ManifestError(f"missing required field {quote(key)}", location, obj=obj))
         elif not isinstance(value, str):
-            problems.append(
-                ManifestError(f"must be a string, not {type_name(value)}", field_location, obj=obj, field=key)
-            )
+            problems.append(ManifestError(f"must be a string, not {type_name(value)}",
+                                          replace(location, line=line_of(data, key)), obj=obj, field=key))
         elif not syntax.fullmatch(value):
-            problems.append(ManifestError(f"invalid {key} {quote(value)}", field_location, obj=obj, field=key))
+            problems.append(ManifestError(f"invalid {key} {quote(value)}", replace(location, line=line_of(data, key)),
+                                          obj=obj, field=key))
     if problems:
         yield from problems
         return
@@ -465,20 +464,20 @@ def _node(report: Report, raw: RawObject) -> Node:
 
 def _container_port(report: Report, item: LineDict, path: str) -> ContainerPort | None:
     number: Any = item.get("containerPort")
-    field_path, line = join(path, "containerPort"), line_of(item, "containerPort")
+    field_path = join(path, "containerPort")
     ok = True
     if number is None:
-        report.error(path, line, 'missing required field "containerPort"')
+        report.error(path, line_of(item, "containerPort"), 'missing required field "containerPort"')
         ok = False
     elif not is_int(number):
-        report.error(field_path, line, f"must be an integer, not {type_name(number)}")
+        report.error(field_path, line_of(item, "containerPort"), f"must be an integer, not {type_name(number)}")
         ok = False
-    else:
-        ok = report.port_number(number, field_path, line)
+    elif not 1 <= number <= 65535:  # the line is looked up only for a message (lazy JSON locations)
+        ok = report.port_number(number, field_path, line_of(item, "containerPort"))
     protocol = _protocol(report, item, path)
     name = report.string(item, "name", path) or ""
-    if name and not report.port_name(name, join(path, "name"), line_of(item, "name")):
-        ok = False
+    if name and names.port_name_problem(name) is not None:
+        ok = report.port_name(name, join(path, "name"), line_of(item, "name"))
     if not ok or protocol is None:
         return None
     return ContainerPort(number, protocol, name)

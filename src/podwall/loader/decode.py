@@ -101,7 +101,10 @@ class Decoded:
 def decode(text: str, path: str) -> Decoded:
     """Decode every document of ``text`` as kubectl would; ``path`` names it in messages."""
     if _is_json_stream(text):
-        return _decode_json(text, path)
+        from podwall.loader.lazyjson import decode_json  # builds on this module
+
+        fast = decode_json(text, path)
+        return fast if fast is not None else _decode_json(text, path)
     return _decode_yaml(text, path)
 
 

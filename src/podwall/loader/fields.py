@@ -248,26 +248,25 @@ class Report:
         result: dict[str, str] = {}
         ok = True
         for k, v in mapping.items():
-            line = line_of(mapping, k)
             if not isinstance(k, str):
-                self.error(field, line, f"keys must be strings, not {_typed(k)}")
+                self.error(field, line_of(mapping, k), f"keys must be strings, not {_typed(k)}")
                 ok = False
                 continue
             # ValidateAnnotations checks the lower-cased key: "Example.com/Key" is a valid annotation.
             problem = names.label_key_problem(k if labels else k.lower())
             if problem is not None:
-                self.error(field, line, f"invalid {what} key {quote(k)}: {problem}")
+                self.error(field, line_of(mapping, k), f"invalid {what} key {quote(k)}: {problem}")
                 ok = False
             if v is None:
                 v = ""  # JSON null decodes to the zero value of a string
             elif not isinstance(v, str):
-                self.error(field, line, f"value of {quote(k)} {not_string(v)}")
+                self.error(field, line_of(mapping, k), f"value of {quote(k)} {not_string(v)}")
                 ok = False
                 continue
             if labels:
                 problem = names.label_value_problem(v)
                 if problem is not None:
-                    self.error(field, line, f"invalid label value {quote(v)} for {quote(k)}: {problem}")
+                    self.error(field, line_of(mapping, k), f"invalid label value {quote(v)} for {quote(k)}: {problem}")
                     ok = False
             result[k] = v
         return result if ok else None

@@ -1,0 +1,357 @@
+"""JSON at the speed of the ``json`` module, with the lines of keys and items found only when asked for.
+
+Why: ``kubectl get -o json`` Lists are how live clusters and CI dumps arrive,
+and the exact path (``decode._decode_json``) composes every document a second
+time with libyaml only to learn the line of each key and item — 10x the time of
+the JSON parse itself. Here every value is decoded by the same
+``json.JSONDecoder`` (so the values, the numbers kubectl refuses and the
+duplicate keys are the exact path's), and lines are found in two steps:
+
+- eagerly, with no parsing beyond counting newlines: the line of each top-level
+  object, of its keys, and of each item of its ``items`` list (a List's objects:
+  every object's location needs its line);
+- lazily, per *unit* (one value under a top-level key, or one item of
+  ``items``): the first time any mapping or list inside a unit is asked for its
+  ``line`` or ``lines``, that unit's text is composed with libyaml and the lines
+  are filled in exactly as the exact path fills them. A Pod whose fields are all
+  valid is never composed; a NetworkPolicy is (its rules carry their lines).
+
+``decode_json`` returns None whenever it cannot promise the exact path's result,
+and the caller then takes the exact path: any decoding error (so messages are
+the exact path's), a top-level value that is not an object, line breaks other
+than ``\\n`` and ``\\r\\n`` (libyaml counts ``\\r``, NEL, LS and PS as breaks), a
+``\\uD800``-style escape (Go's decoder replaces lone surrogates), or a unit with
+so many brackets that its nesting could reach the recursion limit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+
+from podwall.loader.decode import (
+    _JSON_SPACE,
+    Decoded,
+    Document,
+    LineDict,
+    LineList,
+    _Composer,
+    _JSONReader,
+)
+from podwall.errors import Location
+
+__all__ = ["decode_json"]
+
+_DICT_LINE = LineDict.line
+_DICT_LINES = LineDict.lines
+_LIST_LINE = LineList.line
+_LIST_LINES = LineList.lines
+#: Text the fast path leaves to the exact path: an escape that may decode to a surrogate (Go turns a lone
+#: one into U+FFFD), line breaks libyaml counts but ``\n`` does not (a lone CR, NEL, LS, PS), characters
+#: libyaml refuses (it then knows no line in the document), a key separated from its ``:`` by a line
+#: break or by a long run of blanks (libyaml gives up on a key 1,024 characters before its ``:``).
+_EXACT_ONLY = re.compile(
+    r"\\u[dD][89abAB]|\r(?!\n)|[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\"[ \t\r]*\n[ \t\r\n]*:|\"[ \t\r\n]{200,}:"
+)
+#: A key this long may be one libyaml gives up on: its unit is checked (``_LONG_KEY``).
+_KEY_CHECK = 100
+_LONG_KEY = re.compile(r'"(?:[^"\\]|\\.)*"[ \t\r\n]*:')
+_KEY_SPAN = 1000
+#: A unit with more brackets than this may nest deep enough to meet the recursion limit: exact path.
+_MAX_BRACKETS = 800
+_SCANSTRING = json.decoder.scanstring
+
+
+class _Slow(Exception):
+    """The fast path cannot promise the exact path's result for this input."""
+
+
+class _Unit:
+    """One JSON value (``text[start:end]``) whose containers get their lines on first request."""
+
+    __slots__ = ("text", "start", "end", "first", "value", "line", "done")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.done = False
+
+    def resolve(self) -> None:
+        """Fill ``line``/``lines`` of every container in the value as ``decode._shape`` would."""
+        if self.done:
+            return
+        self.done = True
+        text = self.text[self.start : self.end]
+        composer = _Composer(text)
+        try:
+            node = composer.get_single_node()
+        except yaml.YAMLError:
+            node = None
+        finally:
+            composer.dispose()
+        _fill(self.value, node, self.first, self.line)
+
+
+def _fill(value: Any, node: yaml.Node | None, offset: int, line: int | None) -> None:
+    """``decode._shape`` in place and without recursion: the containers already are LineDict/LineList."""
+    stack = [(value, node, line)]
+    while stack:
+        value, node, line = stack.pop()
+        if isinstance(value, dict):
+            _DICT_LINE.__set__(value, line)
+            lines: dict[Any, int] = {}
+            pairs: dict[Any, tuple[yaml.Node, yaml.Node]] = {}
+            if isinstance(node, yaml.MappingNode):
+                pairs = {key.value: (key, child) for key, child in node.value if isinstance(key, yaml.ScalarNode)}
+            for name, inner in value.items():
+                key_node, child = pairs.get(name, (None, None))
+                key_line = key_node.start_mark.line + offset if key_node is not None else None
+                if key_line is not None:
+                    lines[name] = key_line
+                if isinstance(inner, (dict, list)):
+                    stack.append((inner, child, key_line))
+            _DICT_LINES.__set__(value, lines)
+        else:
+            _LIST_LINE.__set__(value, line)
+            children = node.value if isinstance(node, yaml.SequenceNode) and len(node.value) == len(value) else None
+            _LIST_LINES.__set__(value, [child.start_mark.line + offset for child in children] if children is not None else [])
+            for i, inner in enumerate(value):
+                if isinstance(inner, (dict, list)):
+                    stack.append((inner, children[i] if children is not None else None,
+                                  children[i].start_mark.line + offset if children is not None else None))
+
+
+class _LazyDict(LineDict):
+    """A LineDict of a unit: ``line`` and ``lines`` resolve the unit when first read."""
+
+    __slots__ = ("_unit",)
+
+    _unit: _Unit
+
+    @property  # type: ignore[override]
+    def line(self) -> int | None:
+        try:
+            return _DICT_LINE.__get__(self)  # type: ignore[no-any-return]
+        except AttributeError:
+            self._unit.resolve()
+            return _DICT_LINE.__get__(self)  # type: ignore[no-any-return]
+
+    @line.setter
+    def line(self, value: int | None) -> None:
+        _DICT_LINE.__set__(self, value)
+
+    @property  # type: ignore[override]
+    def lines(self) -> dict[Any, int]:
+        try:
+            return _DICT_LINES.__get__(self)  # type: ignore[no-any-return]
+        except AttributeError:
+            self._unit.resolve()
+            return _DICT_LINES.__get__(self)  # type: ignore[no-any-return]
+
+    @lines.setter
+    def lines(self, value: dict[Any, int]) -> None:
+        _DICT_LINES.__set__(self, value)
+
+
+class _LazyList(LineList):
+    """A LineList of a unit, as ``_LazyDict``."""
+
+    __slots__ = ("_unit",)
+
+    _unit: _Unit
+
+    @property  # type: ignore[override]
+    def line(self) -> int | None:
+        try:
+            return _LIST_LINE.__get__(self)  # type: ignore[no-any-return]
+        except AttributeError:
+            self._unit.resolve()
+            return _LIST_LINE.__get__(self)  # type: ignore[no-any-return]
+
+    @line.setter
+    def line(self, value: int | None) -> None:
+        _LIST_LINE.__set__(self, value)
+
+    @property  # type: ignore[override]
+    def lines(self) -> list[int]:
+        try:
+            return _LIST_LINES.__get__(self)  # type: ignore[no-any-return]
+        except AttributeError:
+            self._unit.resolve()
+            return _LIST_LINES.__get__(self)  # type: ignore[no-any-return]
+
+    @lines.setter
+    def lines(self, value: list[int]) -> None:
+        _LIST_LINES.__set__(self, value)
+
+
+class _Reader(_JSONReader):
+    """The exact path's decoder; objects and lists become lazy containers of the current unit."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unit: _Unit | None = None
+        self.long_keys = False
+        self.scan_once = self.decoder.scan_once
+
+    def _object(self, pairs: list[tuple[str, Any]]) -> LineDict:
+        result = _LazyDict(pairs)
+        result._unit = self.unit  # type: ignore[assignment]
+        if len(result) < len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    self.duplicates.append((result, key))
+                seen.add(key)
+        for key, value in result.items():  # not pairs: a duplicate key keeps its last value
+            if value.__class__ is list:
+                result[key] = self.wrap(value)
+            if len(key) > _KEY_CHECK:
+                self.long_keys = True
+        return result
+
+    def wrap(self, items: list[Any]) -> _LazyList:
+        wrapped = _LazyList(self.wrap(item) if item.__class__ is list else item for item in items)
+        wrapped._unit = self.unit  # type: ignore[assignment]
+        return wrapped
+
+
+class _Stream:
+    """One JSON text being read: positions to lines, the top-level objects by hand, the rest by the C scanner."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.reader = _Reader()
+        self._at = 0  # lines are counted forward only: positions asked for never decrease
+        self._line = 0
+
+    def line_at(self, position: int) -> int:
+        """1-based line of ``position``."""
+        self._line += self.text.count("\n", self._at, position)
+        self._at = position
+        return self._line + 1
+
+    def space(self, position: int) -> int:
+        return _JSON_SPACE.match(self.text, position).end()  # type: ignore[union-attr]
+
+    def top(self, position: int) -> tuple[LineDict, int]:
+        """A top-level object from its ``{``: eager lines for its keys, ``items`` read item by item."""
+        text = self.text
+        result_line = self.line_at(position)
+        pairs: list[tuple[str, Any]] = []
+        lines: list[int] = []
+        i = self.space(position + 1)
+        if text[i : i + 1] == "}":
+            i += 1
+        else:
+            while True:
+                if text[i : i + 1] != '"':
+                    raise _Slow
+                key_line = self.line_at(i)
+                start = i
+                key, i = _SCANSTRING(text, i + 1, True)
+                i = self.space(i)
+                if text[i : i + 1] != ":" or i - start > _KEY_SPAN:
+                    raise _Slow
+                i = self.space(i + 1)
+                if key == "items" and text[i : i + 1] == "[":
+                    value, i = self.items(i, key_line)
+                else:
+                    value, i = self.unit(i, key_line)
+                pairs.append((key, value))
+                lines.append(key_line)
+                i = self.space(i)
+                mark = text[i : i + 1]
+                i += 1
+                if mark == "}":
+                    break
+                if mark != ",":
+                    raise _Slow
+                i = self.space(i)
+        result = LineDict(pairs)
+        result.line = result_line
+        result.lines = {key: line for (key, _), line in zip(pairs, lines)}
+        if len(result) < len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    self.reader.duplicates.append((result, key))
+                seen.add(key)
+        return result, i
+
+    def items(self, position: int, line: int) -> tuple[LineList, int]:
+        """A List's ``items``: each item its own unit, its line known."""
+        text = self.text
+        result = LineList()
+        result.line = line
+        result.lines = lines = []
+        i = self.space(position + 1)
+        if text[i : i + 1] == "]":
+            return result, i + 1
+        while True:
+            item_line = self.line_at(i)
+            value, i = self.unit(i, item_line)
+            result.append(value)
+            lines.append(item_line)
+            i = self.space(i)
+            mark = text[i : i + 1]
+            i += 1
+            if mark == "]":
+                return result, i
+            if mark != ",":
+                raise _Slow
+            i = self.space(i)
+
+    def unit(self, position: int, line: int) -> tuple[Any, int]:
+        """One value through the C scanner; a container becomes a unit whose inner lines wait."""
+        text = self.text
+        unit = _Unit(text)
+        self.reader.unit = unit
+        try:
+            value, end = self.reader.scan_once(text, position)
+        except StopIteration:
+            raise _Slow from None
+        if value.__class__ is list:
+            value = self.reader.wrap(value)
+        elif value.__class__ is not _LazyDict:
+            return value, end
+        if text.count("{", position, end) + text.count("[", position, end) > _MAX_BRACKETS:
+            raise _Slow
+        if self.reader.long_keys:
+            self.reader.long_keys = False
+            if any(m.end() - m.start() > _KEY_SPAN for m in _LONG_KEY.finditer(text, position, end)):
+                raise _Slow
+        unit.start, unit.end, unit.first, unit.value, unit.line = position, end, self.line_at(position), value, line
+        value.line = line  # known: the key's line, or the item's
+        return value, end
+
+
+def decode_json(text: str, path: str) -> Decoded | None:
+    """The exact path's ``Decoded`` for a JSON stream, or None when only the exact path can give it."""
+    if _EXACT_ONLY.search(text):
+        return None
+    stream = _Stream(text)
+    result = Decoded()
+    reader = stream.reader
+    position = stream.space(0)
+    index = 0
+    try:
+        while position < len(text):
+            if text[position] != "{":
+                return None
+            line = stream.line_at(position)
+            value, end = stream.top(position)
+            for holder, key in reader.duplicates:
+                where = holder.lines.get(key)
+                result.warnings.append(
+                    f"{Location(path, where or line)}: duplicate key {json.dumps(key)}: kubectl keeps the last value"
+                )
+            reader.duplicates.clear()
+            result.documents.append(Document(index, line, value))
+            index += 1
+            position = stream.space(end)
+    except (_Slow, ValueError, RecursionError, IndexError):
+        return None
+    return result

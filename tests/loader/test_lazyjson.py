@@ -1,0 +1,196 @@
+"""JSON's fast path (``loader.lazyjson``) gives exactly what the exact path (``decode._decode_json``) gives.
+
+Values, every line of every key and item (once asked for), warnings and
+errors, and the loaded models: on every JSON input of the suite, the examples
+and ../shared/corpus, on every YAML manifest of the suite written out as
+``kubectl get -o json`` would print it (pretty and compact), and on inputs
+chosen for the corners of the fast path (duplicate keys, nested Lists, scalars
+among items, line breaks, escapes, numbers kubectl refuses, deep nesting).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from podwall.errors import InputErrors
+from podwall.loader import decode as decode_module
+from podwall.loader import lazyjson, load_text
+from podwall.loader.decode import LineDict, LineList, decode
+from tests.loader.test_decode_kubectl import CORPUS, ROOT, _manifests
+
+
+def _shape(value: Any) -> Any:
+    """Everything of a decoded value, lines included (reading them resolves lazy ones)."""
+    if isinstance(value, dict):
+        return ("map", value.line, dict(value.lines), [(k, _shape(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", value.line, list(value.lines), [_shape(v) for v in value])
+    return (type(value).__name__, value)
+
+
+def _exact(text: str, path: str) -> Any:
+    result = decode_module._decode_json(text, path)
+    return ([(d.index, d.line, _shape(d.data)) for d in result.documents], [str(e) for e in result.errors], result.warnings)
+
+
+def _fast(text: str, path: str) -> Any:
+    result = lazyjson.decode_json(text, path)
+    if result is None:
+        return None
+    return ([(d.index, d.line, _shape(d.data)) for d in result.documents], [str(e) for e in result.errors], result.warnings)
+
+
+def _load(text: str, path: str) -> Any:
+    try:
+        return load_text(text, path)
+    except InputErrors as errors:
+        return str(errors)
+
+
+def _assert_same(text: str, path: str, monkeypatch: pytest.MonkeyPatch, *, fast: bool = True) -> None:
+    """Same decode and same model (or the same errors) through both paths; ``fast``: the fast path took it."""
+    ours = _fast(text, path)
+    assert (ours is not None) == fast, path
+    if ours is not None:
+        assert ours == _exact(text, path), path
+    model = _load(text, path)
+    with monkeypatch.context() as patch:
+        patch.setattr(lazyjson, "decode_json", lambda text, path: None)
+        assert model == _load(text, path), path
+
+
+def _json_inputs(*tops: Path) -> list[Path]:
+    return [p for p in _manifests(*tops) if decode_module._is_json_stream(p.read_bytes().decode("utf-8-sig"))]
+
+
+def test_every_json_input_of_the_suite(monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = _json_inputs(ROOT / "tests", ROOT / "examples")
+    assert len(paths) >= 3
+    for path in paths:
+        text = path.read_bytes().decode("utf-8-sig")
+        _assert_same(text, str(path), monkeypatch, fast=lazyjson.decode_json(text, str(path)) is not None)
+
+
+@pytest.mark.corpus
+def test_every_json_input_of_the_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"../shared/corpus not found at {CORPUS} (CI provides ../shared)")
+    paths = _json_inputs(CORPUS)
+    assert len(paths) >= 50
+    taken = 0
+    for path in paths:
+        text = path.read_bytes().decode("utf-8-sig")
+        taken += lazyjson.decode_json(text, str(path)) is not None
+        _assert_same(text, str(path), monkeypatch, fast=lazyjson.decode_json(text, str(path)) is not None)
+    assert taken >= 50  # the fast path is the usual one
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def test_the_suite_yaml_manifests_as_kubectl_get_o_json_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each YAML manifest of the suite that decodes, as one List (pretty and compact) and as a stream of objects."""
+    count = 0
+    for path in _manifests(ROOT / "tests", ROOT / "examples"):
+        text = path.read_bytes().decode("utf-8-sig")
+        if path.suffix == ".json" or decode_module._is_json_stream(text):
+            continue
+        decoded = decode(text, str(path))
+        objects = [_plain(d.data) for d in decoded.documents if isinstance(d.data, dict)]
+        if decoded.errors or not objects:
+            continue
+        count += 1
+        listed = {"apiVersion": "v1", "kind": "List", "items": objects, "metadata": {"resourceVersion": ""}}
+        for indent in (4, None):
+            _assert_same(json.dumps(listed, indent=indent), f"{path.name}.json", monkeypatch)
+        _assert_same("\n".join(json.dumps(o, indent=2) for o in objects), f"{path.name}.json", monkeypatch)
+    assert count >= 50
+
+
+FAST = {
+    "duplicates": '{"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "a", "name": "b",\n "labels": {"x": "1"}},'
+                  '\n "kind": "Pod", "spec": {"containers": [], "containers": {"a": 1}}}',
+    "duplicate list then map": '{"a": [1, 2], "a": {"b": [3]}, "items": 1}',
+    "nested Lists and scalars among items": '{"kind": "List", "apiVersion": "v1", "items": [\n  1, "x", null, [2, [3]],\n'
+                                            '  {"kind": "List", "apiVersion": "v1", "items": [{"kind": "Pod"}]}, {}\n]}',
+    "items not a list": '{"kind": "List", "apiVersion": "v1", "items": {"a": [1]}}',
+    "empty": '{}\n{ }\n{"items": []}\n{"items": [ ]}',
+    "crlf": '{"kind": "Pod",\r\n "apiVersion": "v1",\r\n "metadata": {"name": "a",\r\n  "labels": {"x": "y"}}}\r\n',
+    "escapes": '{"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "a\\u00e9", "annotations": {"\\"q\\"": "\\n\\t\\/"}}}',
+    "numbers": '{"a": [1, -0, 1.0, 1e3, 9223372036854775807, 9223372036854775808, 1.5e300, 0.1, 12345678901234567890123]}',
+    "several values": '{"a": 1}  {"b": [\n{"c": 2}]}\n\n\n{"d": {"e": [true, false, null]}}',
+    "compact": '{"kind":"List","apiVersion":"v1","items":[{"kind":"Pod","apiVersion":"v1","metadata":{"name":"a"}}]}',
+    "a long key libyaml reads": '{"data": {"' + "k" * 300 + '": "v"}, "' + "k" * 900 + '": 1}',
+    "tabs": '{\t"items":\t[\t{"a":\t[1,\t2]}\t]\t}',
+    "list of lists": '{"items": [[[1], [2, [3, {"a": [4]}]]]], "x": [[{"y": 1}]]}',
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAST))
+def test_corners_the_fast_path_takes(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _assert_same(FAST[name], "c.json", monkeypatch)
+
+
+SLOW = {
+    "nan": '{"a": NaN}',
+    "infinity": '{"a":\n -Infinity}',
+    "out of range": '{"a": "NaN", "b": 1e999}',
+    "huge integer": '{"a": ' + "1" * 5000 + "}",
+    "syntax": '{"kind": "Pod",\n "apiVersion": "v1"\n "metadata": {}}',
+    "trailing comma": '{"kind": "Pod",}',
+    "syntax in an item": '{"kind": "List", "items": [{"a": 1}, {"a": 2,}]}',
+    "not an object next": '{"a": 1}\n[1, 2]',
+    "lone surrogate": '{"a": "\\ud800"}',
+    "lone cr": '{"a":\r1}',
+    "line separator": '{"a": "x\u2028y",\n "b": 1}',
+    "next line": '{"a": "x\x85y",\n "b": 1}',
+    "deep": '{"a": ' + "[" * 900 + "]" * 900 + "}",
+    "unterminated": '{"a": [1, 2',
+    # libyaml refuses these documents (the exact path then knows no line but the document's): the exact path.
+    "long key": '{"kind": "ConfigMap", "apiVersion": "v1", "data": {"' + "k" * 1100 + '": "v"}}',
+    "long key in an item": '{"items": [{"' + "k" * 1100 + '": 1}]}',
+    "long key at the top": '{"' + "k" * 1100 + '": 1}',
+    "escaped long key": '{"items": [{"' + "\\u00e9" * 200 + '": 1}]}',
+    "blanks before a colon": '{"a"' + " " * 1100 + ': 1}',
+    "a line break before a colon": '{"a"\n: 1}',
+    "raw C1 character": '{"a": "x\x90y",\n "b": 1}',
+    "raw BOM inside": '{"a": "x\ufeffy",\n "b": 1}',
+}
+
+
+@pytest.mark.parametrize("name", sorted(SLOW))
+def test_corners_left_to_the_exact_path(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _assert_same(SLOW[name], "c.json", monkeypatch, fast=False)
+
+
+def test_lines_are_resolved_only_when_asked_for() -> None:
+    text = json.dumps({"kind": "List", "apiVersion": "v1", "items": [
+        {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": f"p{i}"}, "spec": {"containers": [{"name": "c"}]}}
+        for i in range(3)]}, indent=2)  # fmt: skip
+    result = lazyjson.decode_json(text, "l.json")
+    assert result is not None
+    (document,) = result.documents
+    items = document.data["items"]
+    assert isinstance(items, LineList) and items.lines == [5, 19, 33] and document.data.lines["items"] == 4
+    units = [item._unit for item in items]
+    assert [item.line for item in items] == [5, 19, 33]  # known without resolving
+    assert not any(unit.done for unit in units)
+    containers = items[1]["spec"]["containers"]
+    assert containers.lines == [27] and not units[0].done and units[1].done and not units[2].done
+    assert isinstance(containers[0], LineDict) and containers[0].lines == {"name": 28}
+
+
+def test_a_duplicate_key_inside_an_item_is_warned_at_its_line() -> None:
+    text = '{"kind": "List", "items": [\n {"kind": "Pod",\n  "kind": "Pod"}]}'
+    result = lazyjson.decode_json(text, "d.json")
+    assert result is not None
+    assert result.warnings == ['d.json:3: duplicate key "kind": kubectl keeps the last value']
