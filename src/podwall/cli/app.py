@@ -7,10 +7,9 @@ Register a verb by adding one line to ``COMMANDS``.
 
 from __future__ import annotations
 
-import ast
+import gc
 import importlib
-import importlib.util
-import traceback
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,6 +40,11 @@ COMMANDS: dict[str, str] = {
 }
 
 REPORT_URL = "https://github.com/podwall/podwall/issues"
+
+#: Verbs that keep Python's cyclic garbage collector on: they run for minutes, with threads, waiting on
+#: packets and processes. Every other verb runs with it off (docs/performance.md): they allocate millions
+#: of small acyclic objects, which the collector would rescan again and again for cycles there are none of.
+COLLECTING = frozenset({"lab", "probe"})
 
 
 class LazyGroup(HelpGroup):
@@ -82,15 +86,41 @@ class LazyGroup(HelpGroup):
                 for name in self.list_commands(ctx) if name.startswith(incomplete)]
 
 
+#: ``short_help="..."`` (a plain literal) of the decorators right above ``def NAME(``.
+_SHORT_HELP = r'short_help="([^"\\\n]*)"(?:(?!short_help=|\ndef )[\s\S])*?\ndef {name}\('
+#: The docstring's first paragraph (plain: no backslash, no quote) of ``def NAME(...)``: click's short help
+#: comes from the first paragraph alone.
+_DOCSTRING = r'\ndef {name}\((?:(?!\ndef )[\s\S])*?\)(?: -> [^:\n]+)?:\n[ ]+"""([^"\\]*?)(?:\n[ \t]*\n|""")'
+
+
 def static_short_help(target: str) -> str | None:
-    """``short_help="..."`` of the decorator, else the docstring's first sentence, read from the module's source."""
+    """``short_help="..."`` of the decorator, else the docstring's first sentence, read from the module's source.
+
+    Found by a pattern when written plainly (``--help`` lists every verb, and parsing every module
+    costs more than the rest of ``--help``), else by the module's syntax tree.
+    """
+    import importlib.util
+
     module, _, attribute = target.partition(":")
     try:
         spec = importlib.util.find_spec(module)
         if spec is None or spec.origin is None:
             return None
         with open(spec.origin, encoding="utf-8") as handle:
-            tree = ast.parse(handle.read())
+            source = handle.read()
+        name = re.escape(attribute)
+        found = re.search(_SHORT_HELP.format(name=name), source)
+        if found is not None:
+            return found.group(1)
+        found = re.search(_DOCSTRING.format(name=name), source)
+        before = source[: found.start() + 1] if found is not None else ""
+        if found is not None and "short_help=" not in before[before.rfind("\ndef ") :]:
+            import inspect
+
+            return click.Command("_", help=inspect.cleandoc(found.group(1))).get_short_help_str(limit=10_000)
+        import ast
+
+        tree = ast.parse(source)
     except (OSError, SyntaxError, ImportError, ValueError):
         return None
     for node in tree.body:
@@ -122,6 +152,8 @@ def cli(ctx: click.Context, color: str) -> None:
     """
     env = ctx.ensure_object(Environment)
     env.color = wants_color(color, env.stdout)
+    if ctx.invoked_subcommand not in COLLECTING:
+        gc.disable()  # main() restores it
 
 
 def _verbose(argv: Sequence[str] | None) -> bool:
@@ -134,6 +166,7 @@ def _verbose(argv: Sequence[str] | None) -> bool:
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     """Run the CLI and return its exit code; the only place argv and exit codes meet."""
     env = env or Environment()
+    collecting = gc.isenabled()
     try:
         result: Any = cli.main(
             args=list(argv) if argv is not None else None,
@@ -181,8 +214,13 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             + ")"
         )
         if _verbose(argv):
+            import traceback
+
             env.err("".join(traceback.format_exception(error)))
         return ExitStatus.INTERNAL
+    finally:
+        if collecting:
+            gc.enable()
     return int(result) if isinstance(result, int) else ExitStatus.SUCCESS
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -143,6 +142,8 @@ class Environment:
         """The terminal's columns when stdout is a terminal, else None (no limit: a file or a pipe)."""
         if not self.stdout_isatty:
             return None
+        import shutil  # not for --help: it imports the compression modules
+
         return shutil.get_terminal_size((100, 24)).columns
 
     def out(self, text: str) -> None:
