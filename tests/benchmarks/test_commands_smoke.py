@@ -33,7 +33,9 @@ def test_one_tiny_round(tmp_path: Path) -> None:
     rows = commands.figures(results)
     assert [r["pods"] for r in rows] == [60]
     (row,) = rows
-    assert row["exits"] == {"floor": 0, "floor_pods": 0, "json_floor": 0, "reach": 0, "reach_json": 0, "lint": 1, "lint_pods": 1}
+    assert row["exits"] == {"floor": 0, "floor_pods": 0, "json_floor": 0, "reach": 0, "reach_json": 0, "lint": 1,
+                            "lint_pods": 1, "lint_pods_json": 1}
     assert results["small"]["help"]["exit"] == 0 and results["small"]["lint_rules"]["exit"] == 1
     text = "\n".join(commands.section(results))
     assert "## Whole commands (issue 17)" in text and "| 60 |" in text and "30 ingress rules" in text
+    assert "| at filing | today | goal | met |" in text and "Growth exponents" in text

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import gc
 
+from collections.abc import Iterator
+
 import click
 import pytest
+from click.testing import CliRunner
 
 from podwall.cli.app import COLLECTING, cli, main
+
+
+@pytest.fixture(autouse=True)
+def collecting() -> Iterator[None]:
+    """Each test starts with the collector on, and leaves it as it found it."""
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
 
 
 def _recorder(name: str, seen: list[bool]) -> click.Command:
@@ -38,3 +51,10 @@ def test_the_collector_is_restored_after_an_error(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(cli.commands, "reach", failing)
     assert main(["reach"]) == 3
     assert gc.isenabled()
+
+
+def test_the_collector_is_restored_when_the_group_is_invoked_without_main(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+    monkeypatch.setitem(cli.commands, "reach", _recorder("reach", seen))
+    assert CliRunner().invoke(cli, ["reach"]).exit_code == 0
+    assert seen == [False] and gc.isenabled()

@@ -152,8 +152,9 @@ def cli(ctx: click.Context, color: str) -> None:
     """
     env = ctx.ensure_object(Environment)
     env.color = wants_color(color, env.stdout)
-    if ctx.invoked_subcommand not in COLLECTING:
-        gc.disable()  # main() restores it
+    if ctx.invoked_subcommand not in COLLECTING and gc.isenabled():
+        gc.disable()
+        ctx.call_on_close(gc.enable)  # when the verb is done, even by an exception
 
 
 def _verbose(argv: Sequence[str] | None) -> bool:
@@ -166,7 +167,6 @@ def _verbose(argv: Sequence[str] | None) -> bool:
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     """Run the CLI and return its exit code; the only place argv and exit codes meet."""
     env = env or Environment()
-    collecting = gc.isenabled()
     try:
         result: Any = cli.main(
             args=list(argv) if argv is not None else None,
@@ -218,9 +218,6 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
 
             env.err("".join(traceback.format_exception(error)))
         return ExitStatus.INTERNAL
-    finally:
-        if collecting:
-            gc.enable()
     return int(result) if isinstance(result, int) else ExitStatus.SUCCESS
 
 

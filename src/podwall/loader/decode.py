@@ -1033,16 +1033,19 @@ def _attach_lines(value: Any, text: str, line_offset: int) -> Any:
     item is. When libyaml cannot read the text (rare escapes), lines stay unknown
     but the document's own line.
     """
-    node: yaml.Node | None = None
-    if isinstance(value, (dict, list)):
-        composer = _Composer(text)
-        try:
-            node = composer.get_single_node()
-        except yaml.YAMLError:
-            node = None
-        finally:
-            composer.dispose()
+    node = flow_node(text) if isinstance(value, (dict, list)) else None
     return _shape(value, node, line_offset + 1, line_offset + 1 if node is None else node.start_mark.line + line_offset + 1)
+
+
+def flow_node(text: str) -> yaml.Node | None:
+    """libyaml's node graph of one JSON value (JSON is YAML flow style), for the lines; None if it cannot read it."""
+    composer = _Composer(text)
+    try:
+        return composer.get_single_node()  # type: ignore[no-any-return]
+    except yaml.YAMLError:
+        return None
+    finally:
+        composer.dispose()
 
 
 def _shape(value: Any, node: yaml.Node | None, offset: int, line: int | None) -> Any:

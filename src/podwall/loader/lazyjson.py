@@ -38,8 +38,8 @@ from podwall.loader.decode import (
     Document,
     LineDict,
     LineList,
-    _Composer,
     _JSONReader,
+    flow_node,
 )
 from podwall.errors import Location
 
@@ -83,15 +83,7 @@ class _Unit:
         if self.done:
             return
         self.done = True
-        text = self.text[self.start : self.end]
-        composer = _Composer(text)
-        try:
-            node = composer.get_single_node()
-        except yaml.YAMLError:
-            node = None
-        finally:
-            composer.dispose()
-        _fill(self.value, node, self.first, self.line)
+        _fill(self.value, flow_node(self.text[self.start : self.end]), self.first, self.line)
 
 
 def _fill(value: Any, node: yaml.Node | None, offset: int, line: int | None) -> None:
@@ -123,36 +115,27 @@ def _fill(value: Any, node: yaml.Node | None, offset: int, line: int | None) -> 
                                   children[i].start_mark.line + offset if children is not None else None))
 
 
+def _lazy(slot: Any) -> Any:
+    """A property over a LineDict/LineList slot that resolves the container's unit when the slot is unset."""
+
+    def get(self: Any) -> Any:
+        try:
+            return slot.__get__(self)
+        except AttributeError:
+            self._unit.resolve()
+            return slot.__get__(self)
+
+    return property(get, slot.__set__)
+
+
 class _LazyDict(LineDict):
     """A LineDict of a unit: ``line`` and ``lines`` resolve the unit when first read."""
 
     __slots__ = ("_unit",)
 
     _unit: _Unit
-
-    @property  # type: ignore[override]
-    def line(self) -> int | None:
-        try:
-            return _DICT_LINE.__get__(self)  # type: ignore[no-any-return]
-        except AttributeError:
-            self._unit.resolve()
-            return _DICT_LINE.__get__(self)  # type: ignore[no-any-return]
-
-    @line.setter
-    def line(self, value: int | None) -> None:
-        _DICT_LINE.__set__(self, value)
-
-    @property  # type: ignore[override]
-    def lines(self) -> dict[Any, int]:
-        try:
-            return _DICT_LINES.__get__(self)  # type: ignore[no-any-return]
-        except AttributeError:
-            self._unit.resolve()
-            return _DICT_LINES.__get__(self)  # type: ignore[no-any-return]
-
-    @lines.setter
-    def lines(self, value: dict[Any, int]) -> None:
-        _DICT_LINES.__set__(self, value)
+    line = _lazy(_DICT_LINE)
+    lines = _lazy(_DICT_LINES)
 
 
 class _LazyList(LineList):
@@ -161,30 +144,8 @@ class _LazyList(LineList):
     __slots__ = ("_unit",)
 
     _unit: _Unit
-
-    @property  # type: ignore[override]
-    def line(self) -> int | None:
-        try:
-            return _LIST_LINE.__get__(self)  # type: ignore[no-any-return]
-        except AttributeError:
-            self._unit.resolve()
-            return _LIST_LINE.__get__(self)  # type: ignore[no-any-return]
-
-    @line.setter
-    def line(self, value: int | None) -> None:
-        _LIST_LINE.__set__(self, value)
-
-    @property  # type: ignore[override]
-    def lines(self) -> list[int]:
-        try:
-            return _LIST_LINES.__get__(self)  # type: ignore[no-any-return]
-        except AttributeError:
-            self._unit.resolve()
-            return _LIST_LINES.__get__(self)  # type: ignore[no-any-return]
-
-    @lines.setter
-    def lines(self, value: list[int]) -> None:
-        _LIST_LINES.__set__(self, value)
+    line = _lazy(_LIST_LINE)
+    lines = _lazy(_LIST_LINES)
 
 
 class _Reader(_JSONReader):
