@@ -61,7 +61,7 @@ test: $(VENV)/.test mermaid-parser
 bench: $(VENV)/.test
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.linearity
-	$(BIN)/python -m benchmarks.commands $(if $(findstring --quick,$(BENCH_ARGS)),--quick,)
+	$(BIN)/python -m benchmarks.commands $(if $(findstring --quick,$(BENCH_ARGS)),--quick,--large-rounds 1)
 	$(BIN)/python -m benchmarks.flows $(if $(findstring --quick,$(BENCH_ARGS)),--quick,)
 	$(BIN)/python -m benchmarks.diff $(if $(findstring --quick,$(BENCH_ARGS)),--quick,)
 	$(BIN)/python -m benchmarks.render $(if $(findstring --quick,$(BENCH_ARGS)),--sizes 500 --runs 1,)

@@ -14,7 +14,8 @@ Rows (goals from the issue):
 - the same cluster as ``kubectl get -o json`` prints it (one ``List``), goal <= 0.6x
   the YAML floor;
 - ``lint -o json`` on Pods without their workloads (``gen --as pods-only``, what
-  ``kubectl get pods -A -o yaml`` dumps), goal <= 3x;
+  ``kubectl get pods -A -o yaml`` dumps), goal <= 3x; the same Pods as one JSON ``List``
+  (``kubectl get pods -A -o json``), against the same YAML floor;
 - ``lint -o json`` on one policy of 1,000 rules (issue 10, item 7: near-linear);
 - ``lint`` and ``reach`` at the largest size: lint / reach, goal <= 2;
 - peak RSS of ``reach`` at each size: goal <= 400 MB at 100,000 pods, growing
@@ -23,7 +24,7 @@ Rows (goals from the issue):
 
 Usage::
 
-    python -m benchmarks.commands [--sizes 10k,30k,100k] [--rounds 3] [--quick]
+    python -m benchmarks.commands [--sizes 10k,30k,100k] [--rounds 3] [--large-rounds 1] [--quick]
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ RESULTS_JSON = HERE / "commands.json"
 TUTORIAL = ROOT / "examples" / "tutorial"
 
 DEFAULT_SIZES = (10_000, 30_000, 100_000)
+#: From this size on, ``--large-rounds`` rounds (a round at 100,000 pods takes minutes).
+LARGE = 100_000
 QUICK_SIZES = (3_000, 10_000)
 GOALS = {
     "reach_over_floor": 1.2,
@@ -55,6 +58,15 @@ GOALS = {
     "lint_over_reach": 2.0,
     "reach_rss_mb_100k": 400.0,
     "help_s": 0.1,
+}
+#: The issue's figures when it was filed (the "at filing" column): CPU ratios to the floor, MB, seconds.
+AT_FILING = {
+    "reach_over_floor": "1.6-1.8",
+    "reach_json_over_floor": "2.0",
+    "lint_pods_over_floor": "16",
+    "lint_over_reach": "4.6",
+    "reach_rss_mb_100k": "648 (pods^1.34)",
+    "help_s": "0.13 of imports",
 }
 FLOOR = "import sys, yaml; list(yaml.load_all(open(sys.argv[1], encoding='utf-8').read(), Loader=yaml.CSafeLoader))"
 JSON_FLOOR = "import json, sys; json.loads(open(sys.argv[1], encoding='utf-8').read())"
@@ -72,9 +84,10 @@ def datasets(size: int, data: Path, log: Callable[[str], None]) -> dict[str, Pat
         "workloads": data / f"commands-{size}-workloads.yaml",
         "workloads_json": data / f"commands-{size}-workloads.json",
         "pods": data / f"commands-{size}-pods-only.yaml",
+        "pods_json": data / f"commands-{size}-pods-only.json",
     }
     for name, (as_, fmt) in {"workloads": ("workloads", "yaml"), "workloads_json": ("workloads", "json"),
-                             "pods": ("pods-only", "yaml")}.items():  # fmt: skip
+                             "pods": ("pods-only", "yaml"), "pods_json": ("pods-only", "json")}.items():  # fmt: skip
         path = paths[name]
         if not path.exists():
             log(f"generating {path.name}")
@@ -150,9 +163,15 @@ def measure(jobs: dict[str, list[str]], rounds: int, log: Callable[[str], None])
     }
 
 
-def run(sizes: Sequence[int], rounds: int, data: Path, log: Callable[[str], None], rules: int = 1000) -> dict[str, Any]:
-    """Every row at every size; returns the raw results (saved as commands.json by ``main``)."""
-    results: dict[str, Any] = {"rounds": rounds, "sizes": {}, "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+def run(sizes: Sequence[int], rounds: int, data: Path, log: Callable[[str], None], rules: int = 1000,
+        large_rounds: int | None = None) -> dict[str, Any]:
+    """Every row at every size; returns the raw results (saved as commands.json by ``main``).
+
+    Sizes from ``LARGE`` on run ``large_rounds`` rounds (default: ``rounds``).
+    """
+    large_rounds = rounds if large_rounds is None else large_rounds
+    results: dict[str, Any] = {"rounds": rounds, "large_rounds": large_rounds, "sizes": {},
+                               "date": time.strftime("%Y-%m-%d %H:%M %Z")}
     for size in sizes:
         paths = datasets(size, data, log)
         jobs = {
@@ -163,9 +182,10 @@ def run(sizes: Sequence[int], rounds: int, data: Path, log: Callable[[str], None
             "reach_json": podwall("reach", "-f", paths["workloads_json"], "--by", "workload", "-o", "json"),
             "lint": podwall("lint", "-f", paths["workloads"], "-o", "json"),
             "lint_pods": podwall("lint", "-f", paths["pods"], "-o", "json"),
+            "lint_pods_json": podwall("lint", "-f", paths["pods_json"], "-o", "json"),
         }
         log(f"{size:,} pods")
-        results["sizes"][str(size)] = measure(jobs, rounds, log)
+        results["sizes"][str(size)] = measure(jobs, large_rounds if size >= LARGE else rounds, log)
     path = many_rules(rules, data)
     log(f"{rules:,} rules in one policy; --help; explain on the tutorial")
     results["small"] = measure({
@@ -196,6 +216,11 @@ def figures(results: dict[str, Any]) -> list[dict[str, Any]]:
             "json_floor_over_floor": m["json_floor"]["cpu"] / floor,
             "lint_over_floor": m["lint"]["cpu"] / floor,
             "lint_pods_over_floor": m["lint_pods"]["cpu"] / floor_pods,
+            "lint_pods_json_over_floor": m["lint_pods_json"]["cpu"] / floor_pods if "lint_pods_json" in m else None,
+            "reach_json": m["reach_json"]["cpu"],
+            "lint": m["lint"]["cpu"],
+            "lint_pods": m["lint_pods"]["cpu"],
+            "rounds": len(m["reach"].get("cpus", [0])),
             "lint_over_reach": m["lint"]["cpu"] / m["reach"]["cpu"],
             "reach_rss_mb": m["reach"]["rss_mb"],
             "lint_rss_mb": m["lint"]["rss_mb"],
@@ -213,34 +238,46 @@ def exponents(rows: list[dict[str, Any]], key: str) -> str:
     return ", ".join(steps) or "–"
 
 
+def _ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}x"
+
+
 def section(results: dict[str, Any]) -> list[str]:
     """The "Whole commands" section of RESULTS.md."""
     rows = figures(results)
     small = results.get("small", {})
+    rounds, large = results["rounds"], results.get("large_rounds", results["rounds"])
+    counted = f"{rounds} round{'s' if rounds != 1 else ''}" + (
+        f" ({large} at {LARGE:,} pods and more)" if large != rounds and any(r["pods"] >= LARGE for r in rows) else "")
     lines = [
         "## Whole commands (issue 17)",
         "",
         f"Generated by `python -m benchmarks.commands` ({results['date']}); raw data: `commands.json`. Each figure is"
-        f" the median CPU time (user + system) of {results['rounds']} round{'s' if results['rounds'] != 1 else ''} of"
-        " `python -m podwall ...` in a fresh"
-        " process, divided by the parse floor of the same cluster measured in the same rounds"
-        " (`yaml.load_all(..., Loader=yaml.CSafeLoader)` of the YAML file). Clusters: `benchmarks/gen.py --as workloads`"
+        f" the median CPU time (user + system) of {counted} of `python -m podwall ...` in a fresh process, divided by"
+        " the parse floor of the same cluster measured in the same rounds"
+        " (`yaml.load_all(..., Loader=yaml.CSafeLoader)` of the YAML file; JSON inputs are divided by the floor of"
+        " the same cluster in YAML). Clusters: `benchmarks/gen.py --as workloads`"
         " (YAML, and the same as one `kind: List` in JSON, as `kubectl get -o json` prints it) and `--as pods-only`"
-        " (Pods without their workloads, as `kubectl get pods -A -o yaml` dumps them).",
+        " (Pods with their IPs and without their workloads, as `kubectl get pods -A -o yaml` and `-o json` dump them).",
         "",
-        "| pods | floor (s) | reach -o json | same as JSON List | json.loads alone | lint -o json | lint, Pods only | lint / reach | reach peak RSS (MB) | lint peak RSS (MB) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| pods | floor (s) | reach -o json | same as JSON List | json.loads alone | lint -o json | lint, Pods only |"
+        " lint, Pods as JSON | lint / reach | reach (s) | lint (s) | reach peak RSS (MB) | lint peak RSS (MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['pods']:,} | {r['floor']:.2f} | {r['reach_over_floor']:.2f}x | {r['reach_json_over_floor']:.2f}x |"
             f" {r['json_floor_over_floor']:.2f}x | {r['lint_over_floor']:.2f}x | {r['lint_pods_over_floor']:.2f}x |"
-            f" {r['lint_over_reach']:.2f} | {r['reach_rss_mb']:.0f} | {r['lint_rss_mb']:.0f} |"
+            f" {_ratio(r.get('lint_pods_json_over_floor'))} | {r['lint_over_reach']:.2f} | {r['reach']:.2f} |"
+            f" {r.get('lint', 0):.2f} | {r['reach_rss_mb']:.0f} | {r['lint_rss_mb']:.0f} |"
         )
+    series = [("floor", "parse floor CPU"), ("reach", "reach CPU"), ("reach_json", "reach on JSON CPU"),
+              ("lint", "lint CPU"), ("lint_pods", "lint on Pods CPU"), ("reach_rss_mb", "reach peak RSS"),
+              ("lint_rss_mb", "lint peak RSS")]  # fmt: skip
     lines += [
         "",
-        f"Growth exponents between sizes (1.0 = linear): reach CPU {exponents(rows, 'reach')}; reach peak RSS"
-        f" {exponents(rows, 'reach_rss_mb')}; lint peak RSS {exponents(rows, 'lint_rss_mb')}.",
+        "Growth exponents k (figure ∝ pods^k) between consecutive sizes (1.0 = linear): "
+        + "; ".join(f"{label} {exponents(rows, key)}" for key, label in series if all(key in r for r in rows)) + ".",
         "",
     ]
     if small:
@@ -257,18 +294,19 @@ def section(results: dict[str, Any]) -> list[str]:
     if largest is not None:
         rss_100k = next((r["reach_rss_mb"] for r in rows if r["pods"] == 100_000), None)
         checks = [
-            (f"reach / floor at {largest['pods']:,} pods", largest["reach_over_floor"], GOALS["reach_over_floor"]),
-            ("reach on the JSON List / YAML floor", largest["reach_json_over_floor"], GOALS["reach_json_over_floor"]),
-            ("lint on Pods only / floor", largest["lint_pods_over_floor"], GOALS["lint_pods_over_floor"]),
-            ("lint / reach", largest["lint_over_reach"], GOALS["lint_over_reach"]),
-            ("reach peak RSS at 100,000 pods (MB)", rss_100k, GOALS["reach_rss_mb_100k"]),
-            ("`podwall --help` (CPU s)", small.get("help", {}).get("cpu"), GOALS["help_s"]),
+            ("reach_over_floor", f"reach / floor at {largest['pods']:,} pods", largest["reach_over_floor"]),
+            ("reach_json_over_floor", "reach on the JSON List / YAML floor", largest["reach_json_over_floor"]),
+            ("lint_pods_over_floor", "lint on Pods only / floor", largest["lint_pods_over_floor"]),
+            ("lint_over_reach", "lint / reach", largest["lint_over_reach"]),
+            ("reach_rss_mb_100k", "reach peak RSS at 100,000 pods (MB)", rss_100k),
+            ("help_s", "`podwall --help` (CPU s)", small.get("help", {}).get("cpu")),
         ]
-        lines += ["| against the issue's goals | goal | measured | met |", "|---|---:|---:|:---:|"]
-        for label, value, goal in checks:
+        lines += ["| against the issue's goals | at filing | today | goal | met |", "|---|---:|---:|---:|:---:|"]
+        for key, label, value in checks:
+            goal = GOALS[key]
             shown = "–" if value is None else f"{value:.2f}" if value < 100 else f"{value:.0f}"
             met = "–" if value is None else ("yes" if value <= goal else "**no**")
-            lines.append(f"| {label} | ≤ {goal:g} | {shown} | {met} |")
+            lines.append(f"| {label} | {AT_FILING[key]} | {shown} | ≤ {goal:g} | {met} |")
         lines.append("")
     return lines
 
@@ -280,6 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser.add_argument("--sizes", type=_sizes, default=DEFAULT_SIZES, help="pod counts, e.g. 10k,30k,100k")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per command (medians are reported)")
+    parser.add_argument("--large-rounds", type=int, default=None,
+                        help=f"rounds at {LARGE:,} pods and more (default: --rounds)")
     parser.add_argument("--quick", action="store_true", help=f"sizes {QUICK_SIZES}, one round")
     parser.add_argument("--render-only", action="store_true", help="rewrite RESULTS.md from commands.json")
     args = parser.parse_args(argv)
@@ -290,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"[commands {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
     if not args.render_only:
-        results = run(args.sizes, args.rounds, DATA, log)
+        results = run(args.sizes, args.rounds, DATA, log, large_rounds=args.large_rounds)
         RESULTS_JSON.write_text(json.dumps(results, indent=1))
     from benchmarks import run as bench
 
