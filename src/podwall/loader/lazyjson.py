@@ -49,13 +49,14 @@ _DICT_LINE = LineDict.line
 _DICT_LINES = LineDict.lines
 _LIST_LINE = LineList.line
 _LIST_LINES = LineList.lines
-#: Text the fast path leaves to the exact path: an escape that may decode to a surrogate (Go turns a lone
-#: one into U+FFFD), line breaks libyaml counts but ``\n`` does not (a lone CR, NEL, LS, PS), characters
-#: libyaml refuses (it then knows no line in the document), a key separated from its ``:`` by a line
-#: break or by a long run of blanks (libyaml gives up on a key 1,024 characters before its ``:``).
-_EXACT_ONLY = re.compile(
-    r"\\u[dD][89abAB]|\r(?!\n)|[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\"[ \t\r]*\n[ \t\r\n]*:|\"[ \t\r\n]{200,}:"
-)
+#: Text the fast path leaves to the exact path (``_exact_only``): an escape that may decode to a surrogate
+#: (Go turns a lone one into U+FFFD), characters libyaml refuses (it then knows no line in the document),
+#: a key separated from its ``:`` by a line break or by a long run of blanks (libyaml gives up on a key
+#: 1,024 characters before its ``:``). Each is searched for only when a cheap test says it may be there.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]")
+_UNREADABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_COLON_AFTER_BREAK = re.compile(r"\n[ \t\r]*:")  # no string holds a raw line break: this ":" follows a key
+_LONG_BLANKS = re.compile(r"[ \t]{200,}:")
 #: A key this long may be one libyaml gives up on: its unit is checked (``_LONG_KEY``).
 _KEY_CHECK = 100
 _LONG_KEY = re.compile(r'"(?:[^"\\]|\\.)*"[ \t\r\n]*:')
@@ -289,9 +290,25 @@ class _Stream:
         return value, end
 
 
+def _exact_only(text: str) -> bool:
+    """Whether ``text`` holds something only the exact path reads as it should (see ``_SURROGATE_ESCAPE``).
+
+    Also line breaks libyaml counts but ``\\n`` does not: a lone CR, NEL, LS and PS.
+    """
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        return True
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return True
+    if ("\x7f" in text) if text.isascii() else _UNREADABLE.search(text) is not None:
+        return True
+    if _COLON_AFTER_BREAK.search(text):
+        return True
+    return bool((" " * 200 in text or "\t" in text) and _LONG_BLANKS.search(text))
+
+
 def decode_json(text: str, path: str) -> Decoded | None:
     """The exact path's ``Decoded`` for a JSON stream, or None when only the exact path can give it."""
-    if _EXACT_ONLY.search(text):
+    if _exact_only(text):
         return None
     stream = _Stream(text)
     result = Decoded()
