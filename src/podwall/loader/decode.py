@@ -952,13 +952,17 @@ class _JSONReader:
         result = LineDict(pairs)
         result.line = None
         result.lines = {}
+        self.note_duplicates(result, pairs)
+        return result
+
+    def note_duplicates(self, result: LineDict, pairs: list[tuple[str, Any]]) -> None:
+        """Remember each key of ``pairs`` given twice (``result`` keeps the last value), for a warning."""
         if len(result) < len(pairs):
             seen: set[str] = set()
             for key, _ in pairs:
                 if key in seen:
                     self.duplicates.append((result, key))
                 seen.add(key)
-        return result
 
 
 def _decode_json(text: str, path: str) -> Decoded:
@@ -1048,15 +1052,25 @@ def flow_node(text: str) -> yaml.Node | None:
         composer.dispose()
 
 
+def entry_lines(value: dict[Any, Any], node: yaml.Node | None, offset: int) -> Iterator[tuple[Any, Any, Any, int | None]]:
+    """(key, value, the value's node, the key's line) of each entry of a JSON mapping, its key found by its text."""
+    pairs: dict[Any, tuple[yaml.Node, yaml.Node]] = {}
+    if isinstance(node, yaml.MappingNode):
+        pairs = {key.value: (key, child) for key, child in node.value if isinstance(key, yaml.ScalarNode)}
+    for name, inner in value.items():
+        key_node, child = pairs.get(name, (None, None))
+        yield name, inner, child, key_node.start_mark.line + offset if key_node is not None else None
+
+
+def item_nodes(node: yaml.Node | None, count: int) -> list[yaml.Node] | None:
+    """The nodes of a JSON list's ``count`` items, None when libyaml saw something else."""
+    return node.value if isinstance(node, yaml.SequenceNode) and len(node.value) == count else None  # type: ignore[no-any-return]
+
+
 def _shape(value: Any, node: yaml.Node | None, offset: int, line: int | None) -> Any:
     if isinstance(value, LineDict):
         value.line = line
-        pairs: dict[Any, tuple[yaml.Node, yaml.Node]] = {}
-        if isinstance(node, yaml.MappingNode):
-            pairs = {key.value: (key, child) for key, child in node.value if isinstance(key, yaml.ScalarNode)}
-        for name, inner in value.items():
-            key_node, child = pairs.get(name, (None, None))
-            key_line = key_node.start_mark.line + offset if key_node is not None else None
+        for name, inner, child, key_line in entry_lines(value, node, offset):
             if key_line is not None:
                 value.lines[name] = key_line
             if isinstance(inner, (dict, list)):
@@ -1065,7 +1079,7 @@ def _shape(value: Any, node: yaml.Node | None, offset: int, line: int | None) ->
     if isinstance(value, list):
         items = LineList(value)
         items.line = line
-        children = node.value if isinstance(node, yaml.SequenceNode) and len(node.value) == len(items) else None
+        children = item_nodes(node, len(items))
         items.lines = [child.start_mark.line + offset for child in children] if children is not None else []
         for i, inner in enumerate(items):
             if isinstance(inner, (dict, list)):

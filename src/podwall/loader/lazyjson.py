@@ -39,7 +39,9 @@ from podwall.loader.decode import (
     LineDict,
     LineList,
     _JSONReader,
+    entry_lines,
     flow_node,
+    item_nodes,
 )
 from podwall.errors import Location
 
@@ -95,12 +97,7 @@ def _fill(value: Any, node: yaml.Node | None, offset: int, line: int | None) -> 
         if isinstance(value, dict):
             _DICT_LINE.__set__(value, line)
             lines: dict[Any, int] = {}
-            pairs: dict[Any, tuple[yaml.Node, yaml.Node]] = {}
-            if isinstance(node, yaml.MappingNode):
-                pairs = {key.value: (key, child) for key, child in node.value if isinstance(key, yaml.ScalarNode)}
-            for name, inner in value.items():
-                key_node, child = pairs.get(name, (None, None))
-                key_line = key_node.start_mark.line + offset if key_node is not None else None
+            for name, inner, child, key_line in entry_lines(value, node, offset):
                 if key_line is not None:
                     lines[name] = key_line
                 if isinstance(inner, (dict, list)):
@@ -108,7 +105,7 @@ def _fill(value: Any, node: yaml.Node | None, offset: int, line: int | None) -> 
             _DICT_LINES.__set__(value, lines)
         else:
             _LIST_LINE.__set__(value, line)
-            children = node.value if isinstance(node, yaml.SequenceNode) and len(node.value) == len(value) else None
+            children = item_nodes(node, len(value))
             _LIST_LINES.__set__(value, [child.start_mark.line + offset for child in children] if children is not None else [])
             for i, inner in enumerate(value):
                 if isinstance(inner, (dict, list)):
@@ -161,12 +158,7 @@ class _Reader(_JSONReader):
     def _object(self, pairs: list[tuple[str, Any]]) -> LineDict:
         result = _LazyDict(pairs)
         result._unit = self.unit  # type: ignore[assignment]
-        if len(result) < len(pairs):
-            seen: set[str] = set()
-            for key, _ in pairs:
-                if key in seen:
-                    self.duplicates.append((result, key))
-                seen.add(key)
+        self.note_duplicates(result, pairs)
         for key, value in result.items():  # not pairs: a duplicate key keeps its last value
             if value.__class__ is list:
                 result[key] = self.wrap(value)
@@ -235,12 +227,7 @@ class _Stream:
         result = LineDict(pairs)
         result.line = result_line
         result.lines = {key: line for (key, _), line in zip(pairs, lines)}
-        if len(result) < len(pairs):
-            seen: set[str] = set()
-            for key, _ in pairs:
-                if key in seen:
-                    self.reader.duplicates.append((result, key))
-                seen.add(key)
+        self.reader.note_duplicates(result, pairs)
         return result, i
 
     def items(self, position: int, line: int) -> tuple[LineList, int]:
