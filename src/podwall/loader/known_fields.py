@@ -39,6 +39,11 @@ def _struct(leaves: str, **children: str) -> dict[str, str]:
     return {**{name: _LEAF for name in leaves.split()}, **children}
 
 
+def _object(spec: str) -> dict[str, str]:
+    """A top-level kind: its ``spec`` struct, ObjectMeta, and a ``status`` podwall does not enter."""
+    return _struct("apiVersion kind status", metadata="ObjectMeta", spec=spec)
+
+
 #: struct name -> {field name -> struct of its value ("" for none entered, "[S]" for a list of S)}.
 FIELDS: dict[str, dict[str, str]] = {
     "ObjectMeta": _struct(
@@ -74,36 +79,34 @@ FIELDS: dict[str, dict[str, str]] = {
     "PodIP": _struct("ip"),
     "PodTemplateSpec": _struct("", metadata="ObjectMeta", spec="PodSpec"),
     # -- workloads (a spec's label selector is read, and its fields checked, by netpol.selector) -------
-    "Deployment": _struct("apiVersion kind status", metadata="ObjectMeta", spec="DeploymentSpec"),
+    "Deployment": _object("DeploymentSpec"),
     "DeploymentSpec": _struct(
         "minReadySeconds paused progressDeadlineSeconds replicas revisionHistoryLimit selector strategy",
         template="PodTemplateSpec",
     ),
-    "StatefulSet": _struct("apiVersion kind status", metadata="ObjectMeta", spec="StatefulSetSpec"),
+    "StatefulSet": _object("StatefulSetSpec"),
     "StatefulSetSpec": _struct(
         "minReadySeconds ordinals persistentVolumeClaimRetentionPolicy podManagementPolicy replicas "
         "revisionHistoryLimit selector serviceName updateStrategy volumeClaimTemplates",
         template="PodTemplateSpec",
     ),
-    "DaemonSet": _struct("apiVersion kind status", metadata="ObjectMeta", spec="DaemonSetSpec"),
+    "DaemonSet": _object("DaemonSetSpec"),
     "DaemonSetSpec": _struct(
         "minReadySeconds revisionHistoryLimit selector updateStrategy", template="PodTemplateSpec"
     ),
-    "ReplicaSet": _struct("apiVersion kind status", metadata="ObjectMeta", spec="ReplicaSetSpec"),
+    "ReplicaSet": _object("ReplicaSetSpec"),
     "ReplicaSetSpec": _struct("minReadySeconds replicas selector", template="PodTemplateSpec"),
-    "ReplicationController": _struct(
-        "apiVersion kind status", metadata="ObjectMeta", spec="ReplicationControllerSpec"
-    ),
+    "ReplicationController": _object("ReplicationControllerSpec"),
     # selector: a plain map of labels in core/v1.
     "ReplicationControllerSpec": _struct("minReadySeconds replicas selector", template="PodTemplateSpec"),
-    "Job": _struct("apiVersion kind status", metadata="ObjectMeta", spec="JobSpec"),
+    "Job": _object("JobSpec"),
     "JobSpec": _struct(
         "activeDeadlineSeconds backoffLimit backoffLimitPerIndex completionMode completions managedBy "
         "manualSelector maxFailedIndexes parallelism podFailurePolicy podReplacementPolicy selector successPolicy "
         "suspend ttlSecondsAfterFinished",
         template="PodTemplateSpec",
     ),
-    "CronJob": _struct("apiVersion kind status", metadata="ObjectMeta", spec="CronJobSpec"),
+    "CronJob": _object("CronJobSpec"),
     "CronJobSpec": _struct(
         "concurrencyPolicy failedJobsHistoryLimit schedule startingDeadlineSeconds successfulJobsHistoryLimit "
         "suspend timeZone",
@@ -111,7 +114,7 @@ FIELDS: dict[str, dict[str, str]] = {
     ),
     "JobTemplateSpec": _struct("", metadata="ObjectMeta", spec="JobSpec"),
     # -- Service, Namespace, Node ---------------------------------------------------------
-    "Service": _struct("apiVersion kind status", metadata="ObjectMeta", spec="ServiceSpec"),
+    "Service": _object("ServiceSpec"),
     "ServiceSpec": _struct(
         "allocateLoadBalancerNodePorts clusterIP clusterIPs externalIPs externalName externalTrafficPolicy "
         "healthCheckNodePort internalTrafficPolicy ipFamilies ipFamilyPolicy loadBalancerClass loadBalancerIP "
@@ -130,7 +133,7 @@ FIELDS: dict[str, dict[str, str]] = {
     ),
     "NodeAddress": _struct("address type"),
     # -- networking.k8s.io/v1 Ingress, and the removed v1beta1 shape podwall still reads --------------
-    "Ingress": _struct("apiVersion kind status", metadata="ObjectMeta", spec="IngressSpec"),
+    "Ingress": _object("IngressSpec"),
     "IngressSpec": _struct("ingressClassName tls", defaultBackend="IngressBackend", rules="[IngressRule]"),
     "IngressRule": _struct("host", http="HTTPIngressRuleValue"),
     "HTTPIngressRuleValue": _struct("", paths="[HTTPIngressPath]"),
@@ -138,7 +141,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "IngressBackend": _struct("resource", service="IngressServiceBackend"),
     "IngressServiceBackend": _struct("name", port="ServiceBackendPort"),
     "ServiceBackendPort": _struct("name number"),
-    "IngressV1beta1": _struct("apiVersion kind status", metadata="ObjectMeta", spec="IngressSpecV1beta1"),
+    "IngressV1beta1": _object("IngressSpecV1beta1"),
     "IngressSpecV1beta1": _struct("ingressClassName tls", backend="IngressBackendV1beta1", rules="[IngressRuleV1beta1]"),
     "IngressRuleV1beta1": _struct("host", http="HTTPIngressRuleValueV1beta1"),
     "HTTPIngressRuleValueV1beta1": _struct("", paths="[HTTPIngressPathV1beta1]"),
@@ -163,7 +166,7 @@ def check(report: Report, struct: str, value: Any, path: str = "", newer: list[s
     if newer is None:
         report.unknown_fields(value, fields, path)
     else:
-        newer.extend(join(path, key) for key in value if isinstance(key, str) and key not in fields)
+        newer.extend(join(path, str(key)) for key in value if key not in fields)
     for key, inner in fields.items():
         if not inner or key not in value:
             continue
