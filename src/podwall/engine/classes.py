@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from podwall._runtime import collector_paused
+from podwall.engine.memo import per_cluster
 from podwall.engine.match import Endpoint, ipblock_sees
 from podwall.engine.options import EngineOptions, External
 from podwall.engine.ranges import block_intervals
@@ -35,6 +36,7 @@ class PodClasses:
         return (1 << len(self.representatives)) - 1
 
 
+@per_cluster
 def distinct_ipblocks(cluster: Cluster) -> tuple[IPBlockPeer, ...]:
     """Every ipBlock (and admin ``networks`` CIDR) used by some rule, deduplicated, in first-seen order."""
     seen: dict[IPBlockPeer, None] = {}

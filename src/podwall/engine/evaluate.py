@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from podwall.engine.memo import per_cluster
 from podwall.engine.match import (
     Endpoint,
     admin_selects,
@@ -16,7 +17,7 @@ from podwall.engine.conventions import node_local, view
 from podwall.engine.exposure import CONTROLLER, INGRESS_CONTROLLER
 from podwall.engine.options import EngineOptions, External, Probe
 from podwall.engine.verdict import Basis, DirectionVerdict, RuleMiss, RuleRef, TierStep, Verdict
-from podwall.model import Action, Cluster, Direction, HostNetwork, Labels, Pod, Rule, Tier
+from podwall.model import Action, Cluster, Direction, HostNetwork, Labels, NetworkPolicy, Pod, Rule, Tier
 
 
 def namespace_labels(cluster: Cluster) -> dict[str, Labels]:
@@ -109,7 +110,8 @@ def _judge(
         return DirectionVerdict(direction, subject.key, Basis.ADMIN_DENY, steps=tuple(steps))
 
     # 2. NetworkPolicy tier: a pod selected for this direction is decided here.
-    isolating = [p for p in cluster.policies if p.isolates(direction) and selects(p, subject)]
+    own = policies_by_namespace(cluster).get(subject.namespace, ())
+    isolating = [p for p in own if p.isolates(direction) and selects(p, subject)]
     if isolating:
         allowed: list[RuleRef] = []
         misses: list[RuleMiss] = []
@@ -154,3 +156,12 @@ def describe_rule(rule: Rule) -> tuple[str, str]:
     word = "from" if rule.direction is Direction.INGRESS else "to"
     peers = "anywhere" if rule.all_peers else " or ".join(str(p) for p in rule.peers)
     return ports, f"{word} {peers}"
+
+
+@per_cluster
+def policies_by_namespace(cluster: Cluster) -> dict[str, tuple[NetworkPolicy, ...]]:
+    """The NetworkPolicies of each namespace, in input order (a policy selects pods of its own namespace only)."""
+    found: dict[str, list[NetworkPolicy]] = {}
+    for policy in cluster.policies:
+        found.setdefault(policy.namespace, []).append(policy)
+    return {namespace: tuple(policies) for namespace, policies in found.items()}
