@@ -22,7 +22,7 @@ from podwall.loader.monitoring import MONITOR_KINDS, MONITORING_GROUP, convert_m
 from podwall.loader.admin import ADMIN_KINDS, convert_admin
 from podwall.loader.exposure import INGRESS_API_GROUPS, ROUTE_API_GROUP, convert_ingress, convert_route
 from podwall.loader.netpol import convert_policy, selector
-from podwall.loader.known_fields import SERVED, check, kind_problem, served
+from podwall.loader.known_fields import SERVED, check, group_of, kind_problem, served
 from podwall.loader.owners import PodDraft, WorkloadDraft
 from podwall.loader.decode import Document, LineDict, LineList
 from podwall.model import (
@@ -190,11 +190,6 @@ def _objects(
 # -- objects -> model ----------------------------------------------------------------
 
 
-def _group(api_version: str) -> str:
-    """``apps/v1`` -> ``apps``; ``v1`` -> the core group ``""``."""
-    return api_version.rpartition("/")[0]
-
-
 #: Kinds whose objects live in a namespace (for naming them in messages before conversion).
 _NAMESPACED = frozenset(KIND_GROUPS) - {"Namespace", "Node"} | {"NetworkPolicy", "Ingress", "Route"} | MONITOR_KINDS
 
@@ -215,29 +210,26 @@ def convert(raw: RawObject, default_namespace: str) -> Converted:
         return _policy(raw, default_namespace)
     if (kind, api_version) in ADMIN_KINDS:
         return _admin_policy(raw)
-    if (kind == "Ingress" and _group(api_version) in INGRESS_API_GROUPS) or (
-        kind == "Route" and _group(api_version) == ROUTE_API_GROUP
+    if (kind == "Ingress" and group_of(api_version) in INGRESS_API_GROUPS) or (
+        kind == "Route" and group_of(api_version) == ROUTE_API_GROUP
     ):
         return _exposure(raw, default_namespace)
     if kind.endswith("NetworkPolicy"):
         return _foreign_policy(raw, default_namespace)
-    if kind in MONITOR_KINDS and _group(api_version) == MONITORING_GROUP:
+    if kind in MONITOR_KINDS and group_of(api_version) == MONITORING_GROUP:
         return _monitor(raw, default_namespace)
     groups = KIND_GROUPS.get(kind)
     if groups is None:
         name, ns = identity(raw.data, namespaced=False, default_namespace="")
         return Converted(kind, ns, name, raw.location, skipped=kind)
-    if _group(api_version) not in groups:
+    if group_of(api_version) not in groups:
         name, ns = identity(raw.data, namespaced=False, default_namespace="")
         return Converted(kind, ns, name, raw.location, skipped=f"{kind} ({api_version})")
     namespaced = kind not in ("Namespace", "Node")
     name, ns = identity(raw.data, namespaced=namespaced, default_namespace=default_namespace)
     result = Converted(kind, ns, name, raw.location)
     report = Report(raw.location, result.label)
-    if served(raw.data):  # the API server validated it with its own (maybe newer) schema: unknown = newer
-        check(report, kind, raw.data, newer=result.newer)
-    else:
-        check(report, kind, raw.data)
+    _check_fields(report, kind, raw, result)
     if kind == "Namespace":
         result.value = _namespace(report, raw, result)
     elif kind == "Pod":
@@ -319,12 +311,20 @@ def _admin_policy(raw: RawObject) -> Converted:
     return result
 
 
+def _check_fields(report: Report, struct: str, raw: RawObject, result: Converted) -> None:
+    """Unknown fields are errors; on an object an API server served, newer fields for one summary warning.
+
+    The server validated such an object with its own, maybe newer, schema.
+    """
+    check(report, struct, raw.data, newer=result.newer if served(raw.data) else None)
+
+
 def _exposure(raw: RawObject, default_namespace: str) -> Converted:
     name, ns = identity(raw.data, namespaced=True, default_namespace=default_namespace)
     result = Converted(raw.kind, ns, name, raw.location)
     report = Report(raw.location, result.label)
     if raw.kind == "Ingress":
-        check(report, "IngressV1beta1" if raw.api_version.endswith("v1beta1") else "Ingress", raw.data)
+        _check_fields(report, "IngressV1beta1" if raw.api_version.endswith("v1beta1") else "Ingress", raw, result)
     convert_one = convert_ingress if raw.kind == "Ingress" else convert_route
     result.value = tuple(convert_one(report, raw.data, raw.location, default_namespace))
     result.warnings.extend(report.warnings)
@@ -567,7 +567,7 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
     if template_meta is not None:
         labels = report.string_map(template_meta, "labels", join(path, "metadata")) or {}
         template_annotations = string_entries(template_meta.get("annotations"))
-    _workload_selector(report, kind, holder, holder_path, labels, line_of(template_meta or template, "labels"))
+    _workload_selector(report, kind, holder, holder_path, labels, template_meta or template)
     template_spec = report.mapping(template, "spec", path)
     ports, host_network = _pod_spec(report, template_spec, join(path, "spec"))
     workload = Workload(
@@ -585,7 +585,7 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
 
 
 def _workload_selector(
-    report: Report, kind: str, spec: LineDict, path: str, labels: dict[str, str], labels_line: int | None
+    report: Report, kind: str, spec: LineDict, path: str, labels: dict[str, str], labels_holder: LineDict
 ) -> None:
     """The API server's "selector does not match template labels" and "empty selector is invalid".
 
@@ -605,7 +605,7 @@ def _workload_selector(
     if wanted is None or wanted.is_empty or report.errors or wanted.matches(labels):
         return
     shown = ", ".join(f"{key}={value}" for key, value in sorted(labels.items())) or "none"
-    report.error(join(path, "template.metadata.labels"), labels_line,
+    report.error(join(path, "template.metadata.labels"), line_of(labels_holder, "labels"),
                  f"selector does not match template labels (selector {wanted}; labels {shown})")
 
 

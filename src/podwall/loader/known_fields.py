@@ -149,9 +149,6 @@ FIELDS: dict[str, dict[str, str]] = {
     "IngressBackendV1beta1": _struct("resource serviceName servicePort"),
 }
 
-#: ObjectMeta as served by the API (``clusterName`` kept for old ``kubectl get`` dumps).
-OBJECT_META_FIELDS = frozenset(FIELDS["ObjectMeta"])
-
 
 def check(report: Report, struct: str, value: Any, path: str = "", newer: list[str] | None = None) -> None:
     """Report every unknown field of ``value`` (a ``struct``) and of the structs podwall reads inside it.
