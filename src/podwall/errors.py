@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: How messages name standard input (``-`` appears only in command lines podwall suggests).
+STDIN_NAME = "<stdin>"
+
+
+def input_name(path: str) -> str:
+    """A path as messages name it: ``-`` is standard input."""
+    return STDIN_NAME if path == "-" else path
+
 
 @dataclass(frozen=True, slots=True)
 class Location:

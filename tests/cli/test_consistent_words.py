@@ -6,14 +6,8 @@ import re
 
 import pytest
 
-from podwall.cli.common import STDIN
-from podwall.loader.files import STDIN_NAME
 from tests.cli.harness import ROOT, run
 from tests.cli.test_help import help_of
-
-
-def test_stdin_has_one_name_in_messages() -> None:
-    assert STDIN == STDIN_NAME == "<stdin>"
 
 
 @pytest.mark.parametrize(

@@ -49,9 +49,6 @@ ACROSS_OPTION = click.option(
          "(cells marked *, the flows listed with the profiles on each side).")
 
 
-#: How messages name standard input (loader.files.STDIN_NAME, flows, intents): ``-`` only in command lines.
-STDIN = "<stdin>"
-
 #: loader.files.MAX_BYTES in MB, written here so that declaring the option imports no loader (a test checks).
 MAX_INPUT_MB = 256
 
@@ -155,7 +152,7 @@ def load_input(env: Environment, paths: tuple[str, ...], namespace: str | None, 
             max_bytes=max_input_bytes(),
             render=_option("render", False),
         )
-        nothing_to_analyse(cluster, tuple(STDIN if p == "-" else p for p in paths))  # stdin as every message names it
+        nothing_to_analyse(cluster, paths)
     elif live or env.kubectl_plugin:
         cluster = read_live(env, live, namespace, lenient, verbose)
     else:

@@ -18,7 +18,7 @@ import yaml
 from podwall.cli.env import Environment
 from podwall.engine import External, Reachability, subject_of
 from podwall.engine.match import port_matches  # not re-exported by podwall.engine (yet)
-from podwall.errors import InputError, InputErrors, Location, PodwallError, UsageError
+from podwall.errors import STDIN_NAME, InputError, InputErrors, Location, PodwallError, UsageError
 from podwall.generate import IntendedFlow, Intents, NetParty, PodParty, from_intents, parse_intents
 from podwall.generate.dns import dns_intended
 from podwall.generate.intents import KIND
@@ -73,7 +73,7 @@ def _intents_documents(text: str) -> list[tuple[int, str]]:
 def read_intents(env: Environment, path: str, default_namespace: str) -> tuple[str, Intents]:
     """``--intents FILE``: one intents document, as ``generate from-intents FILE`` reads it."""
     if path == "-":
-        return "<stdin>", parse_intents(env.stdin.read(), "<stdin>", default_namespace=default_namespace)
+        return STDIN_NAME, parse_intents(env.stdin.read(), STDIN_NAME, default_namespace=default_namespace)
     try:
         with open(path, encoding="utf-8-sig") as handle:
             text = handle.read()

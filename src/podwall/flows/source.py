@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, TextIO
 
-from podwall.errors import InputError, Location, UsageError
+from podwall.errors import InputError, Location, UsageError, input_name
 from podwall.flows import calico, conntrack, gadget, hubble, vpc
 from podwall.flows import csv as csv_format
 from podwall.flows.record import Flow, NotAFlow, Unreadable
@@ -125,7 +125,7 @@ def read_file(path: str, fmt: str | None = None, stdin: TextIO | None = None) ->
     """
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"unknown flows format {fmt!r}: use one of {', '.join(FORMATS)}")
-    label = "<stdin>" if path == "-" else path
+    label = input_name(path)
     handle = _open(path, stdin)
     try:
         lines = _lines(handle, label)

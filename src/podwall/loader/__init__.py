@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from podwall._runtime import collector_paused
-from podwall.errors import InputError, UsageError
+from podwall.errors import InputError, UsageError, input_name
 from podwall.loader.build import Builder
 from podwall.loader.files import MAX_BYTES, Folder, from_text, read_all
 from podwall.loader.gitrev import load_revision
@@ -86,5 +86,5 @@ def nothing_to_analyse(cluster: Cluster, paths: Sequence[str]) -> None:
             found[kind] += len(objects)
     held = ", ".join(f"{count} {kind}" for kind, count in sorted(found.items())) or "no Kubernetes object"
     raise InputError(
-        f"nothing to analyse: no pods, workloads or policies in {', '.join(paths) or 'the input'} (it holds {held})"
+        f"nothing to analyse: no pods, workloads or policies in {', '.join(map(input_name, paths)) or 'the input'} (it holds {held})"
     )

@@ -29,10 +29,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from podwall.errors import InputError, Location
+from podwall.errors import STDIN_NAME, InputError, Location
 
 EXTENSIONS = (".yaml", ".yml", ".json")
-STDIN_NAME = "<stdin>"
 #: Default bound on one input, in bytes (``--max-input-mb``).
 MAX_BYTES = 256 * 1024 * 1024
 _CHUNK = 1 << 20

@@ -6,7 +6,6 @@ import click
 
 from podwall.cli.commands.lint import read_config
 from podwall.cli.common import (
-    STDIN,
     _option,
     focus_of,
     focus_options,
@@ -55,7 +54,7 @@ def _load(env: Environment, side: str, source: str, namespace: str | None, lenie
                        render=_option("render", False))  # a git revision's charts cannot be rendered: gitrev says so
     report_load(env, cluster, verbose, side)
     # An empty side (a template step that printed nothing) would read as "everything removed", exit 0.
-    nothing_to_analyse(cluster, (STDIN if source == "-" else source,))
+    nothing_to_analyse(cluster, (source,))
     return cluster
 
 

@@ -6,12 +6,12 @@ from typing import Any
 
 import click
 
-from podwall.cli.common import STDIN, input_options, judging, load_input, namespaces_shown, require_namespace
+from podwall.cli.common import input_options, judging, load_input, namespaces_shown, require_namespace
 from podwall.cli.env import Environment
 from podwall.cli.help import HelpGroup, examples
 from podwall.cli.exit import ExitStatus
 from podwall.cli.live import live_requested
-from podwall.errors import InputError, UsageError
+from podwall.errors import InputError, UsageError, input_name
 from podwall.flows import FORMATS, NothingToAdvise, Observation, advise, check, observed_world, read
 from podwall.generate import render as render_policies
 from podwall.model import Cluster
@@ -32,7 +32,7 @@ def _flows_options(func: Any) -> Any:
 
 def _files(flows: tuple[str, ...]) -> str:
     """The --flows inputs as messages name them (standard input as <stdin>)."""
-    return ", ".join(STDIN if path == "-" else path for path in flows)
+    return ", ".join(map(input_name, flows))
 
 
 def _coverage(observation: Observation, judged: int) -> str:

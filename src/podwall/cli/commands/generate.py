@@ -23,7 +23,7 @@ from podwall.cli.live import live_options, live_requested
 from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.cli.help import HelpGroup, examples
-from podwall.errors import InputError, Location, UsageError, cannot_write
+from podwall.errors import InputError, Location, UsageError, cannot_write, input_name
 from podwall.generate import (
     DnsTarget,
     Generation,
@@ -384,7 +384,7 @@ def from_intents_command(env: Environment, intents_file: str, **kwargs: Any) -> 
     if intents_file == "-" and "-" in options.paths:
         raise UsageError("the intents FILE and -f cannot both be - (stdin)")
     text = _read(env, intents_file)
-    intents = parse_intents(text, "<stdin>" if intents_file == "-" else intents_file, default_namespace=options.ns)
+    intents = parse_intents(text, input_name(intents_file), default_namespace=options.ns)
     given = options.paths or live_requested()
     context = load_input(env, options.paths, options.namespace, options.lenient, False) if given else None
     generation = from_intents(intents, context, prefix=options.name)
