@@ -118,13 +118,14 @@ def _side(side: DirectionVerdict) -> str | None:
     return f"{word}: {chain}isolated by {isolating}, no rule admits it" + (f" [{'; '.join(misses)}]" if misses else "")
 
 
-def verdict(found: Verdict | None, missing: str = "an end") -> str:
+def verdict(found: Verdict | None, missing: str = "an end is") -> str:
     """``allowed (egress: not isolated; ingress: web spec.ingress[0])`` or ``denied (ingress: isolated by ..., no rule admits it)``.
 
-    A denial names only the sides that deny; no verdict means ``missing`` is not in that side's input.
+    A denial names only the sides that deny; no verdict means ``missing`` (``X is``, ``X and Y are``) not in
+    that side's input.
     """
     if found is None:
-        return f"{missing} {'are' if ' and ' in missing else 'is'} not in the input"
+        return f"{missing} not in the input"
     sides = (found.egress, found.ingress)
     if found.allowed:
         words = [w for w in map(_side, sides) if w]
@@ -154,7 +155,8 @@ class ReasonLine:
 
 def reason_words(pair: PairDiff, reason: Reason) -> ReasonLine:
     """One reason of the pair (one gained or lost interval) in words, before and after."""
-    missing = " and ".join(_new_ends(pair)) or "an end"
+    ends = _new_ends(pair)
+    missing = f"{' and '.join(ends)} {'are' if len(ends) > 1 else 'is'}" if ends else "an end is"
     return ReasonLine(
         "+" if reason.gained else "-",
         reason.conns,

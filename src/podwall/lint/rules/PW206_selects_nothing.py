@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from podwall.lint.context import Context, bits
 from podwall.lint.finding import Finding, Severity
 from podwall.lint.fixes import selector_dict, to_yaml
-from podwall.lint.phrases import listing
+from podwall.lint.phrases import listing, plural
 from podwall.lint.registry import Rule, register
 from podwall.lint.suggest import near_miss
 
@@ -81,7 +81,7 @@ class SelectsNothing(Rule):
             own = ctx.namespace_classes(policy.namespace)
             if not own and (typo := _namespace_typo(ctx, policy.namespace, populated)):
                 message = f"namespace {policy.namespace} has no pod in the input: did you mean {typo}"
-                message += f", which has {_pods(ctx.pod_count(ctx.namespace_classes(typo)))}?"
+                message += f", which has {plural(ctx.pod_count(ctx.namespace_classes(typo)), 'pod')}?"
                 yield self.finding(ctx, policy, message, to_yaml({"metadata": {"name": policy.name, "namespace": typo}}))
                 continue
             if selector.is_empty:
@@ -122,7 +122,3 @@ def _namespace_typo(ctx: Context, namespace: str, populated: list[str]) -> str |
         return None  # a Namespace object says it exists: a namespace prepared before its pods
     close = difflib.get_close_matches(namespace, populated, n=1, cutoff=0.8)
     return close[0] if close else None
-
-
-def _pods(count: int) -> str:
-    return f"{count} pod" + ("" if count == 1 else "s")
