@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.harness import CNI_GENERIC, run
+from tests.cli.harness import CNI_GENERIC, ROOT, run
 
 PODLIST = str(Path(__file__).parent / "data" / "absent-replicaset.json")
 
@@ -194,3 +194,22 @@ def test_diff_focus_workload_reads_names_as_explain_does(tmp_path: Path) -> None
         "podwall: --focus-workload wbe: did you mean shop/Deployment/web? no workload 'wbe' in the input "
         "(workloads: shop/db[StatefulSet], shop/web-7d9f8b6c5d[ReplicaSet])",
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "verb", "option"),
+    [
+        (["reach", "-f", "examples/tutorial", "-o", "connlist", "--focus-workload", ","], "reach", "--focus-workload"),
+        (["diff", "examples/tutorial", "examples/tutorial", "--focus-workload", " , "], "diff", "--focus-workload"),
+        (["reach", "-f", "examples/tutorial", "-o", "connlist", "--focus-workload", "web", "--focus-workload-peer", ","],
+         "reach", "--focus-workload-peer"),
+    ],
+)
+def test_a_focus_value_naming_nothing_is_a_usage_error_not_an_unfocused_run(
+    args: list[str], verb: str, option: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    result = run(*args)
+    value = args[-1]
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"podwall: {option} {value!r} names no workload (see 'podwall {verb} --help')\n"

@@ -303,9 +303,12 @@ def focus_options(scope: str = "") -> Callable[[Callable[..., Any]], Callable[..
     return decorate
 
 
-def split_names(values: tuple[str, ...]) -> tuple[str, ...]:
-    """Repeatable options that also take comma-separated lists."""
-    return tuple(item.strip() for value in values for item in value.split(",") if item.strip())
+def split_names(values: tuple[str, ...], option: str = "--focus-workload") -> tuple[str, ...]:
+    """Repeatable options that also take comma-separated lists; a value naming nothing is a usage error."""
+    names = tuple(item.strip() for value in values for item in value.split(",") if item.strip())
+    if values and not names:
+        raise click.UsageError(f"{option} {values[0]!r} names no workload")
+    return names
 
 
 def focus_of(workloads: tuple[str, ...], peers: tuple[str, ...], direction: str | None, conn: Probe | None = None) -> Focus:
@@ -317,7 +320,7 @@ def focus_of(workloads: tuple[str, ...], peers: tuple[str, ...], direction: str 
         raise click.UsageError("--focus-workload-peer and --focus-direction need --focus-workload")
     return Focus(
         workloads=split_names(workloads),
-        peers=split_names(peers),
+        peers=split_names(peers, "--focus-workload-peer"),
         direction=Direction(direction.capitalize()) if direction else None,
         conn=conn,
     )
