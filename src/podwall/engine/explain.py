@@ -213,12 +213,13 @@ def subject_nodes(cluster: Cluster, text: str, namespace: str | None = None, *, 
     lead = lead or f"unknown subject {text!r}"
     found: list[Subject] = []
     failed: UsageError | None = None
-    if namespace is not None or _names_namespace(cluster, text):
+    qualified = _names_namespace(cluster, text)
+    if namespace is not None or qualified:
         try:
             found = [resolve(cluster, text, namespace)]
         except UsageError as error:
             failed = error
-    if not found and not _names_namespace(cluster, text):  # -n's namespace first, then every namespace
+    if not found and not qualified:  # -n's namespace first, then every namespace
         short = text.rsplit("/", 1)[-1]
         for ns in sorted(_namespaces_with(cluster, short)):
             try:

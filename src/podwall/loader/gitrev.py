@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 
 from podwall._runtime import collector_paused
 from podwall.errors import InputError, Location, UsageError
+from podwall.loader import render
 from podwall.loader.build import Builder
 from podwall.loader.files import (
     EXTENSIONS,
-    HELM,
-    KUSTOMIZE,
     MAX_BYTES,
     Passed,
     Source,
@@ -44,15 +43,12 @@ PREFIX = "git:"
 _LINK = "120000"
 _MAX_LINKS = 40  # as many symbolic links as Linux follows in one path
 _HIDDEN = "hidden files and folders"
-_FOLDERS = "Helm charts and kustomize folders"  # the reason ``loader.render`` gives on disk
-_RENDERERS = {HELM: ("a Helm chart", "helm template DIR"), KUSTOMIZE: ("a kustomize folder", "kubectl kustomize DIR")}
 
 
 def _not_rendered(kind: str) -> str:
     """Why a chart or kustomize folder at a revision is not read, and how to read it."""
-    what, command = _RENDERERS[kind]
-    return (f"{what}, not manifests: podwall does not render it at a git revision; "
-            f"check the revision out and give podwall the output of {command} (-)")
+    return (f"{render.what(kind)}, not manifests: podwall does not render it at a git revision; "
+            f"check the revision out and give podwall the output of {' '.join(render.command(kind, 'DIR'))} (-)")
 
 
 def parse_source(text: str) -> tuple[str, str] | None:
@@ -197,7 +193,7 @@ class _Reader:
             return
         self.added += 1  # as on disk, a folder is something found: the directory is not "without manifests"
         label = self.name(path)
-        self.result.items.append(Passed(label, _FOLDERS, f"{label}: not read: {_not_rendered(kind)}"))
+        self.result.items.append(Passed(label, render.FOLDERS, f"{label}: not read: {_not_rendered(kind)}"))
 
     def add(self, entry: _Entry, *, walked: bool) -> None:
         """One input: a blob to read later, or why it is not read."""

@@ -18,7 +18,14 @@ from podwall.loader.files import HELM, KUSTOMIZE, Folder, Passed, Source, Unread
 
 _COMMANDS = {HELM: ("helm", "template"), KUSTOMIZE: ("kubectl", "kustomize")}
 _WHAT = {HELM: "a Helm chart", KUSTOMIZE: "a kustomize folder"}
+#: The reason a walk gives for the folders it does not enter (on disk and at a git revision).
+FOLDERS = "Helm charts and kustomize folders"
 _TIMEOUT = 300
+
+
+def what(kind: str) -> str:
+    """``a Helm chart`` or ``a kustomize folder``."""
+    return _WHAT[kind]
 
 
 def command(kind: str, directory: str) -> list[str]:
@@ -58,7 +65,7 @@ def resolve(folder: Folder, render: bool, max_bytes: int) -> Source | Unreadable
         return run(folder.kind, folder.path, max_bytes)
     line = hint(folder.kind, folder.path)
     if folder.walked:
-        return Passed(folder.path, "Helm charts and kustomize folders", f"{folder.path}: not read: {line}")
+        return Passed(folder.path, FOLDERS, f"{folder.path}: not read: {line}")
     return Unreadable(InputError(line, Location(folder.path)))
 
 
