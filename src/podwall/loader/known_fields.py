@@ -150,6 +150,12 @@ FIELDS: dict[str, dict[str, str]] = {
 }
 
 
+#: struct -> the fields whose values ``check`` enters (computed once: most fields are leaves).
+_ENTERED: dict[str, tuple[tuple[str, str], ...]] = {
+    struct: tuple((key, inner) for key, inner in fields.items() if inner) for struct, fields in FIELDS.items()
+}
+
+
 def check(report: Report, struct: str, value: Any, path: str = "", newer: list[str] | None = None) -> None:
     """Report every unknown field of ``value`` (a ``struct``) and of the structs podwall reads inside it.
 
@@ -164,8 +170,8 @@ def check(report: Report, struct: str, value: Any, path: str = "", newer: list[s
         report.unknown_fields(value, fields, path)
     else:
         newer.extend(join(path, str(key)) for key in value if key not in fields)
-    for key, inner in fields.items():
-        if not inner or key not in value:
+    for key, inner in _ENTERED[struct]:
+        if key not in value:
             continue
         child, child_path = value[key], join(path, key)
         if inner.startswith("["):
