@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 #: How messages name standard input (``-`` appears only in command lines podwall suggests).
 STDIN_NAME = "<stdin>"
@@ -13,12 +15,14 @@ def input_name(path: str) -> str:
     return STDIN_NAME if path == "-" else path
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Location:
     """A place in the user's input.
 
     ``line`` and ``column`` are 1-based, ``None`` when unknown; ``document`` is the
-    0-based index of the YAML document in its file, ``None`` when unknown.
+    0-based index of the YAML document in its file, ``None`` when unknown. A
+    location made by ``deferred`` finds its line only when first asked for it;
+    it is equal to (and hashes as) the plain location it then is.
     """
 
     path: str
@@ -33,6 +37,51 @@ class Location:
             if self.column is not None:
                 parts.append(str(self.column))
         return ":".join(parts)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return (self.path, self.line, self.column, self.document) == (other.path, other.line, other.column, other.document)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.line, self.column, self.document))
+
+
+_LINE = Location.__dict__["line"]  # the slot under Location.line
+
+
+class _Deferred(Location):
+    """A Location whose ``line`` is found by ``find()`` on first use (see ``deferred``)."""
+
+    __slots__ = ("_find",)
+
+    def _get_line(self) -> int | None:
+        try:
+            return _LINE.__get__(self)  # type: ignore[no-any-return]
+        except AttributeError:
+            line = self._find()
+            _LINE.__set__(self, line)
+            object.__delattr__(self, "_find")  # what it held (a text) can go
+            return line
+
+    line = property(_get_line, _LINE.__set__)  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(Location(self.path, self.line, self.column, self.document))
+
+
+def deferred(base: Location, find: Callable[[], int | None]) -> Location:
+    """``base`` at the line ``find()`` gives, called only when (and the first time) the line is asked for.
+
+    Why: a JSON input's lines are found by composing its text a second time
+    (``loader.lazyjson``); a location that no message, finding or explanation
+    shows should not cost that.
+    """
+    location: Any = object.__new__(_Deferred)
+    for name in ("path", "column", "document"):
+        object.__setattr__(location, name, getattr(base, name))
+    object.__setattr__(location, "_find", find)
+    return location  # type: ignore[no-any-return]
 
 
 class PodwallError(Exception):

@@ -11,12 +11,14 @@ among items, line breaks, escapes, numbers kubectl refuses, deep nesting).
 from __future__ import annotations
 
 import json
+import pickle
+from dataclasses import FrozenInstanceError, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from podwall.errors import InputErrors
+from podwall.errors import InputErrors, Location, deferred
 from podwall.loader import decode as decode_module
 from podwall.loader import lazyjson, load_text
 from podwall.loader.decode import LineDict, LineList, decode
@@ -189,3 +191,61 @@ def test_a_duplicate_key_inside_an_item_is_warned_at_its_line() -> None:
     result = lazyjson.decode_json(text, "d.json")
     assert result is not None
     assert result.warnings == ['d.json:3: duplicate key "kind": kubectl keeps the last value']
+
+
+def _policy(name: str) -> dict[str, Any]:
+    """A valid NetworkPolicy using every list and port form the converter reads."""
+    return {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": "shop", "finalizers": ["example.com/keep"]},
+        "spec": {
+            "podSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["web", "api"]}]},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [
+                {"from": [{"podSelector": {"matchLabels": {"role": "client"}}}],
+                 "ports": [{"port": 80}, {"port": 8000, "endPort": 8080}, {"port": "http", "protocol": "UDP"}]},
+                {"from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}]},
+            ],
+            "egress": [{"to": [{"namespaceSelector": {}}], "ports": [{"port": 53, "protocol": "UDP"}]}],
+        },
+    }
+
+
+def test_valid_policies_are_never_composed_and_their_rules_find_their_lines_when_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    listed = {"apiVersion": "v1", "kind": "List", "items": [_policy("a"), _policy("b")]}
+    texts = [json.dumps(listed, indent=2), json.dumps(_policy("c"), indent=1), json.dumps(listed)]
+    composed: list[str] = []
+    real = lazyjson.flow_node
+    monkeypatch.setattr(lazyjson, "flow_node", lambda text: composed.append(text) or real(text))
+    for text in texts:
+        composed.clear()
+        cluster = load_text(text, "p.json")
+        assert composed == []  # no line was needed: no policy was composed
+        rules = [rule for policy in cluster.policies for rule in (*policy.ingress, *policy.egress)]
+        with monkeypatch.context() as patch:
+            patch.setattr(lazyjson, "decode_json", lambda text, path: None)
+            exact = [rule for policy in load_text(text, "p.json").policies for rule in (*policy.ingress, *policy.egress)]
+        assert [str(rule.location) for rule in rules] == [str(rule.location) for rule in exact]
+        assert len(composed) == len(cluster.policies)  # each policy once, for all of its rules
+        assert rules == exact and {*rules} == {*exact}
+
+
+def test_a_deferred_location_finds_its_line_once_and_is_the_plain_location() -> None:
+    calls: list[int] = []
+
+    def find() -> int:
+        calls.append(1)
+        return 7
+
+    base = Location("a.json", 3, None, 0)
+    later = deferred(base, find)
+    assert (later.path, later.column, later.document) == ("a.json", None, 0) and calls == []
+    plain = Location("a.json", 7, None, 0)
+    assert later == plain and plain == later and hash(later) == hash(plain) and {later, plain} == {plain}
+    assert str(later) == "a.json:7" and repr(later) == repr(plain) and calls == [1]
+    assert replace(later, line=9) == Location("a.json", 9, None, 0) and later.line == 7 and calls == [1]
+    assert pickle.loads(pickle.dumps(deferred(base, lambda: None))) == Location("a.json", None, None, 0)
+    with pytest.raises(FrozenInstanceError):
+        later.line = 1  # type: ignore[misc]

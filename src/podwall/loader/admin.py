@@ -267,7 +267,8 @@ def _set_of_strings(
         report.error(field, line_of(parent, key), f"{len(raw)} entries: the CRD allows at most {limit}")
     good = []
     seen: set[str] = set()
-    for i, text, line in given:
+    for i, text in given:
+        line = line_of(raw, i)
         problem = problem_of(text)
         if problem is not None:
             report.error(f"{field}[{i}]", line, problem)
@@ -305,12 +306,13 @@ def _ports(report: Report, rule: LineDict, key: str, path: str, cnp: bool, limit
     return ports
 
 
-def _named(report: Report, name: Any, field: str, line: int | None) -> list[PortSpec]:
-    """A named port matches the container port of that name whatever its protocol."""
+def _named(report: Report, item: LineDict, form: str, field: str) -> list[PortSpec]:
+    """``item[form]``: a named port matches the container port of that name whatever its protocol."""
+    name = item.get(form)
     if not isinstance(name, str):
-        report.error(field, line, f"must be a string, not {type_name(name)}")
+        report.error(field, line_of(item, form), f"must be a string, not {type_name(name)}")
         return []
-    if not report.port_name(name, field, line):
+    if not report.port_name(name, field, item, form):
         return []
     return [PortSpec(p, name) for p in Protocol]
 
@@ -323,9 +325,9 @@ def _anp_port(report: Report, item: LineDict, path: str) -> list[PortSpec]:
         report.error(path, item.line, "must specify exactly one of portNumber, namedPort, portRange")
         return []
     form = present[0]
-    field, line = join(path, form), line_of(item, form)
+    field = join(path, form)
     if form == "namedPort":
-        return _named(report, item.get(form), field, line)
+        return _named(report, item, form, field)
     body = report.mapping(item, form, path)
     if body is None:
         return []
@@ -353,7 +355,7 @@ def _cnp_port(report: Report, item: LineDict, path: str) -> list[PortSpec]:
     form = present[0]
     field, line = join(path, form), line_of(item, form)
     if form == "destinationNamedPort":
-        return _named(report, item.get(form), field, line)
+        return _named(report, item, form, field)
     protocol = _CNP_PROTOCOLS[form]
     body = report.mapping(item, form, path)
     if body is None:
@@ -405,4 +407,4 @@ def _number(report: Report, body: LineDict, key: str, path: str) -> int | None:
     if not is_int(value):
         report.error(join(path, key), line_of(body, key), f"must be an integer, not {type_name(value)}")
         return None
-    return value if report.port_number(value, join(path, key), line_of(body, key)) else None
+    return value if report.port_number(value, join(path, key), body, key) else None

@@ -472,12 +472,12 @@ def _container_port(report: Report, item: LineDict, path: str) -> ContainerPort 
     elif not is_int(number):
         report.error(field_path, line_of(item, "containerPort"), f"must be an integer, not {type_name(number)}")
         ok = False
-    elif not 1 <= number <= 65535:  # the line is looked up only for a message (lazy JSON locations)
-        ok = report.port_number(number, field_path, line_of(item, "containerPort"))
+    else:
+        ok = report.port_number(number, field_path, item, "containerPort")
     protocol = _protocol(report, item, path)
     name = report.string(item, "name", path) or ""
-    if name and names.port_name_problem(name) is not None:
-        ok = report.port_name(name, join(path, "name"), line_of(item, "name"))
+    if name:
+        ok = report.port_name(name, join(path, "name"), item, "name") and ok
     if not ok or protocol is None:
         return None
     return ContainerPort(number, protocol, name)
@@ -640,30 +640,29 @@ def _service(report: Report, raw: RawObject, default_namespace: str) -> Service:
 
 def _service_port(report: Report, item: LineDict, path: str) -> ServicePort | None:
     number: Any = item.get("port")
-    line = line_of(item, "port")
     ok = True
     if number is None:
-        report.error(path, line, 'missing required field "port"')
+        report.error(path, line_of(item, "port"), 'missing required field "port"')
         ok = False
     elif not is_int(number):
-        report.error(join(path, "port"), line, f"must be an integer, not {type_name(number)}")
+        report.error(join(path, "port"), line_of(item, "port"), f"must be an integer, not {type_name(number)}")
         ok = False
     else:
-        ok = report.port_number(number, join(path, "port"), line)
+        ok = report.port_number(number, join(path, "port"), item, "port")
     target: Any = item.get("targetPort")
-    target_field, target_line = join(path, "targetPort"), line_of(item, "targetPort")
+    target_field = join(path, "targetPort")
     if target is None:
         target = number
     elif is_int(target):
-        ok = report.port_number(target, target_field, target_line) and ok
+        ok = report.port_number(target, target_field, item, "targetPort") and ok
     elif isinstance(target, str):
         problem = names.port_name_problem(target)
         if problem is not None:
             hint = f" (write {target} without quotes for a port number)" if target.isdigit() else ""
-            report.error(target_field, target_line, f"invalid port name {quote(target)}: {problem}{hint}")
+            report.error(target_field, line_of(item, "targetPort"), f"invalid port name {quote(target)}: {problem}{hint}")
             ok = False
     else:
-        report.error(target_field, target_line, f"must be an integer or a string, not {type_name(target)}")
+        report.error(target_field, line_of(item, "targetPort"), f"must be an integer or a string, not {type_name(target)}")
         ok = False
     protocol = _protocol(report, item, path)
     name = report.string(item, "name", path) or ""

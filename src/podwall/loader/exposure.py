@@ -41,7 +41,7 @@ def convert_ingress(report: Report, obj: LineDict, location: Location, default_n
             if port_value is None:
                 report.require(given, "servicePort", path)
                 return
-            port = _port_value(report, port_value, join(path, "servicePort"), line_of(given, "servicePort"))
+            port = _port_value(report, given, "servicePort", join(path, "servicePort"))
             if port is not None:
                 found.append(Exposure("Ingress", meta.namespace, meta.name, name, port, location))
             return
@@ -84,7 +84,7 @@ def _service_port(report: Report, service: LineDict, path: str) -> int | str | N
         if not is_int(number):
             report.error(join(path, "number"), line_of(given, "number"), f"must be an integer, not {type_name(number)}")
             return None
-        return number if report.port_number(number, join(path, "number"), line_of(given, "number")) else None
+        return number if report.port_number(number, join(path, "number"), given, "number") else None
     if not isinstance(name, str) or not name:
         report.error(join(path, "name"), line_of(given, "name"), f"must be a non-empty string, not {type_name(name)}")
         return None
@@ -100,7 +100,7 @@ def convert_route(report: Report, obj: LineDict, location: Location, default_nam
     if given_port is not None:
         target = given_port.get("targetPort")
         if target is not None:
-            port = _port_value(report, target, "spec.port.targetPort", line_of(given_port, "targetPort"))
+            port = _port_value(report, given_port, "targetPort", "spec.port.targetPort")
     targets: list[LineDict] = []
     to = report.mapping(spec, "to", "spec")
     if to is None:
@@ -118,10 +118,12 @@ def convert_route(report: Report, obj: LineDict, location: Location, default_nam
     return found
 
 
-def _port_value(report: Report, value: Any, field: str, line: int | None) -> int | str | None:
+def _port_value(report: Report, parent: LineDict, key: str, field: str) -> int | str | None:
+    """``parent[key]``: a port number or name."""
+    value = parent[key]
     if is_int(value):
-        return value if report.port_number(value, field, line) else None
+        return value if report.port_number(value, field, parent, key) else None
     if isinstance(value, str) and value:
         return int(value) if value.isdigit() else value
-    report.error(field, line, f"must be an integer or a string, not {type_name(value)}")
+    report.error(field, line_of(parent, key), f"must be an integer or a string, not {type_name(value)}")
     return None

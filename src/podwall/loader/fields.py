@@ -17,9 +17,10 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from podwall.errors import Location, ManifestError
+from podwall.errors import Location, ManifestError, deferred
 from podwall.model import names
 from podwall.loader.decode import LineDict, LineList
+from podwall.loader.lazyjson import line_later
 
 _MAX_SHOWN = 80
 
@@ -79,6 +80,21 @@ def line_of(container: Any, key: Any) -> int | None:
         except (KeyError, IndexError, TypeError):
             pass
     return getattr(container, "line", None)
+
+
+def located(location: Location, container: Any, *path: Any) -> Location:
+    """``location`` at ``line_of(container[path[0]]...[path[-2]], path[-1])``.
+
+    The line of a JSON input not composed yet (``lazyjson``) is found only when
+    the location's line is first read, so ``container`` must be the object
+    (the root of what was decoded) for that to be cheap.
+    """
+    find = line_later(container, path)
+    if find is not None:
+        return deferred(location, find)
+    for step in path[:-1]:
+        container = container[step]
+    return replace(location, line=line_of(container, path[-1]))
 
 
 def join(path: str, key: str) -> str:
@@ -183,20 +199,22 @@ class Report:
         self.error(join(path, key), line_of(parent, key), not_string(value))
         return None
 
-    def strings(self, parent: Mapping[Any, Any], key: str, path: str) -> list[tuple[int, str, int | None]] | None:
-        """``parent[key]`` as a list of strings: (index, text, line); ``null`` items read as ``""`` like the API's."""
+    def strings(self, parent: Mapping[Any, Any], key: str, path: str) -> list[tuple[int, str]] | None:
+        """``parent[key]`` as a list of strings: (index, text); ``null`` items read as ``""`` like the API's.
+
+        An item's line (for a message about it) is ``line_of(parent[key], index)``.
+        """
         given = self.sequence(parent, key, path)
         if given is None:
             return None
         found = []
         for i, item in enumerate(given):
-            line = line_of(given, i)
             if item is None:
                 item = ""  # JSON null decodes to the zero value of a string
             elif not isinstance(item, str):
-                self.error(f"{join(path, key)}[{i}]", line, not_string(item))
+                self.error(f"{join(path, key)}[{i}]", line_of(given, i), not_string(item))
                 continue
-            found.append((i, item, line))
+            found.append((i, item))
         return found
 
     def integer(self, parent: Mapping[Any, Any], key: str, path: str) -> int | None:
@@ -215,19 +233,19 @@ class Report:
         self.error(join(path, key), line_of(parent, key), f"must be a boolean, not {type_name(value)}")
         return None
 
-    def port_number(self, value: int, field: str, line: int | None) -> bool:
-        """Report a port outside 1..65535; True when valid."""
+    def port_number(self, value: int, field: str, parent: Any, key: Any) -> bool:
+        """Report a port (``parent[key]``) outside 1..65535; True when valid."""
         if 1 <= value <= 65535:
             return True
-        self.error(field, line, f"{value} is not a valid port number")
+        self.error(field, line_of(parent, key), f"{value} is not a valid port number")
         return False
 
-    def port_name(self, value: str, field: str, line: int | None) -> bool:
-        """Report a named port that is not an IANA_SVC_NAME; True when valid."""
+    def port_name(self, value: str, field: str, parent: Any, key: Any) -> bool:
+        """Report a named port (``parent[key]``) that is not an IANA_SVC_NAME; True when valid."""
         problem = names.port_name_problem(value)
         if problem is None:
             return True
-        self.error(field, line, f"invalid port name {quote(value)}: {problem}")
+        self.error(field, line_of(parent, key), f"invalid port name {quote(value)}: {problem}")
         return False
 
     # -- label maps ------------------------------------------------------------

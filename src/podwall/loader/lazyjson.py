@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import yaml
@@ -45,7 +47,7 @@ from podwall.loader.decode import (
 )
 from podwall.errors import Location
 
-__all__ = ["decode_json"]
+__all__ = ["decode_json", "line_later"]
 
 _DICT_LINE = LineDict.line
 _DICT_LINES = LineDict.lines
@@ -75,11 +77,12 @@ class _Slow(Exception):
 class _Unit:
     """One JSON value (``text[start:end]``) whose containers get their lines on first request."""
 
-    __slots__ = ("text", "start", "end", "first", "value", "line", "done")
+    __slots__ = ("text", "start", "end", "first", "value", "line", "done", "source")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.done = False
+        self.source: _Source | None = None
 
     def resolve(self) -> None:
         """Fill ``line``/``lines`` of every container in the value as ``decode._shape`` would."""
@@ -87,6 +90,92 @@ class _Unit:
             return
         self.done = True
         _fill(self.value, flow_node(self.text[self.start : self.end]), self.first, self.line)
+
+    def later(self, container: Any, path: tuple[Any, ...]) -> Callable[[], int | None] | None:
+        """What ``line_later`` says, for a path from the unit's own value (else the unit is resolved: None)."""
+        if container is not self.value:  # inside a List inside an item: rare, resolved now
+            self.resolve()
+            return None
+        steps = []
+        value = container
+        for depth, step in enumerate(path):
+            if value.__class__ is _LazyList:
+                count = len(value)
+                index = step + count if step.__class__ is int and -count <= step < 0 else step
+                steps.append((index, count) if index.__class__ is int and 0 <= index < count else (_MISSING, None))
+            else:
+                steps.append((step, None) if step in value else (_MISSING, None))
+            if depth < len(path) - 1:
+                value = value[step]
+        if self.source is None:
+            self.source = _Source(self.text[self.start : self.end], self.first, self.line)
+        found = tuple(steps)
+        self.source.asked.append(found)
+        return partial(self.source.line_of, found)
+
+
+_MISSING = object()  # a step that names no key or item: line_of gives the container's line
+
+
+class _Source:
+    """The text of one unit, composed once when a deferred line of it is first asked for (``_Unit.later``)."""
+
+    __slots__ = ("text", "first", "line", "asked", "found")
+
+    def __init__(self, text: str, first: int, line: int | None) -> None:
+        self.text = text
+        self.first = first
+        self.line = line
+        self.asked: list[tuple[Any, ...]] = []
+        self.found: dict[tuple[Any, ...], int | None] = {}
+
+    def line_of(self, steps: tuple[Any, ...]) -> int | None:
+        if steps not in self.found:
+            node = flow_node(self.text)
+            self.found.update((asked, _walk(node, self.first, self.line, asked)) for asked in self.asked)
+            self.asked.clear()
+        return self.found[steps]
+
+
+def _walk(node: yaml.Node | None, offset: int, line: int | None, steps: tuple[Any, ...]) -> int | None:
+    """``line_of`` of the last step's container once ``_fill`` has run, without filling anything.
+
+    Each step is (key, None) into a mapping, (index, item count) into a list, or (_MISSING, None).
+    """
+    for depth, (step, count) in enumerate(steps):
+        if step is _MISSING:
+            return line
+        if count is None:  # a mapping: its key's node found as ``entry_lines`` finds it (the last one given)
+            key_node = child = None
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if isinstance(key, yaml.ScalarNode) and key.value == step:
+                        key_node, child = key, value
+            found = key_node.start_mark.line + offset if key_node is not None else None
+        else:
+            children = item_nodes(node, count)
+            child = children[step] if children is not None else None
+            found = child.start_mark.line + offset if child is not None else None
+        if depth == len(steps) - 1:
+            return found if found is not None else line
+        node, line = child, found
+    return line
+
+
+def line_later(container: Any, path: tuple[Any, ...]) -> Callable[[], int | None] | None:
+    """A function giving ``line_of`` of ``container[path[0]]...[path[-2]]`` and ``path[-1]`` when those lines
+    are still to be found (a unit of this module not composed yet); None when ``line_of`` can say it now.
+
+    The function holds only the unit's text and the path: a location built on it keeps no decoded value.
+    """
+    for depth, step in enumerate(path):
+        unit = getattr(container, "_unit", None)
+        if unit is not None and not unit.done:
+            return unit.later(container, path[depth:])  # type: ignore[no-any-return]
+        if depth == len(path) - 1:
+            return None
+        container = container[step]
+    return None
 
 
 def _fill(value: Any, node: yaml.Node | None, offset: int, line: int | None) -> None:

@@ -188,15 +188,16 @@ def read_meta(
 def _finalizers(report: Report, meta: LineDict) -> None:
     """``ValidateFinalizers``: qualified names; one without a domain must be a standard finalizer."""
     given = report.strings(meta, "finalizers", "metadata") or []
-    for i, text, line in given:
+    for i, text in given:
         field = f"metadata.finalizers[{i}]"
         problem = names.label_key_problem(text)
         if problem is not None:
-            report.error(field, line, f"invalid finalizer {quote(text)}: {problem}")
+            report.error(field, line_of(meta["finalizers"], i), f"invalid finalizer {quote(text)}: {problem}")
         elif "/" not in text and text not in STANDARD_FINALIZERS:
-            report.error(field, line, f"invalid finalizer {quote(text)}: neither a standard finalizer name "
-                                      f"({', '.join(sorted(STANDARD_FINALIZERS))}) nor fully qualified (domain/name)")
-    texts = {text for _, text, _ in given}
+            report.error(field, line_of(meta["finalizers"], i),
+                         f"invalid finalizer {quote(text)}: neither a standard finalizer name "
+                         f"({', '.join(sorted(STANDARD_FINALIZERS))}) nor fully qualified (domain/name)")
+    texts = {text for _, text in given}
     if {"orphan", "foregroundDeletion"} <= texts:
         report.error("metadata.finalizers", line_of(meta, "finalizers"),
                      'finalizers "orphan" and "foregroundDeletion" cannot be both set')

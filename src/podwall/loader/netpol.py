@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import replace
 from typing import Any
 
 from podwall.errors import Location
 from podwall.model import names
-from podwall.loader.fields import Report, is_int, join, line_of, quote, type_name
+from podwall.loader.fields import Report, is_int, join, line_of, located, quote, type_name
 from podwall.loader.meta import Meta, read_meta
 from podwall.loader.decode import LineDict, LineList
 from podwall.model import (
@@ -64,8 +63,8 @@ def convert_policy(
         spec = _empty(obj.line)
     report.unknown_fields(spec, SPEC_FIELDS, "spec")
     pod_selector = selector(report, spec, "podSelector", "spec") or LabelSelector()
-    ingress = _rules(report, spec, Direction.INGRESS, meta.namespace, location)
-    egress = _rules(report, spec, Direction.EGRESS, meta.namespace, location)
+    ingress = _rules(report, obj, spec, Direction.INGRESS, meta.namespace, location)
+    egress = _rules(report, obj, spec, Direction.EGRESS, meta.namespace, location)
     types = _policy_types(report, spec)
     if report.errors:
         return None
@@ -106,18 +105,19 @@ def _policy_types(report: Report, spec: LineDict) -> set[Direction]:
     if given is not None and len(spec["policyTypes"]) > 2:
         report.error("spec.policyTypes", line_of(spec, "policyTypes"), "may not specify more than two policyTypes")
         return types
-    for i, value, line in given or ():
+    for i, value in given or ():
         if value not in ("Ingress", "Egress"):
-            report.error(f"spec.policyTypes[{i}]", line, f"invalid policy type {quote(value)}: must be Ingress or Egress")
+            report.error(f"spec.policyTypes[{i}]", line_of(spec["policyTypes"], i),
+                         f"invalid policy type {quote(value)}: must be Ingress or Egress")
         else:
             types.add(Direction(value))
     return types
 
 
 def _rules(
-    report: Report, spec: LineDict, direction: Direction, namespace: str, location: Location
+    report: Report, obj: LineDict, spec: LineDict, direction: Direction, namespace: str, location: Location
 ) -> tuple[Rule, ...]:
-    """``spec.ingress`` or ``spec.egress``."""
+    """``spec.ingress`` or ``spec.egress`` (``obj["spec"]`` is ``spec`` when given)."""
     key = "ingress" if direction is Direction.INGRESS else "egress"
     peers_key, other = ("from", "to") if direction is Direction.INGRESS else ("to", "from")
     rules = report.sequence(spec, key, "spec")
@@ -138,8 +138,7 @@ def _rules(
             for _, item, port_path in report.mappings(report.sequence(rule, "ports", path) or LineList(), join(path, "ports"))
             if (port := _port(report, item, port_path)) is not None
         ]
-        line = line_of(rules, i)
-        result.append(Rule(direction, i, tuple(peers), tuple(ports), replace(location, line=line)))
+        result.append(Rule(direction, i, tuple(peers), tuple(ports), located(location, obj, "spec", key, i)))
     return tuple(result)
 
 
@@ -173,24 +172,30 @@ def _ip_block(report: Report, block: LineDict, path: str) -> IPBlockPeer | None:
         if cidr is None:
             report.error(join(path, "cidr"), line_of(block, "cidr"), f"invalid CIDR {quote(text)}")
     excepts: list[IPNetwork] = []
-    for i, item, line in report.strings(block, "except", path) or ():
-        field = f"{path}.except[{i}]"
+    for i, item in report.strings(block, "except", path) or ():
         network = parse_cidr(item)
+        warning = problem = None
         if network is None:
-            report.error(field, line, f"invalid CIDR {quote(item)}")
+            problem = f"invalid CIDR {quote(item)}"
         elif cidr is not None and text is not None:
             inner = _as_ipv4(network) if cidr.version == 4 else network
             if inner is not network:
-                report.warn(field, line, f"{item} is an IPv4-mapped IPv6 block: read as {inner}, as the API server "
-                                         "validates it (network plugins may not)")
+                warning = (f"{item} is an IPv4-mapped IPv6 block: read as {inner}, as the API server validates it "
+                           "(network plugins may not)")
             if inner.version != cidr.version:
-                report.error(field, line, f"{item} is not inside {text} (IPv{inner.version} vs IPv{cidr.version})")
+                problem = f"{item} is not inside {text} (IPv{inner.version} vs IPv{cidr.version})"
             elif not inner.subnet_of(cidr):  # type: ignore[arg-type]
-                report.error(field, line, f"{item} is not inside {text}")
+                problem = f"{item} is not inside {text}"
             elif inner.prefixlen <= cidr.prefixlen:
-                report.error(field, line, f"{item} is not strictly inside {text} (an except must be smaller than cidr)")
+                problem = f"{item} is not strictly inside {text} (an except must be smaller than cidr)"
             else:
                 excepts.append(inner)
+        if warning is not None or problem is not None:
+            field, line = f"{path}.except[{i}]", line_of(block["except"], i)
+            if warning is not None:
+                report.warn(field, line, warning)
+            if problem is not None:
+                report.error(field, line, problem)
     if cidr is None:
         return None
     return IPBlockPeer(cidr, tuple(excepts))
@@ -252,28 +257,28 @@ def _port(report: Report, item: LineDict, path: str) -> PortSpec | None:
                 f"unsupported protocol {quote(given)}: must be TCP, UDP or SCTP",
             )
     port: Any = item.get("port")
-    port_field, port_line = join(path, "port"), line_of(item, "port")
+    port_field = join(path, "port")
     ok = True
     if port is None:
         pass
     elif is_int(port):
-        ok = report.port_number(port, port_field, port_line)
+        ok = report.port_number(port, port_field, item, "port")
     elif isinstance(port, str):
         problem = names.port_name_problem(port)
         if problem is not None:
             hint = f" (write {port} without quotes for a port number)" if port.isdigit() else ""
-            report.error(port_field, port_line, f"invalid port name {quote(port)}: {problem}{hint}")
+            report.error(port_field, line_of(item, "port"), f"invalid port name {quote(port)}: {problem}{hint}")
             ok = False
     else:
-        report.error(port_field, port_line, f"must be an integer or a string, not {type_name(port)}")
+        report.error(port_field, line_of(item, "port"), f"must be an integer or a string, not {type_name(port)}")
         ok = False
     end = report.integer(item, "endPort", path)
     if end is not None:
-        end_field, end_line = join(path, "endPort"), line_of(item, "endPort")
+        end_field = join(path, "endPort")
         if port is None or not is_int(port):
-            report.error(end_field, end_line, "endPort requires a numeric port")
-        elif report.port_number(end, end_field, end_line) and end < port:
-            report.error(end_field, end_line, f"endPort {end} is below port {port}")
+            report.error(end_field, line_of(item, "endPort"), "endPort requires a numeric port")
+        elif report.port_number(end, end_field, item, "endPort") and end < port:
+            report.error(end_field, line_of(item, "endPort"), f"endPort {end} is below port {port}")
     if not ok:
         return None
     return PortSpec(protocol, port, end)
@@ -323,16 +328,15 @@ def _requirement(report: Report, term: LineDict, path: str) -> Requirement | Non
         )
     values: list[str] = []
     given = term.get("values")
-    for i, value, line in report.strings(term, "values", path) or ():
+    for i, value in report.strings(term, "values", path) or ():
         problem = names.label_value_problem(value)
         if problem is not None:
-            report.error(f"{path}.values[{i}]", line, f"invalid label value {quote(value)}: {problem}")
+            report.error(f"{path}.values[{i}]", line_of(given, i), f"invalid label value {quote(value)}: {problem}")
         values.append(value)
-    values_field, values_line = join(path, "values"), line_of(term, "values")
     if operator in (Operator.IN, Operator.NOT_IN) and not given:
-        report.error(values_field, values_line, f"must be non-empty when operator is {operator.value}")
+        report.error(join(path, "values"), line_of(term, "values"), f"must be non-empty when operator is {operator.value}")
     if operator in (Operator.EXISTS, Operator.DOES_NOT_EXIST) and given:
-        report.error(values_field, values_line, f"must be empty when operator is {operator.value}")
+        report.error(join(path, "values"), line_of(term, "values"), f"must be empty when operator is {operator.value}")
     if not key or operator is None:
         return None
     return Requirement(key, operator, tuple(sorted(set(values))))
