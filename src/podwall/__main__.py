@@ -1,5 +1,5 @@
 """``python -m podwall``."""
 
-from podwall.cli.app import main
+from podwall.cli.app import run
 
-raise SystemExit(main())
+run()

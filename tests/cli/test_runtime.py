@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
-
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import click
@@ -11,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from podwall.cli.app import COLLECTING, cli, main
+from tests.cli.harness import TUTORIAL, run
 
 
 @pytest.fixture(autouse=True)
@@ -58,3 +61,42 @@ def test_the_collector_is_restored_when_the_group_is_invoked_without_main(monkey
     monkeypatch.setitem(cli.commands, "reach", _recorder("reach", seen))
     assert CliRunner().invoke(cli, ["reach"]).exit_code == 0
     assert seen == [False] and gc.isenabled()
+
+
+# --- the process: it ends once the output is flushed (no teardown), with its exit code and every byte ---
+
+_PROGRAM = (
+    "import atexit, sys\n"
+    "atexit.register(lambda: sys.stderr.write('teardown ran\\n'))\n"
+    "sys.argv = ['podwall', *sys.argv[1:]]\n"
+    "from podwall.cli.app import run\n"
+    "run()\n"
+)
+
+
+def _process(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", _PROGRAM, *args], capture_output=True, text=True, check=False)
+
+
+def test_a_batch_verb_ends_without_teardown_and_writes_everything() -> None:
+    done = _process("reach", "-f", TUTORIAL, "--by", "pod", "-o", "json")
+    assert done.returncode == 0
+    assert "teardown ran" not in done.stderr
+    assert done.stdout == run("reach", "-f", TUTORIAL, "--by", "pod", "-o", "json").stdout  # every byte, as in-process
+    assert json.loads(done.stdout)["apiVersion"] == "podwall.io/v1"
+
+
+def test_a_batch_verb_keeps_its_exit_code_and_its_messages() -> None:
+    denied = _process("explain", "-f", TUTORIAL, "-n", "production", "frontend", "database", "5432")
+    expected = run("explain", "-f", TUTORIAL, "-n", "production", "frontend", "database", "5432")
+    assert (denied.returncode, denied.stdout) == (expected.exit_code, expected.stdout)
+    assert expected.exit_code == 1 and expected.stdout.startswith("DENIED: ")
+    wrong = _process("reach", "-f", "/nonexistent/podwall")
+    assert wrong.returncode == 2 and wrong.stderr.endswith(": no such file or directory\n") and "teardown ran" not in wrong.stderr
+
+
+@pytest.mark.parametrize("args", [("lab", "--help"), ("--help",), ("--version",)])
+def test_lab_probe_and_help_exit_the_usual_way(args: tuple[str, ...]) -> None:
+    done = _process(*args)
+    assert done.returncode == 0 and done.stdout
+    assert done.stderr == "teardown ran\n"

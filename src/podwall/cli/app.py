@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 import re
+import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from click.shell_completion import CompletionItem
@@ -152,9 +154,11 @@ def cli(ctx: click.Context, color: str) -> None:
     """
     env = ctx.ensure_object(Environment)
     env.color = wants_color(color, env.stdout)
-    if ctx.invoked_subcommand not in COLLECTING and gc.isenabled():
-        gc.disable()
-        ctx.call_on_close(gc.enable)  # when the verb is done, even by an exception
+    if ctx.invoked_subcommand not in COLLECTING:
+        env.quick_exit = True
+        if gc.isenabled():
+            gc.disable()
+            ctx.call_on_close(gc.enable)  # when the verb is done, even by an exception
 
 
 def _verbose(argv: Sequence[str] | None) -> bool:
@@ -224,3 +228,31 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
 def kubectl_main(argv: Sequence[str] | None = None) -> int:
     """``kubectl podwall ...``: as ``main``, and without -f the verbs read kubeconfig's current context."""
     return main(argv, Environment(kubectl_plugin=True))
+
+
+def run(kubectl_plugin: bool = False) -> NoReturn:
+    """The ``podwall`` program (and ``python -m podwall``): ``main``, then the process ends.
+
+    After a verb that holds no threads, processes or namespaces (every verb but lab
+    and probe), the process ends as soon as its output is flushed: Python's own
+    teardown would free the whole model object by object, 10% of a large reach run
+    for nothing (docs/performance.md). If flushing fails, or for lab and probe,
+    the interpreter exits the usual way.
+    """
+    env = Environment(kubectl_plugin=kubectl_plugin)
+    code = main(None, env)
+    if env.quick_exit:
+        try:
+            for stream in (sys.stdout, sys.stderr):  # None when the stream was closed before podwall started
+                if stream is not None:
+                    stream.flush()
+        except (OSError, ValueError):
+            pass  # the usual exit reports (or drops) what is still buffered, as it always did
+        else:
+            os._exit(code)
+    sys.exit(code)
+
+
+def kubectl_run() -> NoReturn:
+    """The ``kubectl-podwall`` program: ``run`` as a kubectl plugin."""
+    run(kubectl_plugin=True)

@@ -107,6 +107,7 @@ class Environment:
     kubectl_plugin: bool = False  # run as ``kubectl podwall``: no -f means the current context
     color: bool | None = None
     reader_left: bool = False  # stdout's reader left (EPIPE): results are dropped, the exit status is kept
+    quick_exit: bool = False  # the verb holds no resource that needs Python's teardown (see cli.app.run)
 
     @property
     def stdout_isatty(self) -> bool:
