@@ -16,7 +16,7 @@ from typing import Any
 
 from podwall.errors import InputError, InputErrors, Location, ManifestError, PodwallError, UsageError
 from podwall.loader import owners
-from podwall.loader.decode import decode, wrap
+from podwall.loader.decode import decode_parts, wrap
 from podwall.model import names
 from podwall.loader.convert import Converted, RawObject, convert, flatten, flatten_value
 from podwall.loader.files import Passed, Source, Unreadable
@@ -88,20 +88,30 @@ class Builder:
         (a CI workflow, a values file): such documents, with neither apiVersion
         nor kind, are counted, not refused. A file named explicitly stays strict.
         """
-        decoded = decode(text, path)
-        self.warnings.extend(f"warning: {warning}" for warning in decoded.warnings)
-        pending = sorted(template_syntax(decoded.errors, text, path), key=_document_of)
-        for document in decoded.documents:
-            while pending and _document_of(pending[0]) < document.index:
-                self._problem(pending.pop(0), _DOCUMENT)
-            if document.data is None:  # an empty document, e.g. after a trailing ---
-                continue
-            if walked and not _has_type(document.data):
-                self.passed["YAML documents that are not Kubernetes objects"] += 1
-                continue
-            self._objects(flatten(document, path))
-        for error in pending:
-            self._problem(error, _DOCUMENT)
+        # Section by section: each is converted before the next is decoded, so that the decoded values
+        # of one section are held at a time (docs/performance.md). The decoder's warnings come first,
+        # as when the whole file was decoded before it was converted.
+        first_warning = len(self.warnings)
+        decoding_warnings: list[str] = []
+        templated: bool | None = None  # whether the text holds template syntax: looked up once, on an error
+        for part in decode_parts(text, path):
+            decoding_warnings.extend(f"warning: {warning}" for warning in part.warnings)
+            pending = part.errors
+            if pending:
+                templated = ("{{" in text) if templated is None else templated
+                pending = sorted(template_syntax(pending, text, path) if templated else pending, key=_document_of)
+            for document in part.documents:
+                while pending and _document_of(pending[0]) < document.index:
+                    self._problem(pending.pop(0), _DOCUMENT)
+                if document.data is None:  # an empty document, e.g. after a trailing ---
+                    continue
+                if walked and not _has_type(document.data):
+                    self.passed["YAML documents that are not Kubernetes objects"] += 1
+                    continue
+                self._objects(flatten(document, path))
+            for error in pending:
+                self._problem(error, _DOCUMENT)
+        self.warnings[first_warning:first_warning] = decoding_warnings
 
     def add_value(self, data: Any, location: Location) -> None:
         """Convert one decoded JSON value (an object or a List, e.g. a page from the live API)."""

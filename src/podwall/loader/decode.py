@@ -269,22 +269,44 @@ class _Failure(Exception):
         self.node = node
 
 
+def decode_parts(text: str, path: str) -> Iterator[Decoded]:
+    """``decode``, one part at a time: each section of a YAML stream as it is decoded (JSON: one part).
+
+    What the parts hold, concatenated, is what ``decode`` returns; a caller that
+    converts each part before asking for the next holds one section's decoded
+    values at a time, not the whole file's (the largest share of memory at scale).
+    """
+    if _is_json_stream(text):
+        yield decode(text, path)
+        return
+    yield from _yaml_parts(text, path)
+
+
 def _decode_yaml(text: str, path: str) -> Decoded:
     result = Decoded()
+    for part in _yaml_parts(text, path):
+        result.documents.extend(part.documents)
+        result.errors.extend(part.errors)
+        result.warnings.extend(part.warnings)
+    return result
+
+
+def _yaml_parts(text: str, path: str) -> Iterator[Decoded]:
     for index, (first_line, chunk, bad_separator) in enumerate(_sections(text)):
+        part = Decoded()
         if bad_separator is not None:
             line, rest = bad_separator
-            result.errors.append(
+            part.errors.append(
                 InputError(
                     f"invalid document separator {json.dumps(rest)}: kubectl accepts only spaces or a "
                     "comment after ---",
                     Location(path, line, 1, index),
                 )
             )
-        if not chunk.strip(_GO_SPACE):
-            continue
-        _decode_section(chunk, path, first_line, index, result)
-    return result
+        if chunk.strip(_GO_SPACE):
+            _decode_section(chunk, path, first_line, index, part)
+        if part.documents or part.errors or part.warnings:
+            yield part
 
 
 def _sections(text: str) -> Iterator[tuple[int, str, tuple[int, str] | None]]:
