@@ -86,25 +86,13 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
     Subjects are workloads (--by pod for pods). Exit code 0, or 1 with --fail-on-intent when
     the engine's verdict is not what the intents ask for; 2 for usage or input errors.
     """
-    from podwall.cli.intents import check_intents, expand_intents, gather_intents, split_stdin
-    from podwall.cli.progress import ProgressBar
-    from podwall.engine import Probe, reach
-    from podwall.engine.across import reach_across
-    from podwall.render.across import ACROSS_FORMATS
-    from podwall.engine.connlist import connlist, parse_focus_conn
-    from podwall.engine.exposure_analysis import exposure_analysis
-    from podwall.engine.summary import summarize
-    from podwall.render import REACH_FORMATS
-    from podwall.render.connlist import connlist_json, connlist_text, exposure_json, exposure_text
-    from podwall.render.intents_text import intents_json, intents_text
-    from podwall.render.reach_json import reach_json_chunks
-    from podwall.render.reach_table import reach_table
-    from podwall.render.summary import SUMMARY_FORMATS, summary_table
+    # Each branch imports what it uses, when it runs (a plain reach does not import connlist, intents, ...).
+    from podwall.engine import Probe
 
-    connlist_formats = {"connlist": connlist_text, "connlist-json": connlist_json}
-    exposure_formats = {"connlist": exposure_text, "connlist-json": exposure_json}
     shown = namespaces_shown(namespace, all_namespaces)
     wants_intents = bool(intents_files) or fail_on_intent
+    if across_cnis:
+        from podwall.render.across import ACROSS_FORMATS
     if across_cnis and (output not in ACROSS_FORMATS or summary or external or wants_intents):
         raise click.UsageError("--across-cnis compares the probe matrix: -o table, md, json or csv, "
                                "not with --summary, --external or --intents")
@@ -113,6 +101,11 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
     chosen = [Probe.parse(p) for p in probes] or None
     focused = focus_workloads or focus_peers or focus_direction or focus_conn
     if output in CONNLIST:
+        from podwall.engine.connlist import connlist, parse_focus_conn
+        from podwall.render.connlist import connlist_json, connlist_text, exposure_json, exposure_text
+
+        connlist_formats = {"connlist": connlist_text, "connlist-json": connlist_json}
+        exposure_formats = {"connlist": exposure_text, "connlist-json": exposure_json}
         if by == "pod":
             raise click.UsageError(f"-o {output} lists workloads: use --by workload (or leave --by out)")
         if probes:
@@ -135,6 +128,8 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
         if not exposure:
             env.out(connlist_formats[output](lines, focus.conn))
             return ExitStatus.SUCCESS
+        from podwall.engine.exposure_analysis import exposure_analysis
+
         report = exposure_analysis(cluster, every, focus, options)
         if shown is not None:
             report = _exposure_in(report, shown)
@@ -146,6 +141,9 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
         raise click.UsageError("--focus-* options apply to -o connlist and -o connlist-json")
     if summary and output not in SUMMARY_OUTPUTS:
         raise click.UsageError(f"--summary prints table, json or md, not {output}")
+    if wants_intents:
+        from podwall.cli.intents import check_intents, expand_intents, gather_intents, split_stdin
+        from podwall.render.intents_text import intents_json, intents_text
     env, scan_stdin = split_stdin(env, paths) if wants_intents else (env, None)
     cluster = load_input(env, paths, namespace, lenient, verbose)
     require_namespace(cluster, namespace)
@@ -154,11 +152,16 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
         raise click.UsageError("--fail-on-intent needs intents: a kind: Intents document among -f, or --intents FILE")
     choice, options = judging(cluster, cni, ipblock_ignores_pods)
     if across_cnis:
+        from podwall.engine.across import reach_across
+
         across = reach_across(cluster, every_profile(choice, ipblock_ignores_pods), choice.profile.name, chosen,
                               by=by or "workload", namespaces=shown)
         env.err(choice.line())
         env.out(ACROSS_FORMATS[output](across))
         return ExitStatus.SUCCESS
+    from podwall.cli.progress import ProgressBar
+    from podwall.engine import reach
+
     with ProgressBar(env, "probing") as bar:
         result = reach(
             cluster,
@@ -171,19 +174,28 @@ def reach_command(env: Environment, paths, namespace, all_namespaces, lenient, v
         )
     env.err(choice.line())
     if summary:
+        from podwall.engine.summary import summarize
+        from podwall.render.summary import SUMMARY_FORMATS, summary_table
+
         overview = summarize(result)
         env.out(summary_table(overview, style=env.style) if output == "table" else SUMMARY_FORMATS[output](overview))
         return ExitStatus.SUCCESS
     checked = check_intents(expand_intents(documents, cluster), result, cluster) if documents else None
     if output == "json":
+        from podwall.render.reach_json import reach_json_chunks
+
         extra = {"intents": intents_json(checked)} if checked is not None else None
         for chunk in reach_json_chunks(result, extra):  # streamed: pod-level output of large clusters
             env.out(chunk)
     elif output in ("table", *LAYOUTS):
+        from podwall.render.reach_table import reach_table
+
         env.out(reach_table(result, style=env.style, width=env.width, layout=LAYOUTS.get(output, "auto")))
         if checked is not None:
             env.out(intents_text(checked, style=env.style))
     else:
+        from podwall.render import REACH_FORMATS
+
         env.out(REACH_FORMATS[output](result))
     if fail_on_intent and checked is not None and checked.not_as_intended:
         return ExitStatus.DENIED_OR_FINDINGS
