@@ -100,3 +100,16 @@ def test_lab_probe_and_help_exit_the_usual_way(args: tuple[str, ...]) -> None:
     done = _process(*args)
     assert done.returncode == 0 and done.stdout
     assert done.stderr == "teardown ran\n"
+
+
+def test_reach_imports_no_other_verb() -> None:
+    program = (
+        "import sys\n"
+        "from podwall.cli.app import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[:2] in (['podwall', 'lab'], ['podwall', 'lint'],"
+        " ['podwall', 'generate'], ['podwall', 'diff'], ['podwall', 'flows'])), code, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program, "reach", "-f", TUTORIAL, "-o", "json"],
+                          capture_output=True, text=True, check=False)
+    assert done.stderr.splitlines()[-1] == "[] 0"
