@@ -50,10 +50,13 @@ class ClassMatrix:
         # width each would cost as much as the cluster has classes (quadratic memory in all).
         self._selector_cache: dict[tuple[str, LabelSelector | None], tuple[int, int]] = {}
         self._peer_cache: dict[object, tuple[int, int]] = {}
-        # Per rule, for the current probe only: the matrix goes probe by probe, and a cache over
-        # every (rule, probe) pair held a million entries at 100,000 pods.
+        # Rules are keyed by their port list (a cluster writes few distinct ones): what a list
+        # admits is resolved once per probe, for the current probe only (the matrix goes probe
+        # by probe, and a cache over every (rule, probe) pair held a million entries at 100,000 pods).
+        self._port_lists: list[tuple[PortSpec, ...]] = []
+        self._list_of: dict[int, int] = {}  # id(rule) -> index in _port_lists, for every input rule
         self._ports_probe: Probe | None = None
-        self._ports_cache: dict[int, int] = {}
+        self._ports_cache: list[int | None] = []
         self._rule_peer_cache: dict[int, tuple[int, int]] = {}
         self._ns_cache: dict[LabelSelector, list[str]] = {}
         self._pair_cache: dict[tuple[int, Direction, Probe], tuple[int, int]] = {}
@@ -68,6 +71,28 @@ class ClassMatrix:
                     self._egress[c].append(policy)
         self._egress_groups = _group_classes(self._egress)
         self._ingress_groups = _group_classes(self._ingress)
+        lists: dict[tuple[PortSpec, ...], int] = {}
+        every_port: list[int] = []
+        self._rules = (*_rules(cluster.policies), *_rules(cluster.admin_policies))  # kept: ids key the caches
+        for rule in self._rules:
+            if rule.all_ports:
+                every_port.append(id(rule))
+            else:
+                self._list_of[id(rule)] = lists.setdefault(rule.ports, len(lists))
+        self._port_lists = list(lists)
+        self._list_of.update(dict.fromkeys(every_port, len(lists)))  # ALL: the index after the lists
+        # The bulk path's rules by port list, so that a probe visits only the rules its port
+        # admits: per list, (group, rule) for every rule of every group's policies (ALL: no ports).
+        self._egress_by_list = self._by_list(self._egress_groups, Direction.EGRESS)
+        self._ingress_by_list = self._by_list(self._ingress_groups, Direction.INGRESS)
+        # Every class some ingress policy isolates (the union of those groups).
+        self._ingress_isolated = 0
+        self._ingress_narrow: list[tuple[int, int]] = []
+        for policies, members in self._ingress_groups:
+            group = mask_of(members)
+            self._ingress_narrow.append(narrow(group))
+            if policies:
+                self._ingress_isolated |= group
         # Named ports: (name, protocol) -> port -> classes whose pods declare it so (first declaration wins).
         self._named_table: dict[tuple[str, Protocol], dict[int, int]] = {}
         for c, rep in enumerate(self._reps):
@@ -138,16 +163,20 @@ class ClassMatrix:
         return small << low
 
     def _narrow_peers(self, rule: Rule | AdminRule) -> tuple[int, int]:
-        """A rule's peers, narrow (``narrow``); the rule must have peers."""
-        if len(rule.peers) == 1:  # the peer's own (cached, shared) set: no copy per rule
-            self.peer(rule.peers[0])
-            return self._peer_cache[rule.peers[0]]
+        """A rule's peers, narrow (``narrow``); the rule must have peers. Cached per rule, without a
+        copy for a rule of one peer (it shares the peer's own cached set)."""
         found = self._rule_peer_cache.get(id(rule))
         if found is None:
-            mask = 0
-            for peer in rule.peers:
-                mask |= self.peer(peer)
-            found = self._rule_peer_cache[id(rule)] = narrow(mask)
+            if len(rule.peers) == 1:
+                self.peer(rule.peers[0])
+                found = self._peer_cache[rule.peers[0]]
+            else:
+                mask = 0
+                for peer in rule.peers:
+                    mask |= self.peer(peer)
+                found = narrow(mask)
+            if id(rule) in self._list_of:  # an input rule: alive as long as the matrix, so its id is its own
+                self._rule_peer_cache[id(rule)] = found
         return found
 
     def _admits(self, rule: Rule | AdminRule, probe: Probe, peer: int, destination: int) -> bool:
@@ -159,20 +188,39 @@ class ClassMatrix:
         return rule.all_ports or bool(self.ports(rule, probe) >> destination & 1)
 
     def ports(self, rule: Rule | AdminRule, probe: Probe) -> int:
-        """Destination classes for which a rule's ports admit the probe (cached per rule and probe)."""
+        """Destination classes for which a rule's ports admit the probe (cached per port list and probe)."""
         if rule.all_ports:
             return self._all
+        index = self._list_of.get(id(rule))
+        if index is None:  # not one of the input's rules
+            return self._list_ports(rule.ports, probe)
         if probe != self._ports_probe:
             self._ports_probe = probe
-            self._ports_cache = {}
-        mask = self._ports_cache.get(id(rule))
+            self._ports_cache = [None] * len(self._port_lists)
+        mask = self._ports_cache[index]
         if mask is None:
-            mask = self._ports_cache[id(rule)] = self._rule_ports(rule, probe)
+            mask = self._ports_cache[index] = self._list_ports(self._port_lists[index], probe)
         return mask
 
-    def _rule_ports(self, rule: Rule | AdminRule, probe: Probe) -> int:
+    def _list_masks(self, probe: Probe) -> list[int]:
+        """What each port list admits on ``probe`` (indexed as ``_port_lists``; ALL, last, admits everything)."""
+        if probe != self._ports_probe:
+            self._ports_probe = probe
+            self._ports_cache = [None] * len(self._port_lists)
+        cache = self._ports_cache
+        for index, mask in enumerate(cache):
+            if mask is None:
+                cache[index] = self._list_ports(self._port_lists[index], probe)
+        return [*cache, self._all]  # type: ignore[list-item]
+
+    def port_signature(self, probe: Probe) -> tuple[int, ...]:
+        """What every port list of the input admits on ``probe``: probes with equal signatures are
+        judged alike by every rule, so their matrices are equal."""
+        return tuple(self._list_masks(probe)[:-1])
+
+    def _list_ports(self, ports: tuple[PortSpec, ...], probe: Probe) -> int:
         mask = 0
-        for spec in rule.ports:
+        for spec in ports:
             if spec.protocol is not probe.protocol:
                 continue
             if isinstance(spec.port, str):
@@ -327,48 +375,81 @@ class ClassMatrix:
                 rows.append(found)
         return rows
 
+    def _by_list(self, groups: list[tuple[list[NetworkPolicy], list[int]]],
+                 direction: Direction) -> list[list[tuple[int, Rule]]]:
+        """Per port list (and ALL, last), the (group, rule) pairs of the groups' rules that use it."""
+        by_list: list[list[tuple[int, Rule]]] = [[] for _ in range(len(self._port_lists) + 1)]
+        for g, (policies, _) in enumerate(groups):
+            for policy in policies:
+                for rule in policy.rules(direction):
+                    by_list[self._list_of[id(rule)]].append((g, rule))
+        return by_list
+
     def _sides(self, probe: Probe) -> tuple[list[tuple[int, int]], dict[int, int]]:
         """NetworkPolicy only: per source class what it may send to (narrow, shared per group);
         destinations grouped by what they accept.
 
         Classes selected by the same policies are handled together: egress once per
         group; ingress once per group, split only where a named port resolves to the
-        probe on some of the group's classes and not on others.
+        probe on some of the group's classes and not on others. Only the rules whose
+        port list admits the probe somewhere are visited.
         """
+        masks = self._list_masks(probe)
+        every = self._all
+        sent: dict[int, int] = {}
+        for ports, users in zip(masks, self._egress_by_list):
+            if not ports:
+                continue
+            for g, rule in users:
+                peers = self.peers(rule)
+                sent[g] = sent.get(g, 0) | (peers if ports == every else peers & ports)
         sends: list[tuple[int, int]] = [(0, 0)] * len(self._reps)
-        for policies, members in self._egress_groups:
-            mask = self._all
-            if policies:
-                mask = 0
-                for policy in policies:
-                    for rule in policy.egress:
-                        ports = self.ports(rule, probe)
-                        if ports:
-                            mask |= self.peers(rule) if ports == self._all else self.peers(rule) & ports
-            send = narrow(mask)
+        nothing = narrow(0)
+        for g, (policies, members) in enumerate(self._egress_groups):
+            found = g in sent
+            if not found and policies:
+                continue  # isolated, nothing admitted: (0, 0) already
+            send = narrow(sent[g]) if found else narrow(every)
+            if send == nothing:
+                continue
             for c in members:
                 sends[c] = send
+        hits: dict[int, list[tuple[int, Rule]]] = {}
+        for ports, users in zip(masks, self._ingress_by_list):
+            if not ports:
+                continue
+            for g, rule in users:
+                low, small = self._ingress_narrow[g]
+                eligible = small << low if ports == every else ports & (small << low)
+                if eligible:
+                    hits.setdefault(g, []).append((eligible, rule))
         accept_groups: dict[int, int] = {}
-        for policies, members in self._ingress_groups:
-            group = mask_of(members)
-            parts = {self._all: group} if not policies else {0: group}
-            for policy in policies:
-                for rule in policy.ingress:
-                    eligible = self.ports(rule, probe) & group
-                    if not eligible:
-                        continue
-                    peers = self.peers(rule)
-                    split: dict[int, int] = {}
-                    for sources, dests in parts.items():
-                        inside = dests & eligible
-                        if dests & ~inside:
-                            split[sources] = split.get(sources, 0) | (dests & ~inside)
-                        if inside:
-                            widened = sources | peers
-                            split[widened] = split.get(widened, 0) | inside
-                    parts = split
+        refused = self._ingress_isolated  # isolated classes no rule admits anything to, on this probe
+        for g, (policies, _) in enumerate(self._ingress_groups):
+            if policies and g not in hits:
+                continue
+            low, small = self._ingress_narrow[g]
+            group = small << low
+            if not policies:
+                accept_groups[every] = accept_groups.get(every, 0) | group
+                continue
+            refused &= ~group
+            parts = {0: group}
+            for eligible, rule in hits[g]:
+                peers = self.peers(rule)
+                split: dict[int, int] = {}
+                for sources, dests in parts.items():
+                    inside = dests & eligible
+                    if dests & ~inside:
+                        split[sources] = split.get(sources, 0) | (dests & ~inside)
+                    if inside:
+                        widened = sources | peers
+                        split[widened] = split.get(widened, 0) | inside
+                parts = split
             for sources, dests in parts.items():
                 accept_groups[sources] = accept_groups.get(sources, 0) | dests
+        if refused:
+            accept_groups[0] = accept_groups.get(0, 0) | refused
         return sends, accept_groups
 
     def _sides_tiered(self, probe: Probe) -> tuple[list[tuple[int, int]], dict[int, int]]:
@@ -397,6 +478,12 @@ def _group_classes(per_class: list[list[NetworkPolicy]]) -> list[tuple[list[Netw
             found = groups[key] = (policies, [])
         found[1].append(c)
     return list(groups.values())
+
+
+def _rules(policies: Iterable[NetworkPolicy | AdminPolicy]) -> Iterator[Rule | AdminRule]:
+    for policy in policies:
+        yield from policy.ingress
+        yield from policy.egress
 
 
 def _union(masks: list[int] | None) -> int:
@@ -461,12 +548,20 @@ Progress = Callable[[int, int], None]
 def class_matrix(
     cluster: Cluster, classes: PodClasses, probes: Sequence[Probe], progress: Progress | None = None
 ) -> dict[Probe, Rows]:
-    """The allowed bitsets for every probe; ``progress(done, total)`` after each probe."""
+    """The allowed bitsets for every probe; ``progress(done, total)`` after each probe.
+
+    Probes that every port list of the input admits alike share one (equal) matrix.
+    """
     result: dict[Probe, Rows] = {}
     with collector_paused():
         matrix = ClassMatrix(cluster, classes)
+        alike: dict[tuple[int, ...], Rows] = {}
         for done, probe in enumerate(probes, start=1):
-            result[probe] = matrix.allowed(probe)
+            signature = matrix.port_signature(probe)
+            rows = alike.get(signature)
+            if rows is None:
+                rows = alike[signature] = matrix.allowed(probe)
+            result[probe] = rows
             if progress is not None:
                 progress(done, len(probes))
     return result
