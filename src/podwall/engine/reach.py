@@ -10,7 +10,7 @@ from podwall._runtime import collector_paused
 from podwall.engine.classes import bits, distinct_ipblocks, partition
 from podwall.engine.conventions import node_local_pairs
 from podwall.engine.conventions import view as conventions_view
-from podwall.engine.matrix import Progress, class_matrix
+from podwall.engine.matrix import Progress, Rows, class_matrix
 from podwall.engine.options import EngineOptions, External, Probe
 from podwall.engine.ranges import AddressRange, ranges_text
 from podwall.engine.ranges import partition as address_partition
@@ -30,6 +30,10 @@ def subject_of(pod: Pod, view: View) -> str:
     return pod.key if view is View.POD else pod.workload_key
 
 
+#: A destination and the probes (sorted) on which it may be reached.
+Destination = tuple[str, tuple[Probe, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class Flow:
     """One allowed (source, destination, probe)."""
@@ -47,7 +51,7 @@ class Reachability:
     pair in memory; ``allowed`` materialises the whole set on first use.
     """
 
-    __slots__ = ("view", "subjects", "probes", "scope", "probe_note", "_expand", "_allowed")
+    __slots__ = ("view", "subjects", "probes", "scope", "probe_note", "_expand", "_destinations", "_allowed")
 
     def __init__(
         self,
@@ -58,7 +62,9 @@ class Reachability:
         *,
         scope: frozenset[str] | None = None,
         probe_note: str = "",
+        destinations: Callable[[str], list[Destination]] | None = None,
     ) -> None:
+        """``destinations``, when given, is ``expand`` grouped as :meth:`destinations` returns it."""
         self.view = view
         self.subjects = subjects
         self.probes = probes
@@ -68,6 +74,7 @@ class Reachability:
         #: How the probes were chosen when nobody gave them, if not from declared container ports.
         self.probe_note = probe_note
         self._expand = expand
+        self._destinations = destinations
         self._allowed: frozenset[tuple[str, str, Probe]] | None = None
 
     def in_scope(self, subject: str) -> bool:
@@ -89,11 +96,21 @@ class Reachability:
         """Whether ``source`` may reach ``destination`` on ``probe`` (self always may)."""
         return source == destination or (destination, probe) in self._expand(source)
 
+    def destinations(self, source: str) -> list[Destination]:
+        """What ``source`` may reach, itself excluded: (destination, its probes), both sorted."""
+        if self._destinations is not None:
+            return self._destinations(source)
+        grouped: dict[str, list[Probe]] = {}
+        for dst, probe in sorted(self._expand(source)):
+            grouped.setdefault(dst, []).append(probe)
+        return [(dst, tuple(probes)) for dst, probes in grouped.items()]
+
     def flows(self) -> Iterator[Flow]:
         """Allowed flows sorted by source, destination, probe, one source at a time."""
         for src in self.subjects:
-            for dst, probe in sorted(self._expand(src)):
-                yield Flow(src, dst, probe)
+            for dst, probes in self.destinations(src):
+                for probe in probes:
+                    yield Flow(src, dst, probe)
 
 
 def declared_probes(pods: Sequence[Pod]) -> tuple[Probe, ...]:
@@ -208,32 +225,54 @@ def reach(
     def in_scope(subject: str) -> bool:
         return scope is None or (subject not in outside and subject.split("/", 1)[0] in scope)
 
-    def expand(subject: str) -> set[tuple[str, Probe]]:
-        found: set[tuple[str, Probe]] = set()
-        own = subject_classes.get(subject, 0)
-        own_classes = list(bits(own))
+    probe_rows = list(matrix.items())  # probes in order
+    distinct = list({id(rows): rows for _, rows in probe_rows}.values())  # probes judged alike share rows
+
+    def destinations(subject: str) -> list[Destination]:
+        own = list(bits(subject_classes.get(subject, 0)))
         inside = in_scope(subject)
-        for probe, per_class in matrix.items():
-            reachable = per_class[own_classes[0]] if own_classes else 0
-            for c in own_classes[1:]:
-                reachable |= per_class[c]
-            for c in bits(reachable):
+        external = subject in outside
+        near = {other for other in local.get(subject, ()) if other != subject and (inside or in_scope(other))}
+        reached: dict[int, set[str]] = {}
+        for rows in distinct:
+            others: set[str] = set()
+            for c in _reached_classes(rows, own):
                 for other in class_subjects.get(c, ()):
-                    if other == subject or (subject in outside and other in outside):
+                    if other == subject or (external and other in outside):
                         continue
                     if inside or in_scope(other):
-                        found.add((other, probe))
-            found.update((other, probe) for other in local.get(subject, ())
-                         if other != subject and (inside or in_scope(other)))
-        return found
+                        others.add(other)
+            reached[id(rows)] = others | near if near else others
+        by_destination: dict[str, list[Probe]] = {}
+        for probe, rows in probe_rows:
+            for other in reached[id(rows)]:
+                found = by_destination.get(other)
+                if found is None:
+                    by_destination[other] = [probe]
+                else:
+                    found.append(probe)
+        return sorted((other, tuple(probes)) for other, probes in by_destination.items())
+
+    def expand(subject: str) -> set[tuple[str, Probe]]:
+        return {(other, probe) for other, probes in destinations(subject) for probe in probes}
 
     if scope is None:
         subjects = tuple(sorted(subject_classes))
     else:
         subjects = _scoped_subjects(subject_classes, class_subjects, matrix, in_scope, local)
     if not outside:
-        return Reachability(view, subjects, chosen, expand, scope=scope, probe_note=note)
+        return Reachability(view, subjects, chosen, expand, scope=scope, probe_note=note, destinations=destinations)
     return _merge_external(view, chosen, subjects, outside, expand, scope, note)
+
+
+def _reached_classes(rows: Rows, own: list[int]) -> Iterator[int]:
+    """The classes some class of ``own`` reaches in one probe's rows (one class: without a full-width set)."""
+    if len(own) == 1:
+        return rows.reachable(own[0])
+    reachable = 0
+    for c in own:
+        reachable |= rows[c]
+    return bits(reachable)
 
 
 def _scoped_subjects(

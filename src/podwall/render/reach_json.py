@@ -8,6 +8,13 @@ from collections.abc import Iterator
 from podwall.engine import Reachability
 from podwall.render.contract import document
 
+#: Flows per chunk written: few writes, and a bounded string however large the output.
+BATCH = 2000
+
+
+#: ``json.dumps`` of a string (what it applies to a str, with ensure_ascii).
+quoted = json.encoder.encode_basestring_ascii
+
 
 def reach_json_chunks(result: Reachability, extra: dict[str, object] | None = None) -> Iterator[str]:
     """``{"apiVersion", "kind": "Reachability", "view", "namespaces", "subjects", "probes", "allowed"}`` in pieces.
@@ -24,11 +31,21 @@ def reach_json_chunks(result: Reachability, extra: dict[str, object] | None = No
     opening = json.dumps(head)[:-1]
     yield f'{opening},\n "subjects": {subjects},\n "probes": {probes},\n "allowed": ['
     first = True
-    for f in result.flows():
-        flow = json.dumps(
-            {"from": f.source, "to": f.destination, "port": f.probe.port, "protocol": f.probe.protocol.value}
-        )
-        yield ("\n  " if first else ",\n  ") + flow
+    # Each flow is ``json.dumps({"from", "to", "port", "protocol"})``, spelled here from pieces encoded
+    # once (a probe's tail, a source's head), and written in batches rather than one string per flow.
+    tails = {p: f', "port": {p.port}, "protocol": {quoted(p.protocol.value)}}}' for p in result.probes}
+    batch: list[str] = []
+    for src in result.subjects:
+        head = f'{{"from": {quoted(src)}, "to": '
+        for dst, probes in result.destinations(src):
+            to = head + quoted(dst)
+            batch.extend(to + tails[p] for p in probes)
+            if len(batch) >= BATCH:
+                yield ("\n  " if first else ",\n  ") + ",\n  ".join(batch)
+                first = False
+                batch = []
+    if batch:
+        yield ("\n  " if first else ",\n  ") + ",\n  ".join(batch)
         first = False
     tail = "".join(f",\n {json.dumps(key)}: {json.dumps(value)}" for key, value in (extra or {}).items())
     yield ("]" if first else "\n ]") + tail + "}\n"
