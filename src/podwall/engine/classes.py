@@ -180,3 +180,18 @@ def narrow(mask: int) -> tuple[int, int]:
     """
     low = lowest(mask)
     return low, mask >> low
+
+
+def union(parts: list[tuple[int, int]]) -> tuple[int, int]:
+    """The union of sets given as ``(low, bits)`` (``bits << low``; bit 0 need not be set), narrow
+    (``narrow``): built from the lowest, so that it costs the span of the result, not the cluster's width."""
+    if not parts:
+        return 0, 0
+    base = min(low for low, _ in parts)
+    mask = 0
+    for low, small in parts:
+        mask |= small << (low - base)
+    if not mask:
+        return 0, 0
+    shift = lowest(mask)
+    return base + shift, mask >> shift

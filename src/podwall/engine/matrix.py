@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import overload
 
 from podwall._runtime import collector_paused
-from podwall.engine.classes import PodClasses, bits, lowest, mask_of, narrow
+from podwall.engine.classes import PodClasses, bits, lowest, mask_of, narrow, union
 from podwall.engine.evaluate import namespace_labels
 from podwall.engine.match import namespace_matches
 from podwall.engine.options import Probe
@@ -396,33 +396,19 @@ class ClassMatrix:
         """
         masks = self._list_masks(probe)
         every = self._all
-        sent: dict[int, int] = {}
-        for ports, users in zip(masks, self._egress_by_list):
-            if not ports:
-                continue
-            for g, rule in users:
-                peers = self.peers(rule)
-                sent[g] = sent.get(g, 0) | (peers if ports == every else peers & ports)
+        # Only references are gathered (a port list's mask, a rule): the sets are built group by
+        # group and narrowed at once, so no full-width set per group is ever held.
+        sent = _visits(masks, self._egress_by_list)
         sends: list[tuple[int, int]] = [(0, 0)] * len(self._reps)
-        nothing = narrow(0)
         for g, (policies, members) in enumerate(self._egress_groups):
-            found = g in sent
-            if not found and policies:
+            rules = sent.get(g)
+            if rules is None and policies:
                 continue  # isolated, nothing admitted: (0, 0) already
-            send = narrow(sent[g]) if found else narrow(every)
-            if send == nothing:
-                continue
-            for c in members:
-                sends[c] = send
-        hits: dict[int, list[tuple[int, Rule]]] = {}
-        for ports, users in zip(masks, self._ingress_by_list):
-            if not ports:
-                continue
-            for g, rule in users:
-                low, small = self._ingress_narrow[g]
-                eligible = small << low if ports == every else ports & (small << low)
-                if eligible:
-                    hits.setdefault(g, []).append((eligible, rule))
+            send = narrow(every) if rules is None else self._sent(rules, every)
+            if send[1]:
+                for c in members:
+                    sends[c] = send
+        hits = _visits(masks, self._ingress_by_list)
         accept_groups: dict[int, int] = {}
         refused = self._ingress_isolated  # isolated classes no rule admits anything to, on this probe
         for g, (policies, _) in enumerate(self._ingress_groups):
@@ -435,7 +421,10 @@ class ClassMatrix:
                 continue
             refused &= ~group
             parts = {0: group}
-            for eligible, rule in hits[g]:
+            for ports, rule in hits[g]:
+                eligible = group if ports == every else ports & group
+                if not eligible:
+                    continue
                 peers = self.peers(rule)
                 split: dict[int, int] = {}
                 for sources, dests in parts.items():
@@ -451,6 +440,20 @@ class ClassMatrix:
         if refused:
             accept_groups[0] = accept_groups.get(0, 0) | refused
         return sends, accept_groups
+
+    def _sent(self, rules: list[tuple[int, Rule]], every: int) -> tuple[int, int]:
+        """What one egress group may send to (narrow): its rules' peers, each within its ports."""
+        parts = []
+        for ports, rule in rules:
+            if rule.all_peers:
+                low, small = 0, every
+            else:
+                low, small = self._narrow_peers(rule)
+            if ports != every:
+                small &= ports >> low
+            if small:
+                parts.append((low, small))
+        return union(parts)
 
     def _sides_tiered(self, probe: Probe) -> tuple[list[tuple[int, int]], dict[int, int]]:
         """With admin tiers: the same two sides, class by class through Admin, NetworkPolicy, Baseline."""
@@ -478,6 +481,20 @@ def _group_classes(per_class: list[list[NetworkPolicy]]) -> list[tuple[list[Netw
             found = groups[key] = (policies, [])
         found[1].append(c)
     return list(groups.values())
+
+
+def _visits(masks: list[int], by_list: list[list[tuple[int, Rule]]]) -> dict[int, list[tuple[int, Rule]]]:
+    """Per group, (port list's mask, rule) for its rules whose port list admits the probe somewhere."""
+    visits: dict[int, list[tuple[int, Rule]]] = {}
+    for ports, users in zip(masks, by_list):
+        if ports:
+            for g, rule in users:
+                found = visits.get(g)
+                if found is None:
+                    visits[g] = [(ports, rule)]
+                else:
+                    found.append((ports, rule))
+    return visits
 
 
 def _rules(policies: Iterable[NetworkPolicy | AdminPolicy]) -> Iterator[Rule | AdminRule]:
