@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from podwall.errors import InputErrors, Location
-from podwall.loader import load_text
+from podwall.loader import load_text, meta
 from podwall.model import NAMESPACE_NAME_LABEL, ContainerPort, Namespace, Protocol, ServicePort, WorkloadRef
 
 
@@ -542,3 +542,40 @@ def test_nodes_containers_node_name_and_service_type() -> None:
 def test_node_with_a_bad_pod_cidr() -> None:
     text = "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nspec: {podCIDR: 10.0.0.0/33}\n"
     assert error_lines(text) == ['k.yaml:4: Node n1: spec.podCIDR: invalid CIDR "10.0.0.0/33"']
+
+
+# -- metadata kubectl cannot decode, whatever the kind -------------------------------------------------
+
+METADATA_CASES = [
+    ("{name: c, uid: 1}", 'k.yaml:3: ConfigMap c: metadata.uid: must be a string, not an integer (quote the value)'),
+    ("{name: c, generation: 1.5}", "k.yaml:3: ConfigMap c: metadata.generation: must be an integer, not a number"),
+    ("{name: c, labels: x}", "k.yaml:3: ConfigMap c: metadata.labels: must be a mapping, not a string"),
+    ("{name: c, annotations: {a: 1}}",
+     'k.yaml:3: ConfigMap c: metadata.annotations: value of "a" must be a string, not an integer (quote the value)'),
+    ("{name: c, creationTimestamp: yesterday}",
+     'k.yaml:3: ConfigMap c: metadata.creationTimestamp: invalid time "yesterday": must be RFC 3339, '
+     "like 2024-01-02T03:04:05Z"),
+    ("{name: c, finalizers: [1]}",
+     "k.yaml:3: ConfigMap c: metadata.finalizers[0]: must be a string, not an integer (quote the value)"),
+    ("{name: c, ownerReferences: [{name: 1}]}",
+     "k.yaml:3: ConfigMap c: metadata.ownerReferences[0].name: must be a string, not an integer (quote the value)"),
+    ("{name: c, labels: {a: b}, annotations: {a: null}, generation: 2, clusterName: 1, uid: u, namespace: null}", None),
+    ("{name: c, creationTimestamp: '2024-01-02T03:04:05Z', finalizers: [a/b], ownerReferences: [{name: o}]}", None),
+]
+
+
+@pytest.mark.parametrize(("metadata", "expected"), METADATA_CASES)
+def test_metadata_kubectl_cannot_decode_refuses_any_kind(
+    metadata: str, expected: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {metadata}\n"
+    if expected is None:
+        assert load_text(text, "k.yaml").skipped == {"ConfigMap": 1}
+    else:
+        assert error_lines(text) == [expected]
+    # The one look at usual metadata (meta._plain) says nothing the whole walk would not.
+    monkeypatch.setattr(meta, "_plain", lambda given: False)
+    if expected is None:
+        assert load_text(text, "k.yaml").skipped == {"ConfigMap": 1}
+    else:
+        assert error_lines(text) == [expected]

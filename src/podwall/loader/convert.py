@@ -144,28 +144,17 @@ def _objects(
             f"expected a Kubernetes object (a mapping with apiVersion and kind), not {type_name(data)}", location
         )
         return
-    if data.line is not None:
-        location = replace(location, line=data.line)
+    line = data.line
+    if line is not None and line != location.line:
+        location = location.at(line)
     kind: Any = data.get("kind")
     api_version: Any = data.get("apiVersion")
     if inherited is not None:  # items of a typed list (PodList) may omit kind and apiVersion
         kind = inherited[0] if kind is None else kind
         api_version = inherited[1] if api_version is None else api_version
-    problems = []
-    name = identity(data, namespaced=False, default_namespace="")[0]
-    shown_kind = display(kind) if isinstance(kind, str) and _KIND.fullmatch(kind) else ""
-    obj = " ".join(part for part in (shown_kind, display(name) if name != UNNAMED else "") if part)
-    for key, value, syntax in (("apiVersion", api_version, _API_VERSION), ("kind", kind, _KIND)):
-        if value is None or value == "":
-            problems.append(ManifestError(f"missing required field {quote(key)}", location, obj=obj))
-        elif not isinstance(value, str):
-            problems.append(ManifestError(f"must be a string, not {type_name(value)}",
-                                          replace(location, line=line_of(data, key)), obj=obj, field=key))
-        elif not syntax.fullmatch(value):
-            problems.append(ManifestError(f"invalid {key} {quote(value)}", replace(location, line=line_of(data, key)),
-                                          obj=obj, field=key))
-    if problems:
-        yield from problems
+    if not (isinstance(kind, str) and isinstance(api_version, str) and _KIND.fullmatch(kind)
+            and _API_VERSION.fullmatch(api_version)):
+        yield from _type_problems(data, location, kind, api_version)
         return
     # kubectl flattens any object whose "items" is a list (unstructured IsList), whatever its kind.
     if kind == "List" or (kind.endswith("List") and "items" in data) or isinstance(data.get("items"), LineList):
@@ -182,9 +171,27 @@ def _objects(
             return
         item_kind = (kind[: -len("List")], api_version) if kind.endswith("List") and kind != "List" else None
         for i, item in enumerate(items):
-            yield from _objects(item, replace(location, line=line_of(items, i)), item_kind, depth + 1)
+            yield from _objects(item, location.at(line_of(items, i)), item_kind, depth + 1)
         return
     yield RawObject(data, kind, api_version, location)
+
+
+def _type_problems(data: LineDict, location: Location, kind: Any, api_version: Any) -> list[ManifestError]:
+    """What is wrong with an object's ``apiVersion`` and ``kind`` (something is)."""
+    problems = []
+    name = identity(data, namespaced=False, default_namespace="")[0]
+    shown_kind = display(kind) if isinstance(kind, str) and _KIND.fullmatch(kind) else ""
+    obj = " ".join(part for part in (shown_kind, display(name) if name != UNNAMED else "") if part)
+    for key, value, syntax in (("apiVersion", api_version, _API_VERSION), ("kind", kind, _KIND)):
+        if value is None or value == "":
+            problems.append(ManifestError(f"missing required field {quote(key)}", location, obj=obj))
+        elif not isinstance(value, str):
+            problems.append(ManifestError(f"must be a string, not {type_name(value)}",
+                                          location.at(line_of(data, key)), obj=obj, field=key))
+        elif not syntax.fullmatch(value):
+            problems.append(ManifestError(f"invalid {key} {quote(value)}", location.at(line_of(data, key)),
+                                          obj=obj, field=key))
+    return problems
 
 
 # -- objects -> model ----------------------------------------------------------------
@@ -256,11 +263,16 @@ def _unserved(raw: RawObject, default_namespace: str, field: str, message: str) 
 
 
 def _undecodable(raw: RawObject, default_namespace: str) -> Converted | None:
-    """The object refused with kubectl's decoding errors for its ``metadata``, or None when it decodes."""
+    """The object refused with kubectl's decoding errors for its ``metadata``, or None when it decodes.
+
+    Most objects decode: they are looked at first without being named (``_named``), which only a message needs.
+    """
+    probe = Report(raw.location, "")
+    decoding_problems(probe, raw.data)
+    if not probe.errors:
+        return None
     result, report = _named(raw, default_namespace)
     decoding_problems(report, raw.data)
-    if not report.errors:
-        return None
     result.errors = report.errors
     return result
 

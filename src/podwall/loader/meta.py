@@ -87,6 +87,8 @@ def decoding_problems(report: Report, obj: LineDict) -> None:
     if not isinstance(meta, LineDict):
         report.error("metadata", line_of(obj, "metadata"), f"must be a mapping, not {type_name(meta)}")
         return
+    if _plain(meta):
+        return  # the usual metadata: one look at what is there, not every check below
     for key in _STRING_FIELDS:
         report.string(meta, key, "metadata")
     for key in ("generation", "deletionGracePeriodSeconds"):
@@ -111,6 +113,36 @@ def decoding_problems(report: Report, obj: LineDict) -> None:
                 report.boolean(item, name, path)
             if key == "managedFields":
                 _time(report, item, "time", path)
+
+
+_STRINGS = frozenset(_STRING_FIELDS)
+_INTEGERS = frozenset({"generation", "deletionGracePeriodSeconds"})
+_STRING_MAPS = frozenset({"labels", "annotations"})
+#: The other keys ``decoding_problems`` looks into (times, lists): their presence takes the whole walk.
+_WALKED = frozenset({"creationTimestamp", "deletionTimestamp", "finalizers", "ownerReferences", "managedFields"})
+
+
+def _plain(meta: LineDict) -> bool:
+    """Whether ``decoding_problems`` has nothing to say about ``meta``, seen in one pass over its keys.
+
+    Strings, integers and maps of strings where those belong, keys it does not read; False also
+    when a key needs the whole walk (a time, a list).
+    """
+    for key, value in meta.items():
+        if value is None:
+            continue
+        if key in _STRINGS:
+            if value.__class__ is not str:
+                return False
+        elif key in _STRING_MAPS:
+            if not isinstance(value, LineDict) or not all(v is None or v.__class__ is str for v in value.values()):
+                return False
+        elif key in _INTEGERS:
+            if not is_int(value):
+                return False
+        elif key in _WALKED:
+            return False
+    return True
 
 
 def _int64(report: Report, parent: LineDict, key: str, path: str) -> None:
