@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from podwall.errors import InputErrors, Location
-from podwall.loader import load_text, meta
+from podwall.loader import fields, load_text, meta
 from podwall.model import NAMESPACE_NAME_LABEL, ContainerPort, Namespace, Protocol, ServicePort, WorkloadRef
 
 
@@ -579,3 +579,18 @@ def test_metadata_kubectl_cannot_decode_refuses_any_kind(
         assert load_text(text, "k.yaml").skipped == {"ConfigMap": 1}
     else:
         assert error_lines(text) == [expected]
+
+
+def test_labels_judged_valid_are_remembered_and_bad_ones_still_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("_VALID_LABEL_KEYS", "_VALID_LABEL_VALUES", "_VALID_ANNOTATION_KEYS"):
+        monkeypatch.setattr(fields, name, set())
+    monkeypatch.setattr(fields, "_REMEMBERED", 3)
+    pod = "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, labels: {{{labels}}}}}\nspec: {{containers: []}}\n"
+    good = "".join(pod.format(i=i, labels=f"app: a{i}, tier: t{i}") for i in range(5))
+    assert [p.labels["app"] for p in load_text(good).pods] == [f"a{i}" for i in range(5)]
+    assert 0 < len(fields._VALID_LABEL_VALUES) <= 3 and fields._VALID_LABEL_KEYS == {"app", "tier"}
+    bad = good + pod.format(i=5, labels="app: a4, tier: -t4")
+    assert error_lines(bad) == [
+        'k.yaml:29: Pod default/p5: metadata.labels: invalid label value "-t4" for "tier": must be empty or consist of '
+        "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+    ]

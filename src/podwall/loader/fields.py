@@ -261,6 +261,11 @@ class Report:
         mapping = self.mapping(parent, key, path)
         if mapping is None:
             return None
+        valid_keys = _VALID_LABEL_KEYS if labels else _VALID_ANNOTATION_KEYS
+        if valid_keys.issuperset(mapping) and (
+            _VALID_LABEL_VALUES.issuperset(mapping.values()) if labels else _STR.issuperset(map(type, mapping.values()))
+        ):
+            return dict(mapping)  # every key and value judged valid before (labels repeat across objects)
         field = join(path, key)
         what = "label" if labels else "annotation"
         result: dict[str, str] = {}
@@ -275,6 +280,8 @@ class Report:
             if problem is not None:
                 self.error(field, line_of(mapping, k), f"invalid {what} key {quote(k)}: {problem}")
                 ok = False
+            elif k.__class__ is str:
+                _remember(valid_keys, k)
             if v is None:
                 v = ""  # JSON null decodes to the zero value of a string
             elif not isinstance(v, str):
@@ -286,8 +293,26 @@ class Report:
                 if problem is not None:
                     self.error(field, line_of(mapping, k), f"invalid label value {quote(v)} for {quote(k)}: {problem}")
                     ok = False
+                elif v.__class__ is str:
+                    _remember(_VALID_LABEL_VALUES, v)
             result[k] = v
         return result if ok else None
+
+
+#: Label keys, label values and annotation keys ``string_map`` found valid: the thousands of objects
+#: sharing them are not judged again. Exact ``str`` only (a subclass may compare equal and differ);
+#: each set is emptied when it reaches ``_REMEMBERED`` entries, so that it stays small.
+_VALID_LABEL_KEYS: set[str] = set()
+_VALID_LABEL_VALUES: set[str] = set()
+_VALID_ANNOTATION_KEYS: set[str] = set()
+_REMEMBERED = 50_000
+_STR = frozenset({str})
+
+
+def _remember(valid: set[str], text: str) -> None:
+    if len(valid) >= _REMEMBERED:
+        valid.clear()
+    valid.add(text)
 
 
 def _typed(value: Any) -> str:
