@@ -421,9 +421,9 @@ def _pod_spec(report: Report, spec: LineDict | None, path: str) -> tuple[tuple[C
         return (), False
     ports: list[ContainerPort] = []
     containers = report.sequence(spec, "containers", path)
-    for _, container, container_path in report.mappings(containers or LineList(), join(path, "containers")):
+    for _, container, container_path in report.mappings(containers, join(path, "containers")):
         given = report.sequence(container, "ports", container_path)
-        for _, item, port_path in report.mappings(given or LineList(), join(container_path, "ports")):
+        for _, item, port_path in report.mappings(given, join(container_path, "ports")):
             port = _container_port(report, item, port_path)
             if port is not None and port not in ports:
                 ports.append(port)
@@ -523,7 +523,7 @@ def _ips(report: Report, status: LineDict) -> tuple[IPAddress, ...]:
             found.append(address)
 
     given = report.sequence(status, "podIPs", "status")
-    for _, item, item_path in report.mappings(given or LineList(), "status.podIPs"):
+    for _, item, item_path in report.mappings(given, "status.podIPs"):
         add(item, "ip", item_path)
     add(status, "podIP", "status")
     return tuple(found)
@@ -639,7 +639,7 @@ def _service(report: Report, raw: RawObject, default_namespace: str) -> Service:
         traffic = report.string(spec, "externalTrafficPolicy", "spec") or traffic
         selector = report.string_map(spec, "selector", "spec") or {}
         given = report.sequence(spec, "ports", "spec")
-        for _, item, path in report.mappings(given or LineList(), "spec.ports"):
+        for _, item, path in report.mappings(given, "spec.ports"):
             port = _service_port(report, item, path)
             if port is not None:
                 ports.append(port)

@@ -164,13 +164,13 @@ class Report:
         self.error(join(path, key), line_of(parent, key), f"must be a list, not {type_name(value)}")
         return None
 
-    def mappings(self, items: LineList, path: str) -> Iterator[tuple[int, LineDict, str]]:
-        """The mapping items of a list with their paths; other items are reported.
+    def mappings(self, items: LineList | None, path: str) -> Iterator[tuple[int, LineDict, str]]:
+        """The mapping items of a list (none for ``None``) with their paths; other items are reported.
 
         A ``null`` item decodes to an empty object on the API server, so it is
         yielded as ``{}``.
         """
-        for i, item in enumerate(items):
+        for i, item in enumerate(items or ()):
             item_path = f"{path}[{i}]"
             if item is None:
                 empty = LineDict()

@@ -16,7 +16,7 @@ from typing import Any
 
 from podwall.model import names
 from podwall.loader.fields import Report, display, is_int, line_of, not_string, quote, type_name
-from podwall.loader.decode import LineDict, LineList
+from podwall.loader.decode import LineDict
 from podwall.loader.known_fields import check
 
 UNNAMED = "<unnamed>"
@@ -106,7 +106,7 @@ def decoding_problems(report: Report, obj: LineDict) -> None:
         ("managedFields", _MANAGED_STRINGS, ()),
     ):
         items = report.sequence(meta, key, "metadata")
-        for _, item, path in report.mappings(items or LineList(), f"metadata.{key}"):
+        for _, item, path in report.mappings(items, f"metadata.{key}"):
             for name in strings:
                 report.string(item, name, path)
             for name in extra:
@@ -209,7 +209,10 @@ def read_meta(
             namespace = given
     labels = report.string_map(meta, "labels", "metadata") or {}
     annotations = report.string_map(meta, "annotations", "metadata", labels=False) or {}
-    size = sum(len(k.encode()) + len(v.encode()) for k, v in annotations.items())
+    # A character is at most 4 bytes of UTF-8: most annotations need no encoding to be measured.
+    size = sum(map(len, annotations)) + sum(map(len, annotations.values()))
+    if size * 4 > ANNOTATIONS_LIMIT:
+        size = sum(len(k.encode()) + len(v.encode()) for k, v in annotations.items())
     if size > ANNOTATIONS_LIMIT:
         report.error("metadata.annotations", line_of(meta, "annotations"),
                      f"annotations take {size} bytes: the API server accepts at most 256 KiB ({ANNOTATIONS_LIMIT} bytes)")

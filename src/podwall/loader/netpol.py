@@ -18,7 +18,7 @@ from podwall.errors import Location
 from podwall.model import names
 from podwall.loader.fields import Report, is_int, join, line_of, located, quote, type_name
 from podwall.loader.meta import Meta, read_meta
-from podwall.loader.decode import LineDict, LineList
+from podwall.loader.decode import LineDict
 from podwall.model import (
     Direction,
     IPBlockPeer,
@@ -119,27 +119,38 @@ def _rules(
 ) -> tuple[Rule, ...]:
     """``spec.ingress`` or ``spec.egress`` (``obj["spec"]`` is ``spec`` when given)."""
     key = "ingress" if direction is Direction.INGRESS else "egress"
-    peers_key, other = ("from", "to") if direction is Direction.INGRESS else ("to", "from")
+    peers_key = "from" if direction is Direction.INGRESS else "to"
     rules = report.sequence(spec, key, "spec")
     if not rules:
         return ()
-    hints = {other: f'{key} rules use "{peers_key}"'}
-    hints.update({form: f'peers go under "{peers_key}"' for form in PEER_FIELDS})
+    hints = _HINTS[direction]
     result = []
     for i, rule, path in report.mappings(rules, f"spec.{key}"):
         report.unknown_fields(rule, (peers_key, "ports"), path, hints)
         peers: list[Peer] = []
-        for _, peer, peer_path in report.mappings(report.sequence(rule, peers_key, path) or LineList(), join(path, peers_key)):
+        for _, peer, peer_path in report.mappings(report.sequence(rule, peers_key, path), join(path, peers_key)):
             converted = _peer(report, peer, peer_path, namespace)
             if converted is not None:
                 peers.append(converted)
         ports = [
             port
-            for _, item, port_path in report.mappings(report.sequence(rule, "ports", path) or LineList(), join(path, "ports"))
+            for _, item, port_path in report.mappings(report.sequence(rule, "ports", path), join(path, "ports"))
             if (port := _port(report, item, port_path)) is not None
         ]
         result.append(Rule(direction, i, tuple(peers), tuple(ports), located(location, obj, "spec", key, i)))
     return tuple(result)
+
+
+#: Did-you-mean hints for the keys of a rule, by direction: the other direction's peers key, or a peer written
+#: where its list belongs.
+_HINTS = {
+    direction: {
+        other: f'{key} rules use "{peers_key}"',
+        **{form: f'peers go under "{peers_key}"' for form in PEER_FIELDS},
+    }
+    for direction, key, peers_key, other in ((Direction.INGRESS, "ingress", "from", "to"),
+                                             (Direction.EGRESS, "egress", "to", "from"))
+}
 
 
 def _peer(report: Report, peer: LineDict, path: str, namespace: str) -> Peer | None:
@@ -287,18 +298,21 @@ def _port(report: Report, item: LineDict, path: str) -> PortSpec | None:
 def selector(report: Report, parent: LineDict, key: str, path: str) -> LabelSelector | None:
     """A label selector (``None`` when absent); every term validated like the API server."""
     given = report.mapping(parent, key, path)
-    if given is None:
-        return None
+    if not given:
+        return None if given is None else _EVERYTHING
     path = join(path, key)
     report.unknown_fields(given, SELECTOR_FIELDS, path)
     labels = report.string_map(given, "matchLabels", path) or {}
     requirements = []
     expressions = report.sequence(given, "matchExpressions", path)
-    for _, term, term_path in report.mappings(expressions or LineList(), join(path, "matchExpressions")):
+    for _, term, term_path in report.mappings(expressions, join(path, "matchExpressions")):
         requirement = _requirement(report, term, term_path)
         if requirement is not None:
             requirements.append(requirement)
     return LabelSelector(tuple(sorted(labels.items())), tuple(requirements))
+
+
+_EVERYTHING = LabelSelector()  # {}
 
 
 def _requirement(report: Report, term: LineDict, path: str) -> Requirement | None:
