@@ -247,7 +247,8 @@ class _Reader(_JSONReader):
     def _object(self, pairs: list[tuple[str, Any]]) -> LineDict:
         result = _LazyDict(pairs)
         result._unit = self.unit  # type: ignore[assignment]
-        self.note_duplicates(result, pairs)
+        if len(result) < len(pairs):  # rare: not a call per object
+            self.note_duplicates(result, pairs)
         for key, value in result.items():  # not pairs: a duplicate key keeps its last value
             if value.__class__ is list:
                 result[key] = self.wrap(value)
