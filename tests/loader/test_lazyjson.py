@@ -22,6 +22,7 @@ from podwall.errors import InputErrors, Location, deferred
 from podwall.loader import decode as decode_module
 from podwall.loader import lazyjson, load_text
 from podwall.loader.decode import LineDict, LineList, decode
+from tests.cli.harness import run
 from tests.loader.test_decode_kubectl import CORPUS, ROOT, _manifests
 
 
@@ -249,3 +250,24 @@ def test_a_deferred_location_finds_its_line_once_and_is_the_plain_location() -> 
     assert pickle.loads(pickle.dumps(deferred(base, lambda: None))) == Location("a.json", None, None, 0)
     with pytest.raises(FrozenInstanceError):
         later.line = 1  # type: ignore[misc]
+
+
+def test_the_tutorial_as_a_json_list_explains_and_lints_as_through_the_exact_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rule locations found late print what the exact path prints (lint's findings on rules name their lines)."""
+    tutorial = ROOT / "examples" / "tutorial"
+    objects = [d.data for path in sorted(tutorial.glob("*.yaml")) for d in decode(path.read_text(), str(path)).documents]
+    listed = tmp_path / "cluster.json"
+    listed.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}, indent=2))
+    commands = [
+        ("explain", "-f", str(listed), "-n", "production", "frontend", "backend", "8080"),
+        ("lint", "-f", str(listed)),
+        ("lint", "-f", str(listed), "-o", "json"),
+    ]
+    fast = [run(*command) for command in commands]
+    with monkeypatch.context() as patch:
+        patch.setattr(lazyjson, "decode_json", lambda text, path: None)
+        exact = [run(*command) for command in commands]
+    assert fast == exact
+    assert any(f"{listed}:" in r.stdout for r in fast)  # lines were printed
