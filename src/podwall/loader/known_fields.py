@@ -150,9 +150,11 @@ FIELDS: dict[str, dict[str, str]] = {
 }
 
 
-#: struct -> the fields whose values ``check`` enters (computed once: most fields are leaves).
-_ENTERED: dict[str, tuple[tuple[str, str], ...]] = {
-    struct: tuple((key, inner) for key, inner in fields.items() if inner) for struct, fields in FIELDS.items()
+#: struct -> the fields whose values ``check`` enters, with the struct they hold and whether as a list
+#: (computed once: most fields are leaves).
+_ENTERED: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    struct: tuple((key, inner.strip("[]"), inner.startswith("[")) for key, inner in fields.items() if inner)
+    for struct, fields in FIELDS.items()
 }
 
 
@@ -171,17 +173,16 @@ def check(report: Report, struct: str, value: Any, path: str = "", newer: list[s
             report.unknown_fields(value, fields, path)
         else:
             newer.extend(join(path, str(key)) for key in value if key not in fields)
-    for key, inner in _ENTERED[struct]:
-        if key not in value:
+    for key, inner, listed in _ENTERED[struct]:
+        child = value.get(key)
+        if child is None:  # absent, or null: nothing to enter
             continue
-        child, child_path = value[key], join(path, key)
-        if inner.startswith("["):
-            if isinstance(child, LineList):
-                for i, item in enumerate(child):
-                    check(report, inner[1:-1], item, f"{child_path}[]" if newer is not None else f"{child_path}[{i}]",
-                          newer)
-        else:
+        child_path = join(path, key)
+        if not listed:
             check(report, inner, child, child_path, newer)
+        elif isinstance(child, LineList):
+            for i, item in enumerate(child):
+                check(report, inner, item, f"{child_path}[]" if newer is not None else f"{child_path}[{i}]", newer)
 
 
 #: metadata fields only an API server sets: an object carrying one was served by a cluster (a dump, a live read).

@@ -305,10 +305,11 @@ def selector(report: Report, parent: LineDict, key: str, path: str) -> LabelSele
     labels = report.string_map(given, "matchLabels", path) or {}
     requirements = []
     expressions = report.sequence(given, "matchExpressions", path)
-    for _, term, term_path in report.mappings(expressions, join(path, "matchExpressions")):
-        requirement = _requirement(report, term, term_path)
-        if requirement is not None:
-            requirements.append(requirement)
+    if expressions:
+        for _, term, term_path in report.mappings(expressions, join(path, "matchExpressions")):
+            requirement = _requirement(report, term, term_path)
+            if requirement is not None:
+                requirements.append(requirement)
     return LabelSelector(tuple(sorted(labels.items())), tuple(requirements))
 
 
