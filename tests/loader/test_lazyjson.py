@@ -130,6 +130,16 @@ FAST = {
     "a long key libyaml reads": '{"data": {"' + "k" * 300 + '": "v"}, "' + "k" * 900 + '": 1}',
     "tabs": '{\t"items":\t[\t{"a":\t[1,\t2]}\t]\t}',
     "list of lists": '{"items": [[[1], [2, [3, {"a": [4]}]]]], "x": [[{"y": 1}]]}',
+    # Rule locations are found late (errors.deferred): a given key twice, rules over several lines, a List.
+    "policy with a key given twice": '{"kind": "NetworkPolicy", "apiVersion": "networking.k8s.io/v1",\n'
+                                     ' "metadata": {"name": "p"}, "spec": {"podSelector": {},\n'
+                                     ' "ingress": [{"from": []}],\n "ingress": [{},\n {"ports": [{"port": 80}]}],\n'
+                                     ' "egress": [\n\n{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}], "to": []}]}}',
+    "policies in a List": '{"kind": "List", "apiVersion": "v1", "items": [\r\n'
+                          ' {"kind": "NetworkPolicy", "apiVersion": "networking.k8s.io/v1", "metadata": {"name": "a"},\r\n'
+                          '  "spec": {"podSelector": {}, "egress": [{}, {}], "ingress": [\r\n{}]}},\r\n'
+                          ' {"kind": "NetworkPolicy", "apiVersion": "networking.k8s.io/v1", "metadata": {"name": "b"},'
+                          ' "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": 1}]},\r\n\r\n{}]}}]}',
 }
 
 
