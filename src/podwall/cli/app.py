@@ -2,7 +2,7 @@
 
 Subcommands are imported only when they run (or when help lists them), so
 ``podwall --help`` and shell completion do not pay for every verb's imports.
-Register a verb by adding one line to ``COMMANDS``.
+Register a verb by adding its entry (module and one-line summary) to ``COMMANDS``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import importlib
 import os
-import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -24,21 +23,34 @@ from podwall.cli.env import Environment, wants_color
 from podwall.cli.exit import ExitStatus
 from podwall.errors import InputErrors, PodwallError
 
-#: name -> "module:attribute" of the click command; the order is the order of ``--help``.
-COMMANDS: dict[str, str] = {
-    "reach": "podwall.cli.commands.reach:reach_command",
-    "explain": "podwall.cli.commands.explain:explain_command",
-    "lint": "podwall.cli.commands.lint:lint_command",
-    "diff": "podwall.cli.commands.diff:diff_command",
-    "generate": "podwall.cli.commands.generate:generate_command",
-    "lab": "podwall.cli.commands.lab:lab_command",
-    "completion": "podwall.cli.commands.completion:completion_command",
-    "snapshot": "podwall.cli.commands.snapshot:snapshot_command",
-    "probe": "podwall.cli.commands.probe:probe_command",
-    "rbac": "podwall.cli.commands.rbac:rbac_command",
-    "flows": "podwall.cli.commands.flows:flows_command",
-    "cni": "podwall.cli.commands.cni:cni_command",
-    "render": "podwall.cli.commands.render:render_command",
+#: name -> ("module:attribute" of the click command, its one-line summary); the order is the order of
+#: ``--help``. The summary is what ``--help`` and shell completion list without importing the verb;
+#: tests/cli/test_help.py checks that it is the command's own ``short_help``.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "reach": ("podwall.cli.commands.reach:reach_command",
+              "Who can talk to whom, on which ports: the connectivity matrix."),
+    "explain": ("podwall.cli.commands.explain:explain_command",
+                "Why can (not) SOURCE reach DESTINATION (on PORT)?"),
+    "lint": ("podwall.cli.commands.lint:lint_command",
+             "What is wrong or risky: each finding with its rule, location and fix."),
+    "diff": ("podwall.cli.commands.diff:diff_command", "What a change opens and closes, and why."),
+    "generate": ("podwall.cli.commands.generate:generate_command",
+                 "Write NetworkPolicies: default deny, DNS, allows, and a whole app from an intents file."),
+    "lab": ("podwall.cli.commands.lab:lab_command",
+            "Prove it with real packets: pods as network namespaces, policies as nftables."),
+    "completion": ("podwall.cli.commands.completion:completion_command",
+                   "Print the shell completion script for bash, zsh or fish."),
+    "snapshot": ("podwall.cli.commands.snapshot:snapshot_command",
+                 "Everything podwall needs from the live cluster, as manifests every verb reads offline with -f."),
+    "probe": ("podwall.cli.commands.probe:probe_command",
+              "Probe the live cluster with twins of its workloads and compare with the engine."),
+    "rbac": ("podwall.cli.commands.rbac:rbac_command",
+             "Print the read-only ClusterRole for --cluster and snapshot (deploy/rbac-readonly.yaml)."),
+    "flows": ("podwall.cli.commands.flows:flows_command",
+              "Observed traffic: what would break under a policy set, and least-privilege policies from it."),
+    "cni": ("podwall.cli.commands.cni:cni_command", "Which network plugin is this, and what does it enforce?"),
+    "render": ("podwall.cli.commands.render:render_command",
+               "Draw who can talk to whom: Mermaid, Graphviz or an HTML report."),
 }
 
 REPORT_URL = "https://github.com/podwall/podwall/issues"
@@ -53,8 +65,7 @@ class LazyGroup(HelpGroup):
     """A group whose subcommands are imported on first use.
 
     ``podwall --help`` and shell completion list every command with its first
-    sentence: read from the command module's source (its ``short_help=`` or
-    docstring) when the module is not imported yet, so listing costs no import.
+    sentence, as ``COMMANDS`` says it, so listing costs no import.
     """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -63,20 +74,17 @@ class LazyGroup(HelpGroup):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.commands:
             return self.commands[cmd_name]
-        target = COMMANDS.get(cmd_name)
-        if target is None:
+        if cmd_name not in COMMANDS:
             return None
-        module, _, attribute = target.partition(":")
+        module, _, attribute = COMMANDS[cmd_name][0].partition(":")
         command: click.Command = getattr(importlib.import_module(module), attribute)
         self.commands[cmd_name] = command
         return command
 
     def command_summary(self, ctx: click.Context, name: str) -> str:
-        """A command's first sentence, without importing it when its source says it."""
+        """A command's first sentence, without importing it (``COMMANDS`` says it)."""
         if name not in self.commands and name in COMMANDS:
-            text = static_short_help(COMMANDS[name])
-            if text is not None:
-                return text
+            return COMMANDS[name][1]
         command = self.get_command(ctx, name)
         return command.get_short_help_str(limit=10_000) if command is not None else ""
 
@@ -86,54 +94,6 @@ class LazyGroup(HelpGroup):
             return super().shell_complete(ctx, incomplete)
         return [CompletionItem(name, help=self.command_summary(ctx, name))
                 for name in self.list_commands(ctx) if name.startswith(incomplete)]
-
-
-#: ``short_help="..."`` (a plain literal) of the decorators right above ``def NAME(``.
-_SHORT_HELP = r'short_help="([^"\\\n]*)"(?:(?!short_help=|\ndef )[\s\S])*?\ndef {name}\('
-#: The docstring's first paragraph (plain: no backslash, no quote) of ``def NAME(...)``: click's short help
-#: comes from the first paragraph alone.
-_DOCSTRING = r'\ndef {name}\((?:(?!\ndef )[\s\S])*?\)(?: -> [^:\n]+)?:\n[ ]+"""([^"\\]*?)(?:\n[ \t]*\n|""")'
-
-
-def static_short_help(target: str) -> str | None:
-    """``short_help="..."`` of the decorator, else the docstring's first sentence, read from the module's source.
-
-    Found by a pattern when written plainly (``--help`` lists every verb, and parsing every module
-    costs more than the rest of ``--help``), else by the module's syntax tree.
-    """
-    import importlib.util
-
-    module, _, attribute = target.partition(":")
-    try:
-        spec = importlib.util.find_spec(module)
-        if spec is None or spec.origin is None:
-            return None
-        with open(spec.origin, encoding="utf-8") as handle:
-            source = handle.read()
-        name = re.escape(attribute)
-        found = re.search(_SHORT_HELP.format(name=name), source)
-        if found is not None:
-            return found.group(1)
-        found = re.search(_DOCSTRING.format(name=name), source)
-        before = source[: found.start() + 1] if found is not None else ""
-        if found is not None and "short_help=" not in before[before.rfind("\ndef ") :]:
-            import inspect
-
-            return click.Command("_", help=inspect.cleandoc(found.group(1))).get_short_help_str(limit=10_000)
-        import ast
-
-        tree = ast.parse(source)
-    except (OSError, SyntaxError, ImportError, ValueError):
-        return None
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name == attribute:
-            for decorator in node.decorator_list:
-                for keyword in getattr(decorator, "keywords", ()):
-                    if keyword.arg == "short_help" and isinstance(keyword.value, ast.Constant):
-                        return str(keyword.value.value)
-            docstring = ast.get_docstring(node)
-            return click.Command("_", help=docstring).get_short_help_str(limit=10_000) if docstring else None
-    return None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
