@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from podwall._runtime import collector_paused
@@ -17,7 +17,7 @@ from podwall.engine.memo import per_cluster
 from podwall.engine.match import Endpoint, ipblock_sees
 from podwall.engine.options import EngineOptions, External
 from podwall.engine.ranges import block_intervals
-from podwall.model import Cluster, IPBlockPeer, Pod
+from podwall.model import Cluster, IPBlockPeer, LabelSelector, Operator, Pod
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,14 +184,55 @@ def narrow(mask: int) -> tuple[int, int]:
 
 def union(parts: list[tuple[int, int]]) -> tuple[int, int]:
     """The union of sets given as ``(low, bits)`` (``bits << low``; bit 0 need not be set), narrow
-    (``narrow``): built from the lowest, so that it costs the span of the result, not the cluster's width."""
+    (``narrow``). Joined pairwise, neighbours first: with the parts in increasing order the cost is
+    the span of the result times log(parts), never the cluster's width per part."""
+    parts = [part for part in parts if part[1]]
+    while len(parts) > 1:
+        joined = []
+        for i in range(0, len(parts) - 1, 2):
+            (low_a, a), (low_b, b) = sorted((parts[i], parts[i + 1]))
+            joined.append((low_a, a | (b << (low_b - low_a))))
+        if len(parts) % 2:
+            joined.append(parts[-1])
+        parts = joined
     if not parts:
         return 0, 0
-    base = min(low for low, _ in parts)
-    mask = 0
-    for low, small in parts:
-        mask |= small << (low - base)
-    if not mask:
-        return 0, 0
+    low, mask = parts[0]
     shift = lowest(mask)
-    return base + shift, mask >> shift
+    return low + shift, mask >> shift
+
+
+class LabelIndex:
+    """Label sets by position, indexed by ``key=value``: a selector's candidates without a scan.
+
+    Only a prefilter (an object a selector matches carries each of its matchLabels pairs);
+    the selector's own ``matches`` decides.
+    """
+
+    __slots__ = ("_count", "_by_pair")
+
+    def __init__(self, labels: list[Mapping[str, str]]) -> None:
+        self._count = len(labels)
+        self._by_pair: dict[tuple[str, str], list[int]] = {}
+        for i, items in enumerate(labels):
+            for pair in items.items():
+                found = self._by_pair.get(pair)
+                if found is None:
+                    self._by_pair[pair] = [i]
+                else:
+                    found.append(i)
+
+    def candidates(self, selector: LabelSelector | None) -> Sequence[int]:
+        """Positions (increasing) that may match ``selector``: every one, or the fewest that carry one of
+        its matchLabels pairs or one of the pairs an ``In`` expression names."""
+        found: Sequence[int] = range(self._count)
+        if selector is None:
+            return found
+        for pair in selector.match_labels:
+            found = min(found, self._by_pair.get(pair, ()), key=len)
+        for requirement in selector.match_expressions:
+            if requirement.operator is Operator.IN and len(found) > 1:
+                listed = [self._by_pair.get((requirement.key, value), ()) for value in requirement.values]
+                if sum(map(len, listed)) < len(found):
+                    found = sorted({i for positions in listed for i in positions})
+        return found

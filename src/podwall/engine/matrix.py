@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import overload
 
 from podwall._runtime import collector_paused
-from podwall.engine.classes import PodClasses, bits, lowest, mask_of, narrow, union
+from podwall.engine.classes import LabelIndex, PodClasses, bits, lowest, mask_of, narrow, union
 from podwall.engine.evaluate import namespace_labels
 from podwall.engine.match import namespace_matches
 from podwall.engine.options import Probe
@@ -59,16 +59,21 @@ class ClassMatrix:
         self._ports_cache: list[int | None] = []
         self._rule_peer_cache: dict[int, tuple[int, int]] = {}
         self._ns_cache: dict[LabelSelector, list[str]] = {}
+        # Each namespace's classes are consecutive (``partition``): namespace -> (first class, count).
+        self._ns_span = {ns: (lowest(mask), mask.bit_count()) for ns, mask in classes.by_namespace.items()}
+        self._pod_index: dict[str, LabelIndex] = {}  # per namespace, built when first selected in
+        self._ns_index: LabelIndex | None = None
         self._pair_cache: dict[tuple[int, Direction, Probe], tuple[int, int]] = {}
         self._ingress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
         self._egress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
         for policy in cluster.policies:
-            selected = self.select(policy.namespace, policy.pod_selector)
+            low, selected = self._select(policy.namespace, policy.pod_selector)
+            ingress, egress = policy.isolates(Direction.INGRESS), policy.isolates(Direction.EGRESS)
             for c in bits(selected):
-                if policy.isolates(Direction.INGRESS):
-                    self._ingress[c].append(policy)
-                if policy.isolates(Direction.EGRESS):
-                    self._egress[c].append(policy)
+                if ingress:
+                    self._ingress[low + c].append(policy)
+                if egress:
+                    self._egress[low + c].append(policy)
         self._egress_groups = _group_classes(self._egress)
         self._ingress_groups = _group_classes(self._ingress)
         lists: dict[tuple[PortSpec, ...], int] = {}
@@ -118,40 +123,51 @@ class ClassMatrix:
 
     def select(self, namespace: str, selector: LabelSelector | None) -> int:
         """Non-host-network classes of a namespace matching a pod selector (None: all)."""
+        low, small = self._select(namespace, selector)
+        return small << low
+
+    def _select(self, namespace: str, selector: LabelSelector | None) -> tuple[int, int]:
+        """``select``, narrow (cached)."""
         key = (namespace, selector)
         found = self._selector_cache.get(key)
         if found is None:
-            classes = self._classes.by_namespace.get(namespace, 0)
-            low = lowest(classes)
+            first, count = self._ns_span.get(namespace, (0, 0))
+            index = self._pod_index.get(namespace)
+            if index is None:
+                index = self._pod_index[namespace] = LabelIndex(
+                    [self._reps[c].labels for c in range(first, first + count)])  # type: ignore[union-attr]
             local = 0  # built from the namespace's first class: narrow ints, not one as wide as the cluster per class
-            for c in bits(classes):
-                rep = self._reps[c]
+            for offset in index.candidates(selector):
+                rep = self._reps[first + offset]
                 assert isinstance(rep, Pod)  # only pods belong to a namespace
                 if not rep.host_network and (selector is None or selector.matches(rep.labels)):
-                    local |= 1 << (c - low)
-            found = self._selector_cache[key] = narrow(local << low)
-        return found[1] << found[0]
+                    local |= 1 << offset
+            shift = lowest(local)
+            found = self._selector_cache[key] = (first + shift, local >> shift) if local else (0, 0)
+        return found
 
     def peer(self, peer: PodPeer | IPBlockPeer) -> int:
         """Classes one peer matches."""
         found = self._peer_cache.get(peer)
         if found is None:
             if isinstance(peer, IPBlockPeer):
-                mask = self._classes.ipblock_masks.get(peer, 0)
-            else:
-                mask = 0
-                for ns in self._namespaces(peer):
-                    mask |= self.select(ns, peer.pod_selector)
-            found = self._peer_cache[peer] = narrow(mask)
+                found = narrow(self._classes.ipblock_masks.get(peer, 0))
+            else:  # namespaces in class order: their sets join from the lowest
+                found = union([self._select(ns, peer.pod_selector) for ns in self._namespaces(peer)])
+            self._peer_cache[peer] = found
         return found[1] << found[0]
 
     def _namespaces(self, peer: PodPeer) -> list[str]:
-        """Namespaces (with pods) a peer's namespace half picks; cached per namespace selector."""
+        """Namespaces (with pods, in class order) a peer's namespace half picks; cached per namespace selector."""
         if peer.namespace_selector is None:
             return [peer.namespace] if peer.namespace in self._classes.by_namespace else []
         found = self._ns_cache.get(peer.namespace_selector)
         if found is None:
-            found = [ns for ns in self._classes.by_namespace if namespace_matches(peer, ns, self._ns_labels)]
+            names = list(self._classes.by_namespace)
+            if self._ns_index is None:
+                self._ns_index = LabelIndex([self._ns_labels.get(ns, {}) for ns in names])
+            found = [names[i] for i in self._ns_index.candidates(peer.namespace_selector)
+                     if namespace_matches(peer, names[i], self._ns_labels)]
             self._ns_cache[peer.namespace_selector] = found
         return found
 
