@@ -90,7 +90,8 @@ class ClassMatrix:
         # admits: per list, (group, rule) for every rule of every group's policies (ALL: no ports).
         self._egress_by_list = self._by_list(self._egress_groups, Direction.EGRESS)
         self._ingress_by_list = self._by_list(self._ingress_groups, Direction.INGRESS)
-        # Every class some ingress policy isolates (the union of those groups).
+        # Every class some ingress policy isolates (the union of those groups); the group (one at most)
+        # of the classes no policy isolates, per direction.
         self._ingress_isolated = 0
         self._ingress_narrow: list[tuple[int, int]] = []
         for policies, members in self._ingress_groups:
@@ -98,6 +99,8 @@ class ClassMatrix:
             self._ingress_narrow.append(narrow(group))
             if policies:
                 self._ingress_isolated |= group
+        self._ingress_open = _open_group(self._ingress_groups)
+        self._egress_open = _open_group(self._egress_groups)
         # Named ports: (name, protocol) -> port -> classes whose pods declare it so (first declaration wins).
         self._named_table: dict[tuple[str, Protocol], dict[int, int]] = {}
         for c, rep in enumerate(self._reps):
@@ -376,19 +379,22 @@ class ClassMatrix:
                 base |= dests
                 for s in bits(self._all & ~sources):
                     remove.setdefault(s, []).append(dests)
-        # Sources with nothing added or removed share one result per distinct send set.
-        shared: dict[int, int] = {}
+        # Sources with nothing added or removed share one result per distinct send set. Rows are
+        # cut to the send set's span (never shifted back to full width).
+        shared: dict[int, tuple[int, int]] = {}
         rows = Rows()
         for s, narrowed in enumerate(sends):
             low, send = narrowed
-            if s in add or s in remove:
+            if not send:
+                rows.push(0, 0)
+            elif s in add or s in remove:
                 accepted = (base & ~_union(remove.get(s))) | _union(add.get(s))
-                rows.append(((accepted >> low) & send) << low)
+                rows.push(*rows.narrowed(low, (accepted >> low) & send))
             else:
                 found = shared.get(id(narrowed))  # one tuple per send set (its int may be a cached small int)
                 if found is None:
-                    found = shared[id(narrowed)] = ((base >> low) & send) << low
-                rows.append(found)
+                    found = shared[id(narrowed)] = rows.narrowed(low, (base >> low) & send)
+                rows.push(*found)
         return rows
 
     def _by_list(self, groups: list[tuple[list[NetworkPolicy], list[int]]],
@@ -415,29 +421,27 @@ class ClassMatrix:
         # Only references are gathered (a port list's mask, a rule): the sets are built group by
         # group and narrowed at once, so no full-width set per group is ever held.
         sent = _visits(masks, self._egress_by_list)
-        sends: list[tuple[int, int]] = [(0, 0)] * len(self._reps)
-        for g, (policies, members) in enumerate(self._egress_groups):
-            rules = sent.get(g)
-            if rules is None and policies:
-                continue  # isolated, nothing admitted: (0, 0) already
-            send = narrow(every) if rules is None else self._sent(rules, every)
+        sends: list[tuple[int, int]] = [(0, 0)] * len(self._reps)  # isolated, nothing admitted
+        if self._egress_open is not None:  # the classes no egress policy selects send anywhere
+            for c in self._egress_groups[self._egress_open][1]:
+                sends[c] = narrow(every)
+        for g, rules in sent.items():
+            send = self._sent(rules, every)
             if send[1]:
-                for c in members:
+                for c in self._egress_groups[g][1]:
                     sends[c] = send
         hits = _visits(masks, self._ingress_by_list)
         accept_groups: dict[int, int] = {}
+        if self._ingress_open is not None:  # the classes no ingress policy selects accept everyone
+            low, small = self._ingress_narrow[self._ingress_open]
+            accept_groups[every] = small << low
         refused = self._ingress_isolated  # isolated classes no rule admits anything to, on this probe
-        for g, (policies, _) in enumerate(self._ingress_groups):
-            if policies and g not in hits:
-                continue
+        for g, rules in hits.items():
             low, small = self._ingress_narrow[g]
             group = small << low
-            if not policies:
-                accept_groups[every] = accept_groups.get(every, 0) | group
-                continue
             refused &= ~group
             parts = {0: group}
-            for ports, rule in hits[g]:
+            for ports, rule in rules:
                 eligible = group if ports == every else ports & group
                 if not eligible:
                     continue
@@ -499,6 +503,11 @@ def _group_classes(per_class: list[list[NetworkPolicy]]) -> list[tuple[list[Netw
     return list(groups.values())
 
 
+def _open_group(groups: list[tuple[list[NetworkPolicy], list[int]]]) -> int | None:
+    """The index of the group no policy selects, if there is one."""
+    return next((g for g, (policies, _) in enumerate(groups) if not policies), None)
+
+
 def _visits(masks: list[int], by_list: list[list[tuple[int, Rule]]]) -> dict[int, list[tuple[int, Rule]]]:
     """Per group, (port list's mask, rule) for its rules whose port list admits the probe somewhere."""
     visits: dict[int, list[tuple[int, Rule]]] = {}
@@ -551,9 +560,20 @@ class Rows(Sequence[int]):
 
     def append(self, mask: int) -> None:
         """Add the next source's row."""
-        low, small = narrow(mask)
+        self.push(*self.narrowed(0, mask))
+
+    def narrowed(self, low: int, mask: int) -> tuple[int, int]:
+        """The set ``mask << low`` as a row is kept: narrow, its int shared with equal rows."""
+        if not mask:
+            return 0, 0
+        shift = lowest(mask)
+        small = mask >> shift
+        return low + shift, self._shared.setdefault(small, small)
+
+    def push(self, low: int, small: int) -> None:
+        """Add the next source's row, already ``narrowed``."""
         self._low.append(low)
-        self._bits.append(self._shared.setdefault(small, small))
+        self._bits.append(small)
 
     def __len__(self) -> int:
         return len(self._bits)
