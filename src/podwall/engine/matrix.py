@@ -589,6 +589,10 @@ class Rows(Sequence[int]):
             return [self[i] for i in range(*index.indices(len(self)))]
         return self._bits[index] << self._low[index]
 
+    def row(self, source: int) -> tuple[int, int]:
+        """``source``'s row narrow: ``(low, bits)`` with ``bits << low`` the set."""
+        return self._low[source], self._bits[source]
+
     def reachable(self, source: int) -> Iterator[int]:
         """The classes ``source`` may reach, lowest first (without building the full-width set)."""
         low = self._low[source]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -225,16 +225,18 @@ def reach(
     def in_scope(subject: str) -> bool:
         return scope is None or (subject not in outside and subject.split("/", 1)[0] in scope)
 
-    probe_rows = list(matrix.items())  # probes in order
-    distinct = list({id(rows): rows for _, rows in probe_rows}.values())  # probes judged alike share rows
+    # Probes judged alike share rows: each distinct one is expanded once per source.
+    every_rows = list({id(rows): rows for rows in matrix.values()}.values())
+    slot_of = {id(rows): slot for slot, rows in enumerate(every_rows)}
+    probe_slots = [(probe, slot_of[id(rows)]) for probe, rows in matrix.items()]  # probes in order
 
     def destinations(subject: str) -> list[Destination]:
         own = list(bits(subject_classes.get(subject, 0)))
         inside = in_scope(subject)
         external = subject in outside
         near = {other for other in local.get(subject, ()) if other != subject and (inside or in_scope(other))}
-        reached: dict[int, set[str]] = {}
-        for rows in distinct:
+        reached: list[set[str]] = []
+        for rows in every_rows:
             others: set[str] = set()
             for c in _reached_classes(rows, own):
                 for other in class_subjects.get(c, ()):
@@ -242,10 +244,10 @@ def reach(
                         continue
                     if inside or in_scope(other):
                         others.add(other)
-            reached[id(rows)] = others | near if near else others
+            reached.append(others | near if near else others)
         by_destination: dict[str, list[Probe]] = {}
-        for probe, rows in probe_rows:
-            for other in reached[id(rows)]:
+        for probe, slot in probe_slots:
+            for other in reached[slot]:
                 found = by_destination.get(other)
                 if found is None:
                     by_destination[other] = [probe]
@@ -265,10 +267,11 @@ def reach(
     return _merge_external(view, chosen, subjects, outside, expand, scope, note)
 
 
-def _reached_classes(rows: Rows, own: list[int]) -> Iterator[int]:
+def _reached_classes(rows: Rows, own: list[int]) -> Iterable[int]:
     """The classes some class of ``own`` reaches in one probe's rows (one class: without a full-width set)."""
     if len(own) == 1:
-        return rows.reachable(own[0])
+        low, small = rows.row(own[0])
+        return (low + c for c in bits(small)) if small else ()
     reachable = 0
     for c in own:
         reachable |= rows[c]
@@ -278,7 +281,7 @@ def _reached_classes(rows: Rows, own: list[int]) -> Iterator[int]:
 def _scoped_subjects(
     subject_classes: dict[str, int],
     class_subjects: dict[int, list[str]],
-    matrix: dict[Probe, list[int]],
+    matrix: dict[Probe, Rows],
     in_scope: Callable[[str], bool],
     local: dict[str, set[str]],
 ) -> tuple[str, ...]:
@@ -293,7 +296,7 @@ def _scoped_subjects(
     for s in inside:
         inside_mask |= subject_classes[s]
     touched = 0
-    for per_class in matrix.values():
+    for per_class in {id(rows): rows for rows in matrix.values()}.values():  # probes judged alike: once
         for c in bits(inside_mask):
             touched |= per_class[c]
         for c, mask in enumerate(per_class):
