@@ -435,28 +435,30 @@ class ClassMatrix:
         if self._ingress_open is not None:  # the classes no ingress policy selects accept everyone
             low, small = self._ingress_narrow[self._ingress_open]
             accept_groups[every] = small << low
-        refused = self._ingress_isolated  # isolated classes no rule admits anything to, on this probe
+        # A group's destinations are kept in its own frame (bits from the group's lowest class):
+        # only the sources are sets as wide as the cluster.
         for g, rules in hits.items():
-            low, small = self._ingress_narrow[g]
-            group = small << low
-            refused &= ~group
-            parts = {0: group}
+            low, group = self._ingress_narrow[g]
+            parts = {0: group}  # sources -> destinations accepting exactly them
             for ports, rule in rules:
-                eligible = group if ports == every else ports & group
+                eligible = group if ports == every else (ports >> low) & group
                 if not eligible:
                     continue
                 peers = self.peers(rule)
                 split: dict[int, int] = {}
                 for sources, dests in parts.items():
                     inside = dests & eligible
-                    if dests & ~inside:
-                        split[sources] = split.get(sources, 0) | (dests & ~inside)
+                    if dests != inside:
+                        split[sources] = split.get(sources, 0) | (dests ^ inside)
                     if inside:
                         widened = sources | peers
                         split[widened] = split.get(widened, 0) | inside
                 parts = split
             for sources, dests in parts.items():
-                accept_groups[sources] = accept_groups.get(sources, 0) | dests
+                accept_groups[sources] = accept_groups.get(sources, 0) | (dests << low)
+        # Isolated classes no rule admits anything to on this probe accept no one.
+        low, small = union(sorted(self._ingress_narrow[g] for g in hits))
+        refused = self._ingress_isolated & ~(small << low)
         if refused:
             accept_groups[0] = accept_groups.get(0, 0) | refused
         return sends, accept_groups
