@@ -10,6 +10,7 @@ among items, line breaks, escapes, numbers kubectl refuses, deep nesting).
 
 from __future__ import annotations
 
+import gc
 import json
 import pickle
 from dataclasses import FrozenInstanceError, replace
@@ -281,3 +282,41 @@ def test_the_tutorial_as_a_json_list_explains_and_lints_as_through_the_exact_pat
         exact = [run(*command) for command in commands]
     assert fast == exact
     assert any(f"{listed}:" in r.stdout for r in fast)  # lines were printed
+
+
+def _lazy_objects() -> list[object]:
+    kinds = (lazyjson._LazyDict, lazyjson._LazyList, lazyjson._Unit, lazyjson._Reader)
+    return [o for o in gc.get_objects() if type(o) in kinds]
+
+
+def test_decoded_values_are_freed_by_reference_counting_once_converted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI runs with the cyclic collector off: a unit and its values must not form a cycle."""
+    listed = {"apiVersion": "v1", "kind": "List", "items": [_policy("a"), _policy("b"), {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop", "labels": {"app": "web"}},
+        "spec": {"containers": [{"name": "c", "ports": [{"containerPort": 80, "name": "http"}]}]}}]}
+    text = json.dumps(listed, indent=2)
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        assert _lazy_objects() == []
+        cluster = load_text(text, "l.json")
+        assert [p.name for p in cluster.policies] == ["a", "b"] and [p.name for p in cluster.pods] == ["p"]
+        assert _lazy_objects() == []  # nothing of the model keeps a decoded container, nor the decoder its unit
+        rules = [rule for policy in cluster.policies for rule in policy.ingress]
+        lines = [rule.location.line for rule in rules]  # deferred lines: found from the unit's text
+        assert _lazy_objects() == []
+    finally:
+        if enabled:
+            gc.enable()
+    monkeypatch.setattr(lazyjson, "decode_json", lambda text, path: None)
+    assert lines == [rule.location.line for policy in load_text(text, "l.json").policies for rule in policy.ingress]
+
+
+def test_a_container_asked_for_its_line_after_its_unit_was_released_is_an_internal_error() -> None:
+    result = lazyjson.decode_json('{"items": [{"spec": {"a": [1]}}]}', "r.json")
+    assert result is not None
+    spec = result.documents[0].data["items"][0]["spec"]
+    del result
+    with pytest.raises(RuntimeError, match="unit's value was released"):
+        spec.lines  # noqa: B018

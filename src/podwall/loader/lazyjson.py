@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -75,25 +76,39 @@ class _Slow(Exception):
 
 
 class _Unit:
-    """One JSON value (``text[start:end]``) whose containers get their lines on first request."""
+    """One JSON value (``text[start:end]``) whose containers get their lines on first request.
 
-    __slots__ = ("text", "start", "end", "first", "value", "line", "done", "source")
+    The unit holds its value weakly: every container of the value holds the unit, and a strong
+    reference back would make a cycle, which only the cyclic collector frees — and the CLI runs with
+    it off (docs/performance.md). So an item is freed as soon as it is converted, not at exit.
+    """
+
+    __slots__ = ("text", "start", "end", "first", "ref", "line", "done", "source")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.done = False
         self.source: _Source | None = None
 
+    @property
+    def value(self) -> Any:
+        """The unit's value; a container of it asked for its line after the value was released is a bug."""
+        value = self.ref()
+        if value is None:
+            raise RuntimeError("lazyjson: a line was asked of a container whose unit's value was released")
+        return value
+
     def resolve(self) -> None:
         """Fill ``line``/``lines`` of every container in the value as ``decode._shape`` would."""
         if self.done:
             return
+        value = self.value
         self.done = True
-        _fill(self.value, flow_node(self.text[self.start : self.end]), self.first, self.line)
+        _fill(value, flow_node(self.text[self.start : self.end]), self.first, self.line)
 
     def later(self, container: Any, path: tuple[Any, ...]) -> Callable[[], int | None] | None:
         """What ``line_later`` says, for a path from the unit's own value (else the unit is resolved: None)."""
-        if container is not self.value:  # inside a List inside an item: rare, resolved now
+        if container is not self.ref():  # inside a List inside an item: rare, resolved now
             self.resolve()
             return None
         steps = []
@@ -218,7 +233,7 @@ def _lazy(slot: Any) -> Any:
 class _LazyDict(LineDict):
     """A LineDict of a unit: ``line`` and ``lines`` resolve the unit when first read."""
 
-    __slots__ = ("_unit",)
+    __slots__ = ("_unit", "__weakref__")
 
     _unit: _Unit
     line = _lazy(_DICT_LINE)
@@ -228,7 +243,7 @@ class _LazyDict(LineDict):
 class _LazyList(LineList):
     """A LineList of a unit, as ``_LazyDict``."""
 
-    __slots__ = ("_unit",)
+    __slots__ = ("_unit", "__weakref__")
 
     _unit: _Unit
     line = _lazy(_LIST_LINE)
@@ -243,6 +258,11 @@ class _Reader(_JSONReader):
         self.unit: _Unit | None = None
         self.long_keys = False
         self.scan_once = self.decoder.scan_once
+
+    def release(self) -> None:
+        """Break the cycle reader -> decoder -> its hooks -> reader, and let go of the last unit (and the text)."""
+        self.unit = None
+        del self.decoder, self.scan_once
 
     def _object(self, pairs: list[tuple[str, Any]]) -> LineDict:
         result = _LazyDict(pairs)
@@ -362,7 +382,7 @@ class _Stream:
             self.reader.long_keys = False
             if any(m.end() - m.start() > _KEY_SPAN for m in _LONG_KEY.finditer(text, position, end)):
                 raise _Slow
-        unit.start, unit.end, unit.first, unit.value, unit.line = position, end, self.line_at(position), value, line
+        unit.start, unit.end, unit.first, unit.ref, unit.line = position, end, self.line_at(position), weakref.ref(value), line
         value.line = line  # known: the key's line, or the item's
         return value, end
 
@@ -409,4 +429,6 @@ def decode_json(text: str, path: str) -> Decoded | None:
             position = stream.space(end)
     except (_Slow, ValueError, RecursionError, IndexError):
         return None
+    finally:
+        reader.release()
     return result
