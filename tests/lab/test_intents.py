@@ -28,7 +28,8 @@ from podwall.lab import plan as lab_plan
 from podwall.lab import session as lab_session
 from podwall.loader.files import Source
 from podwall.model import Protocol
-from podwall.render import lab_json, lab_list
+from podwall.render.lab_json import lab_json
+from podwall.render.lab_text import lab_list
 from tests.cli.harness import CNI_GENERIC, ROOT, TUTORIAL, compare_golden, run
 
 INTENTS = str(ROOT / "examples" / "lab" / "tutorial-intents.yaml")

@@ -14,7 +14,9 @@ from podwall.cli.exit import ExitStatus
 from podwall.cli.help import examples
 from podwall.errors import Location, UsageError
 from podwall.lint import CONFIG_FILE, LintConfig, lint, parse_config
-from podwall.render import LINT_FORMATS, lint_json, lint_text
+from podwall.render import LINT_FORMATS
+from podwall.render.lint_json import lint_json
+from podwall.render.lint_text import lint_text
 
 
 def find_config(start: Path) -> Path | None:
