@@ -141,6 +141,7 @@ def test_50000_pods_are_read_in_the_models_memory(tmp_path: Path) -> None:
           f"{transient_mb:.0f} MB), {live['cpu']:.1f} s CPU; the same objects from their snapshot file: peak "
           f"+{offline_mb:.0f} MB, {offline['cpu']:.1f} s CPU")
     assert transient_mb <= 25 + 0.25 * model_mb, "reading the cluster holds more than the model and a few pages"
-    # Since JSON files are decoded by the json module with lazy lines (loader.lazyjson), reading the snapshot
-    # peaks about as low as reading the cluster page by page: within 15% of each other.
-    assert peak_mb <= 1.15 * offline_mb, "reading the cluster costs more memory than reading its snapshot"
+    # Since JSON files are decoded by the json module with lazy lines (loader.lazyjson) and a List's items are
+    # converted one by one as they are decoded (decode.Item), reading the snapshot peaks no higher than reading
+    # the cluster page by page (at 2,000 pods: +9 MB against +19 MB).
+    assert offline_mb <= 1.15 * peak_mb, "reading the snapshot costs more memory than reading the cluster"

@@ -15,6 +15,7 @@ import json
 import pickle
 from dataclasses import FrozenInstanceError, replace
 from pathlib import Path
+from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ import pytest
 from podwall.errors import InputErrors, Location, deferred
 from podwall.loader import decode as decode_module
 from podwall.loader import lazyjson, load_text
+from podwall.loader.build import Builder
 from podwall.loader.decode import LineDict, LineList, decode
 from tests.cli.harness import run
 from tests.loader.test_decode_kubectl import CORPUS, ROOT, _manifests
@@ -49,10 +51,27 @@ def _fast(text: str, path: str) -> Any:
 
 
 def _load(text: str, path: str) -> Any:
-    try:
-        return load_text(text, path)
-    except InputErrors as errors:
-        return str(errors)
+    """The model (or the errors) in strict and in lenient mode, and what a directory walk makes of the file."""
+    loaded = []
+    for lenient in (False, True):
+        try:
+            loaded.append(load_text(text, path, lenient=lenient))
+        except InputErrors as errors:
+            loaded.append(str(errors))
+    walked = Builder(lenient=True)
+    walked.add_text(text, path, walked=True)
+    loaded.append((walked.cluster(), walked.passed))
+    return loaded
+
+
+def _exact_path(patch: pytest.MonkeyPatch) -> None:
+    """Every JSON input through the exact path (``decode._decode_json``), as when the fast path gives up."""
+
+    def never(text: str, path: str, *, streaming: bool) -> Generator[Any, None, None]:
+        return None
+        yield  # a generator, as lazyjson._fast
+
+    patch.setattr(lazyjson, "_fast", never)
 
 
 def _assert_same(text: str, path: str, monkeypatch: pytest.MonkeyPatch, *, fast: bool = True) -> None:
@@ -63,7 +82,7 @@ def _assert_same(text: str, path: str, monkeypatch: pytest.MonkeyPatch, *, fast:
         assert ours == _exact(text, path), path
     model = _load(text, path)
     with monkeypatch.context() as patch:
-        patch.setattr(lazyjson, "decode_json", lambda text, path: None)
+        _exact_path(patch)
         assert model == _load(text, path), path
 
 
@@ -136,6 +155,31 @@ FAST = {
                                      ' "metadata": {"name": "p"}, "spec": {"podSelector": {},\n'
                                      ' "ingress": [{"from": []}],\n "ingress": [{},\n {"ports": [{"port": 80}]}],\n'
                                      ' "egress": [\n\n{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}], "to": []}]}}',
+    # A List's items are converted as they are decoded (build.Builder._tentative), whatever the List turns out to be.
+    "kind after items, as kubectl prints": '{"apiVersion": "v1", "items": [\n {"apiVersion": "v1", "kind": "Pod", '
+                                           '"metadata": {"name": "a", "namespace": "n"}, "spec": {"containers": [{"name": "c"}]}}'
+                                           '\n], "kind": "List", "metadata": {"resourceVersion": ""}}',
+    "a typed List whose items omit kind or apiVersion": '{"apiVersion": "v1", "items": [\n {"metadata": {"name": "a", '
+                                                        '"namespace": "n"}, "spec": {"containers": [{"name": "c"}]}},\n'
+                                                        ' {"kind": "Service", "metadata": {"name": "s"}},\n'
+                                                        ' {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}}],'
+                                                        '\n "kind": "PodList"}',
+    "a List whose own kind is wrong, after its items": '{"apiVersion": "v1", "metadata": {"name": "l"}, "items": [\n'
+                                                       ' {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}},'
+                                                       ' {"kind": "Pod"}, 3],\n "kind": 5}',
+    "a List with no apiVersion": '{"items": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}],\n'
+                                 ' "kind": "List"}',
+    "no type at the top, as a walk finds it": '{"items": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}]}',
+    "items with errors and duplicate keys": '{"kind": "List", "apiVersion": "v1", "metadata": {"a": 1,\n "a": 2}, "items": [\n'
+                                            ' {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a",\n "name": "b"},'
+                                            ' "spec": {"containres": []}},\n {"apiVersion": "v1", "kind": "Pod",'
+                                            ' "metadata": {"name": "b"}, "spec": {"containers": [{"name": "c", "name": "d"}]}}]}',
+    "items given twice": '{"kind": "List", "apiVersion": "v1", "items": [{"apiVersion": "v1", "kind": "Namespace",'
+                         ' "metadata": {"name": "a"}}],\n "items": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "b"}}]}',
+    "several Lists in one stream": '{"kind": "List", "apiVersion": "v1", "items": [{"apiVersion": "v1", "kind": "Namespace",'
+                                   ' "metadata": {"name": "a"}}]}\n{"kind": "List", "apiVersion": "v1", "items": [\n'
+                                   ' {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}]}\n'
+                                   '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "c", "labels": {"x": 1}}}',
     "policies in a List": '{"kind": "List", "apiVersion": "v1", "items": [\r\n'
                           ' {"kind": "NetworkPolicy", "apiVersion": "networking.k8s.io/v1", "metadata": {"name": "a"},\r\n'
                           '  "spec": {"podSelector": {}, "egress": [{}, {}], "ingress": [\r\n{}]}},\r\n'
@@ -157,6 +201,12 @@ SLOW = {
     "syntax": '{"kind": "Pod",\n "apiVersion": "v1"\n "metadata": {}}',
     "trailing comma": '{"kind": "Pod",}',
     "syntax in an item": '{"kind": "List", "items": [{"a": 1}, {"a": 2,}]}',
+    "syntax after the items": '{"kind": "List", "apiVersion": "v1", "items": [{"apiVersion": "v1", "kind": "Namespace",'
+                              ' "metadata": {"name": "a", "labels": {"x": 1}}}],\n "metadata": {]}',
+    "exact-only text after the items": '{"kind": "List", "apiVersion": "v1", "items": [{"apiVersion": "v1", "kind": '
+                                       '"Namespace", "metadata": {"name": "a"}}],\n "metadata": {"name": "\\ud800"}}',
+    "a deep value after the items": '{"kind": "List", "apiVersion": "v1", "items": [{"apiVersion": "v1", "kind": '
+                                    '"Namespace", "metadata": {"name": "a"}}],\n "x": ' + "[" * 900 + "]" * 900 + "}",
     "not an object next": '{"a": 1}\n[1, 2]',
     "lone surrogate": '{"a": "\\ud800"}',
     "lone cr": '{"a":\r1}',
@@ -237,7 +287,7 @@ def test_valid_policies_are_never_composed_and_their_rules_find_their_lines_when
         assert composed == []  # no line was needed: no policy was composed
         rules = [rule for policy in cluster.policies for rule in (*policy.ingress, *policy.egress)]
         with monkeypatch.context() as patch:
-            patch.setattr(lazyjson, "decode_json", lambda text, path: None)
+            _exact_path(patch)
             exact = [rule for policy in load_text(text, "p.json").policies for rule in (*policy.ingress, *policy.egress)]
         assert [str(rule.location) for rule in rules] == [str(rule.location) for rule in exact]
         assert len(composed) == len(cluster.policies)  # each policy once, for all of its rules
@@ -278,7 +328,7 @@ def test_the_tutorial_as_a_json_list_explains_and_lints_as_through_the_exact_pat
     ]
     fast = [run(*command) for command in commands]
     with monkeypatch.context() as patch:
-        patch.setattr(lazyjson, "decode_json", lambda text, path: None)
+        _exact_path(patch)
         exact = [run(*command) for command in commands]
     assert fast == exact
     assert any(f"{listed}:" in r.stdout for r in fast)  # lines were printed
@@ -293,15 +343,18 @@ def test_decoded_values_are_freed_by_reference_counting_once_converted(monkeypat
     """The CLI runs with the cyclic collector off: a unit and its values must not form a cycle."""
     listed = {"apiVersion": "v1", "kind": "List", "items": [_policy("a"), _policy("b"), {
         "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop", "labels": {"app": "web"}},
-        "spec": {"containers": [{"name": "c", "ports": [{"containerPort": 80, "name": "http"}]}]}}]}
+        "spec": {"containers": [{"name": "c", "ports": [{"containerPort": 80, "name": "http"}]}]}},
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "q", "namespace": "shop", "labels": {"x": 1}}},
+        {"metadata": {"name": "r"}}]}  # an invalid Pod, and an item that waits for its List's kind (none)
     text = json.dumps(listed, indent=2)
     enabled = gc.isenabled()
     gc.collect()
     gc.disable()
     try:
         assert _lazy_objects() == []
-        cluster = load_text(text, "l.json")
+        cluster = load_text(text, "l.json", lenient=True)
         assert [p.name for p in cluster.policies] == ["a", "b"] and [p.name for p in cluster.pods] == ["p"]
+        assert [w.split(":")[:2] for w in cluster.warnings] == [["warning", " skipped object"]] * 3
         assert _lazy_objects() == []  # nothing of the model keeps a decoded container, nor the decoder its unit
         rules = [rule for policy in cluster.policies for rule in policy.ingress]
         lines = [rule.location.line for rule in rules]  # deferred lines: found from the unit's text
@@ -309,8 +362,10 @@ def test_decoded_values_are_freed_by_reference_counting_once_converted(monkeypat
     finally:
         if enabled:
             gc.enable()
-    monkeypatch.setattr(lazyjson, "decode_json", lambda text, path: None)
-    assert lines == [rule.location.line for policy in load_text(text, "l.json").policies for rule in policy.ingress]
+    _exact_path(monkeypatch)
+    exact = load_text(text, "l.json", lenient=True)
+    assert lines == [rule.location.line for policy in exact.policies for rule in policy.ingress]
+    assert cluster.warnings == exact.warnings
 
 
 def test_a_container_asked_for_its_line_after_its_unit_was_released_is_an_internal_error() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from podwall.errors import InputError, InputErrors, Location, ManifestError, PodwallError, UsageError
 from podwall.loader import owners
-from podwall.loader.decode import decode_parts, wrap
+from podwall.loader.decode import Document, Item, LineDict, LineList, Restart, decode_parts, wrap
 from podwall.model import names
 from podwall.loader.convert import Converted, RawObject, convert, flatten, flatten_value
 from podwall.loader.files import Passed, Source, Unreadable
@@ -91,10 +91,20 @@ class Builder:
         # Section by section: each is converted before the next is decoded, so that the decoded values
         # of one section are held at a time (docs/performance.md). The decoder's warnings come first,
         # as when the whole file was decoded before it was converted.
+        # A JSON List item by item, likewise: each is converted as soon as it is decoded, but what became of it
+        # waits until its document has been decoded whole (``decode.Item``): the rest of the text may still send
+        # the whole file to the exact path (a syntax error at the end), and the List's own kind decides first.
         first_warning = len(self.warnings)
         decoding_warnings: list[str] = []
         templated: bool | None = None  # whether the text holds template syntax: looked up once, on an error
+        streamed: dict[int, list[Converted | ManifestError | Item]] = {}  # document index -> its items, in order
         for part in decode_parts(text, path):
+            if isinstance(part, Item):
+                self._tentative(part, path, streamed.setdefault(part.document, []))
+                continue
+            if isinstance(part, Restart):
+                streamed.clear()
+                continue
             decoding_warnings.extend(f"warning: {warning}" for warning in part.warnings)
             pending = part.errors
             if pending:
@@ -105,10 +115,14 @@ class Builder:
                     self._problem(pending.pop(0), _DOCUMENT)
                 if document.data is None:  # an empty document, e.g. after a trailing ---
                     continue
+                items = streamed.pop(document.index, None)
                 if walked and not _has_type(document.data):
                     self.passed["YAML documents that are not Kubernetes objects"] += 1
                     continue
-                self._objects(flatten(document, path))
+                if items is None:
+                    self._objects(flatten(document, path))
+                else:
+                    self._streamed(document, path, items)
             for error in pending:
                 self._problem(error, _DOCUMENT)
         self.warnings[first_warning:first_warning] = decoding_warnings
@@ -135,6 +149,35 @@ class Builder:
                 self._problem(obj, _OBJECT)
             else:
                 self._take(convert(obj, self.default_namespace))
+
+    def _tentative(self, item: Item, path: str, results: list[Converted | ManifestError | Item]) -> None:
+        """Convert a streamed item now, into ``results``, when what becomes of it cannot depend on its List.
+
+        An item with its own kind and apiVersion is flattened the same under any List whose own type is
+        valid (else the List's problem is all that is said, and ``_streamed`` drops these results). One
+        without (a typed List's items may omit them) waits, decoded, for its List's kind.
+        """
+        value = item.value
+        if isinstance(value, LineDict) and value.get("kind") is not None and value.get("apiVersion") is not None:
+            for obj in flatten(_alone(item, value, "List", "v1"), path):
+                results.append(obj if isinstance(obj, ManifestError) else convert(obj, self.default_namespace))
+        else:
+            results.append(item)
+
+    def _streamed(self, document: Document, path: str, items: list[Converted | ManifestError | Item]) -> None:
+        """What ``_objects(flatten(document, path))`` does for a document whose items were streamed (``items``)."""
+        problems = list(flatten(document, path))  # its items are not in it: what its own kind and apiVersion say
+        if problems:  # nothing of its items is looked at
+            self._objects(problems)
+            return
+        top = document.data
+        for result in items:
+            if isinstance(result, Item):
+                self._objects(flatten(_alone(result, result.value, top["kind"], top["apiVersion"]), path))
+            elif isinstance(result, ManifestError):
+                self._problem(result, _OBJECT)
+            else:
+                self._take(result)
 
     def _take(self, result: Converted) -> None:
         if result.errors:
@@ -214,6 +257,17 @@ class Builder:
             unevaluated=tuple(sorted(self.unevaluated, key=lambda u: (u.namespace, u.kind, u.name))),
             nodes=tuple(sorted(self.nodes, key=lambda n: n.name)),
         )
+
+
+def _alone(item: Item, value: Any, kind: str, api_version: str) -> Document:
+    """The document of a streamed item: a List of this kind holding only it, the item at its own line."""
+    items = LineList((value,))
+    items.line = None
+    items.lines = [item.item_line]
+    top = LineDict(apiVersion=api_version, kind=kind, items=items)
+    top.line = item.line
+    top.lines = {}
+    return Document(item.document, item.line, top)
 
 
 def _has_type(data: Any) -> bool:

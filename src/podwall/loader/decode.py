@@ -48,7 +48,7 @@ import yaml
 
 from podwall.errors import InputError, Location
 
-__all__ = ["Decoded", "Document", "LineDict", "LineList", "decode", "wrap"]
+__all__ = ["RESTART", "Decoded", "Document", "Item", "LineDict", "LineList", "Restart", "decode", "decode_parts", "wrap"]
 
 
 class LineDict(dict):  # type: ignore[type-arg]
@@ -96,6 +96,29 @@ class Decoded:
     documents: list[Document] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One item of the ``items`` list of a JSON stream's top-level object, given by ``decode_parts`` as it is decoded.
+
+    Tentative: the rest of the text may still send it to the exact path (``RESTART``). The part holding
+    its document follows its items; that document's ``items`` is then empty (its items came here).
+    """
+
+    document: int  # index of the top-level value
+    line: int  # of the top-level value
+    item_line: int
+    value: Any
+
+
+class Restart:
+    """A part of ``decode_parts``: forget the items given so far; the whole text follows, decoded again."""
+
+    __slots__ = ()
+
+
+RESTART = Restart()
 
 
 def decode(text: str, path: str) -> Decoded:
@@ -269,15 +292,20 @@ class _Failure(Exception):
         self.node = node
 
 
-def decode_parts(text: str, path: str) -> Iterator[Decoded]:
-    """``decode``, one part at a time: each section of a YAML stream as it is decoded (JSON: one part).
+def decode_parts(text: str, path: str) -> Iterator[Decoded | Item | Restart]:
+    """``decode``, one part at a time: each section of a YAML stream as it is decoded; for JSON, each ``Item``.
 
-    What the parts hold, concatenated, is what ``decode`` returns; a caller that
-    converts each part before asking for the next holds one section's decoded
-    values at a time, not the whole file's (the largest share of memory at scale).
+    What the ``Decoded`` parts hold, concatenated, is what ``decode`` returns, but
+    for the items of JSON top-level objects, which come first, one ``Item`` each
+    (``lazyjson.json_parts``). A caller that converts each part before asking
+    for the next holds one section's (one item's) decoded values at a time, not
+    the whole file's (the largest share of memory at scale). Items are
+    tentative: on ``RESTART`` the caller forgets every item given so far.
     """
     if _is_json_stream(text):
-        yield decode(text, path)
+        from podwall.loader.lazyjson import json_parts  # builds on this module
+
+        yield from json_parts(text, path)
         return
     yield from _yaml_parts(text, path)
 

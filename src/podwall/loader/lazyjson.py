@@ -22,6 +22,10 @@ the exact path's), a top-level value that is not an object, line breaks other
 than ``\\n`` and ``\\r\\n`` (libyaml counts ``\\r``, NEL, LS and PS as breaks), a
 ``\\uD800``-style escape (Go's decoder replaces lone surrogates), or a unit with
 so many brackets that its nesting could reach the recursion limit.
+
+``json_parts`` reads the same way but gives each item of a top-level object's
+``items`` as soon as it is decoded (``decode.Item``), keeping none: the builder
+converts it and its values are freed before the next is decoded.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from __future__ import annotations
 import json
 import re
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from functools import partial
 from typing import Any
 
@@ -37,10 +41,14 @@ import yaml
 
 from podwall.loader.decode import (
     _JSON_SPACE,
+    RESTART,
     Decoded,
     Document,
+    Item,
     LineDict,
     LineList,
+    Restart,
+    _decode_json,
     _JSONReader,
     entry_lines,
     flow_node,
@@ -48,7 +56,7 @@ from podwall.loader.decode import (
 )
 from podwall.errors import Location
 
-__all__ = ["decode_json", "line_later"]
+__all__ = ["decode_json", "json_parts", "line_later"]
 
 _DICT_LINE = LineDict.line
 _DICT_LINES = LineDict.lines
@@ -285,11 +293,27 @@ class _Reader(_JSONReader):
 class _Stream:
     """One JSON text being read: positions to lines, the top-level objects by hand, the rest by the C scanner."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, path: str, streaming: bool) -> None:
         self.text = text
+        self.path = path
+        self.streaming = streaming  # the items of a top-level object's ``items`` are yielded, not kept
         self.reader = _Reader()
+        self.warnings: list[str] = []
+        self.index = 0  # of the top-level value being read
         self._at = 0  # lines are counted forward only: positions asked for never decrease
         self._line = 0
+
+    def note_duplicates(self, line: int) -> None:
+        """Warn of the duplicate keys found so far (``line``: the document's, for a key whose line is unknown).
+
+        Called as soon as they are found: a streamed item's values are gone once it is converted.
+        """
+        for holder, key in self.reader.duplicates:
+            where = holder.lines.get(key)
+            self.warnings.append(
+                f"{Location(self.path, where or line)}: duplicate key {json.dumps(key)}: kubectl keeps the last value"
+            )
+        self.reader.duplicates.clear()
 
     def line_at(self, position: int) -> int:
         """1-based line of ``position``."""
@@ -300,10 +324,11 @@ class _Stream:
     def space(self, position: int) -> int:
         return _JSON_SPACE.match(self.text, position).end()  # type: ignore[union-attr]
 
-    def top(self, position: int) -> tuple[LineDict, int]:
+    def top(self, position: int) -> Generator[Item, None, tuple[LineDict, int]]:
         """A top-level object from its ``{``: eager lines for its keys, ``items`` read item by item."""
         text = self.text
         result_line = self.line_at(position)
+        seen_items = False
         pairs: list[tuple[str, Any]] = []
         lines: list[int] = []
         i = self.space(position + 1)
@@ -320,8 +345,12 @@ class _Stream:
                 if text[i : i + 1] != ":" or i - start > _KEY_SPAN:
                     raise _Slow
                 i = self.space(i + 1)
+                if key == "items" and self.streaming:
+                    if seen_items:  # the items streamed from the first are not the List's: not worth a case
+                        raise _Slow
+                    seen_items = True
                 if key == "items" and text[i : i + 1] == "[":
-                    value, i = self.items(i, key_line)
+                    value, i = yield from self.items(i, key_line, result_line)
                 else:
                     value, i = self.unit(i, key_line)
                 pairs.append((key, value))
@@ -338,10 +367,11 @@ class _Stream:
         result.line = result_line
         result.lines = {key: line for (key, _), line in zip(pairs, lines)}
         self.reader.note_duplicates(result, pairs)
+        self.note_duplicates(result_line)
         return result, i
 
-    def items(self, position: int, line: int) -> tuple[LineList, int]:
-        """A List's ``items``: each item its own unit, its line known."""
+    def items(self, position: int, line: int, top_line: int) -> Generator[Item, None, tuple[LineList, int]]:
+        """A List's ``items``: each item its own unit, its line known. Streaming, each is yielded instead of kept."""
         text = self.text
         result = LineList()
         result.line = line
@@ -352,8 +382,14 @@ class _Stream:
         while True:
             item_line = self.line_at(i)
             value, i = self.unit(i, item_line)
-            result.append(value)
-            lines.append(item_line)
+            if self.reader.duplicates:
+                self.note_duplicates(top_line)
+            if self.streaming:
+                yield Item(self.index, top_line, item_line, value)
+                del value  # converted: its values go now, not when the next item replaces them
+            else:
+                result.append(value)
+                lines.append(item_line)
             i = self.space(i)
             mark = text[i : i + 1]
             i += 1
@@ -405,27 +441,43 @@ def _exact_only(text: str) -> bool:
 
 def decode_json(text: str, path: str) -> Decoded | None:
     """The exact path's ``Decoded`` for a JSON stream, or None when only the exact path can give it."""
+    parts = _fast(text, path, streaming=False)
+    try:
+        next(parts)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    raise AssertionError("lazyjson: an item was streamed while decoding whole")
+
+
+def json_parts(text: str, path: str) -> Iterator[Item | Restart | Decoded]:
+    """``decode.decode_parts`` of a JSON stream: each item of a top-level object's ``items`` as it is decoded.
+
+    Then one ``Decoded`` holding every document, each such object's ``items`` left empty (its items came
+    before, each an ``Item``). When the fast path gives up, possibly after some items: ``RESTART`` (forget them)
+    and the exact path's ``Decoded`` of the whole text.
+    """
+    result = yield from _fast(text, path, streaming=True)
+    if result is None:
+        yield RESTART
+        result = _decode_json(text, path)
+    yield result
+
+
+def _fast(text: str, path: str, *, streaming: bool) -> Generator[Item, None, Decoded | None]:
     if _exact_only(text):
         return None
-    stream = _Stream(text)
-    result = Decoded()
+    stream = _Stream(text, path, streaming)
+    result = Decoded(warnings=stream.warnings)
     reader = stream.reader
     position = stream.space(0)
-    index = 0
     try:
         while position < len(text):
             if text[position] != "{":
                 return None
             line = stream.line_at(position)
-            value, end = stream.top(position)
-            for holder, key in reader.duplicates:
-                where = holder.lines.get(key)
-                result.warnings.append(
-                    f"{Location(path, where or line)}: duplicate key {json.dumps(key)}: kubectl keeps the last value"
-                )
-            reader.duplicates.clear()
-            result.documents.append(Document(index, line, value))
-            index += 1
+            value, end = yield from stream.top(position)
+            result.documents.append(Document(stream.index, line, value))
+            stream.index += 1
             position = stream.space(end)
     except (_Slow, ValueError, RecursionError, IndexError):
         return None
