@@ -173,7 +173,8 @@ FAST = {
     "items with errors and duplicate keys": '{"kind": "List", "apiVersion": "v1", "metadata": {"a": 1,\n "a": 2}, "items": [\n'
                                             ' {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a",\n "name": "b"},'
                                             ' "spec": {"containres": []}},\n {"apiVersion": "v1", "kind": "Pod",'
-                                            ' "metadata": {"name": "b"}, "spec": {"containers": [{"name": "c", "name": "d"}]}}]}',
+                                            ' "metadata": {"name": "b"}, "spec": {"containers": [{"name": "c", "name": "d"}]}},\n'
+                                            ' {"apiVersion": "v1", "kind": "pod"}, {"apiVersion": "v1", "kind": 5}]}',
     "items given twice": '{"kind": "List", "apiVersion": "v1", "items": [{"apiVersion": "v1", "kind": "Namespace",'
                          ' "metadata": {"name": "a"}}],\n "items": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "b"}}]}',
     "several Lists in one stream": '{"kind": "List", "apiVersion": "v1", "items": [{"apiVersion": "v1", "kind": "Namespace",'

@@ -158,11 +158,15 @@ class Builder:
         without (a typed List's items may omit them) waits, decoded, for its List's kind.
         """
         value = item.value
-        if isinstance(value, LineDict) and value.get("kind") is not None and value.get("apiVersion") is not None:
-            for obj in flatten(_alone(item, value, "List", "v1"), path):
-                results.append(obj if isinstance(obj, ManifestError) else convert(obj, self.default_namespace))
-        else:
+        if not (isinstance(value, LineDict) and value.get("kind") is not None and value.get("apiVersion") is not None):
             results.append(item)
+            return
+        if value.get("kind") == "List" or "items" in value:  # a List in the List: it needs its depth
+            objects = flatten(_alone(item, value, "List", "v1"), path)
+        else:  # as the List would flatten it (its line is the item's), without making the List
+            objects = flatten_value(value, Location(path, item.item_line, None, item.document))
+        for obj in objects:
+            results.append(obj if isinstance(obj, ManifestError) else convert(obj, self.default_namespace))
 
     def _streamed(self, document: Document, path: str, items: list[Converted | ManifestError | Item]) -> None:
         """What ``_objects(flatten(document, path))`` does for a document whose items were streamed (``items``)."""

@@ -98,7 +98,7 @@ class Decoded:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per item of a List, and a frozen one's __init__ costs a call per field
 class Item:
     """One item of the ``items`` list of a JSON stream's top-level object, given by ``decode_parts`` as it is decoded.
 
