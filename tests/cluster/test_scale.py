@@ -135,13 +135,14 @@ def test_50000_pods_are_read_in_the_models_memory(tmp_path: Path) -> None:
     base = baseline["rss_kb"]
     peak_mb, model_mb = (live["rss_kb"] - base) / 1024, (live["after_kb"] - base) / 1024
     offline_mb = (offline["rss_kb"] - base) / 1024
+    text_mb = snapshot.stat().st_size / 2**20
     transient_mb = peak_mb - model_mb
     print(f"\n{PODS} pods ({served / 2**20:.0f} MB of JSON served): cluster read peak +{peak_mb:.0f} MB over the "
           f"{base // 1024} MB baseline, of which the finished model holds {model_mb:.0f} MB (in flight: "
           f"{transient_mb:.0f} MB), {live['cpu']:.1f} s CPU; the same objects from their snapshot file: peak "
-          f"+{offline_mb:.0f} MB, {offline['cpu']:.1f} s CPU")
+          f"+{offline_mb:.0f} MB, {offline['cpu']:.1f} s CPU ({text_mb:.0f} MB of JSON)")
     assert transient_mb <= 25 + 0.25 * model_mb, "reading the cluster holds more than the model and a few pages"
-    # Since JSON files are decoded by the json module with lazy lines (loader.lazyjson) and a List's items are
-    # converted one by one as they are decoded (decode.Item), reading the snapshot peaks no higher than reading
-    # the cluster page by page (at 2,000 pods: +9 MB against +19 MB).
-    assert offline_mb <= 1.15 * peak_mb, "reading the snapshot costs more memory than reading the cluster"
+    # A JSON List's items are converted one by one as they are decoded (decode.Item), with lines found lazily
+    # (loader.lazyjson): reading the snapshot file holds the model and the file's text, not its decoded values
+    # (at 50,000 pods: +192 MB for a 136 MB model and the text; +1,875 MB before the items were streamed).
+    assert offline_mb <= model_mb + text_mb + 25, "reading the snapshot holds more than the model and its text"
