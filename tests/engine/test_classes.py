@@ -15,25 +15,18 @@ from podwall.model import (
     LabelSelector,
     Namespace,
     NetworkPolicy,
-    Operator,
     Pod,
     PodPeer,
     PortSpec,
     Protocol,
-    Requirement,
     Rule,
 )
+from tests.property.test_engine_vs_reference import selectors
 
 KEYS = ("app", "tier", "team")
 VALUES = ("a", "b", "c")
 labels = st.dictionaries(st.sampled_from(KEYS), st.sampled_from(VALUES), max_size=3)
-requirement = st.builds(
-    lambda key, op, values: Requirement(key, op, tuple(sorted(set(values))) if op in (Operator.IN, Operator.NOT_IN)
-                                        else ()),
-    st.sampled_from(KEYS), st.sampled_from(list(Operator)), st.lists(st.sampled_from(VALUES), min_size=1, max_size=2))
-selector = st.builds(
-    lambda pairs, expressions: LabelSelector(tuple(sorted(pairs.items())), tuple(expressions)),
-    st.dictionaries(st.sampled_from(KEYS), st.sampled_from(VALUES), max_size=2), st.lists(requirement, max_size=2))
+selector = selectors(KEYS, VALUES)
 
 
 @settings(max_examples=300, deadline=None)
