@@ -13,17 +13,17 @@ import pytest
 from click.testing import CliRunner
 
 from podwall.cli.app import COLLECTING, cli, main
+from podwall.cli.env import Environment
 from tests.cli.harness import TUTORIAL, run
 
 
 @pytest.fixture(autouse=True)
-def collecting() -> Iterator[None]:
+def collector_on() -> Iterator[None]:
     """Each test starts with the collector on, and leaves it as it found it."""
     was = gc.isenabled()
     gc.enable()
     yield
-    if not was:
-        gc.disable()
+    (gc.enable if was else gc.disable)()
 
 
 def _recorder(name: str, seen: list[bool]) -> click.Command:
@@ -34,16 +34,28 @@ def _recorder(name: str, seen: list[bool]) -> click.Command:
     return command
 
 
-@pytest.mark.parametrize(("verb", "collecting"), [("reach", False), ("lint", False), ("lab", True), ("probe", True)])
+@pytest.mark.parametrize(("verb", "keeps"), [("reach", False), ("lint", False), ("lab", True), ("probe", True)])
 def test_the_collector_is_off_for_batch_verbs_only_and_restored(
-    verb: str, collecting: bool, monkeypatch: pytest.MonkeyPatch
+    verb: str, keeps: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[bool] = []
     monkeypatch.setitem(cli.commands, verb, _recorder(verb, seen))
     assert gc.isenabled()
     assert main([verb]) == 0
-    assert seen == [collecting] and (verb in COLLECTING) == collecting
+    assert seen == [keeps] and (verb in COLLECTING) == keeps
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize(("verb", "keeps"), [("reach", False), ("lab", True)])
+def test_the_collector_stays_off_when_the_process_ends_with_the_verb(
+    verb: str, keeps: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # cli.app.run: turning it back on would make the next allocation trace every object the verb made.
+    seen: list[bool] = []
+    monkeypatch.setitem(cli.commands, verb, _recorder(verb, seen))
+    assert main([verb], Environment(process_ends=True)) == 0
+    assert seen == [keeps]
+    assert gc.isenabled() == keeps
 
 
 def test_the_collector_is_restored_after_an_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -108,6 +108,7 @@ class Environment:
     color: bool | None = None
     reader_left: bool = False  # stdout's reader left (EPIPE): results are dropped, the exit status is kept
     quick_exit: bool = False  # the verb holds no resource that needs Python's teardown (see cli.app.run)
+    process_ends: bool = False  # set by cli.app.run: the process ends with the verb (nothing to restore after it)
 
     @property
     def stdout_isatty(self) -> bool:
