@@ -93,10 +93,20 @@ def chromium() -> Iterator[Any]:
             profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
             viewport={"width": 1400, "height": 1000}, offline=True,
         )  # fmt: skip
+        # Playwright's 30 s default is met on a loaded 2-core CI machine (the whole suite runs beside it):
+        # a page that never loads still fails, after two minutes.
+        context.set_default_timeout(120_000)
+        context.set_default_navigation_timeout(120_000)
         try:
             yield context
         finally:
             context.close()
+
+
+#: Math.random as a fixed sequence (mulberry32, seed 1), installed before the page's own scripts run.
+_SEEDED_RANDOM = """(() => { let a = 1; Math.random = () => { a |= 0; a = (a + 0x6D2B79F5) | 0;
+  let t = Math.imul(a ^ (a >>> 15), 1 | a); t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296; }; })();"""
 
 
 class Page:
@@ -109,6 +119,9 @@ class Page:
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", lambda r: self.requests.append(r.url))
+        # fcose starts from random positions: seeded here, each test sees the same layout on every run, so that
+        # what a click at a drawn element's coordinates hits does not change from run to run.
+        self.page.add_init_script(_SEEDED_RANDOM)
         self.page.goto(path.as_uri())
         self.page.evaluate("window.podwall.ready")
 

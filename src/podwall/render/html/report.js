@@ -702,7 +702,19 @@
       cy.resize();
       var edge = cy.edges().filter(function (e) { return e.source().id() === source && e.target().id() === target; });
       if (!edge.length) { return null; }
-      var p = edge[0].renderedMidpoint();
+      // The middle, or the first point along the curve where a tap finds this edge: with a random layout
+      // another edge's label may lie on its middle, and a tap there picks that edge.
+      var e = edge[0], m = e.renderedMidpoint(), a = e.renderedSourceEndpoint(), b = e.renderedTargetEndpoint();
+      var pan = cy.pan(), zoom = cy.zoom();
+      var cx = 2 * m.x - (a.x + b.x) / 2, cyy = 2 * m.y - (a.y + b.y) / 2;  // its bezier's control point
+      var p = m;
+      [0.5, 0.4, 0.6, 0.3, 0.7, 0.45, 0.55, 0.35, 0.65, 0.25, 0.75].some(function (t) {
+        var u = 1 - t;
+        var q = { x: u * u * a.x + 2 * u * t * cx + t * t * b.x, y: u * u * a.y + 2 * u * t * cyy + t * t * b.y };
+        var hit = cy.renderer().findNearestElement((q.x - pan.x) / zoom, (q.y - pan.y) / zoom, true, false);
+        if (hit && hit.same(e)) { p = q; return true; }
+        return false;
+      });
       return centreOf(document.getElementById('graph').getBoundingClientRect(), p.x, p.y);
     },
     /* Viewport coordinates of a matrix cell's centre (scrolled into view), for a real mouse move. */
