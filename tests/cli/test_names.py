@@ -129,8 +129,13 @@ THERE = "There is no pod, workload or Service 'svc1' in namespace 'b' (there: sv
         # the hypothetical client lives in -n's namespace
         (["-n", "b", "--from-labels", "app=x", "svc1", "80"],
          "did you mean a/Deployment/svc1 (a/svc1: -n a would change what b/[app=x] names)? "),
+        # the other subject names nothing under either namespace: -n a changes nothing about it
+        (["-n", "b", "svc1", "x/y/z/w", "80"], "did you mean a/Deployment/svc1 (-n a or a/svc1)? "),
+        (["-n", "b", "svc1", "Deploymnt/svc20", "80"], "did you mean a/Deployment/svc1 (-n a or a/svc1)? "),
+        (["-n", "b", "svc1", "svc9", "80"], "did you mean a/Deployment/svc1 (-n a or a/svc1)? "),
     ],
-    ids=["source-uses-n", "destination-uses-n", "other-qualified", "other-in-a", "from-labels"],
+    ids=["source-uses-n", "destination-uses-n", "other-qualified", "other-in-a", "from-labels", "other-malformed",
+         "other-misspelt-kind", "other-unknown"],
 )
 def test_exact_name_elsewhere_beats_a_close_one_here(two_namespaces: str, args: list[str], message: str) -> None:
     r = run("explain", "-f", two_namespaces, *args)

@@ -375,6 +375,10 @@ def _moves(cluster: Cluster, hint: _Hint, target: str) -> str | None:
         try:
             moved = resolve(cluster, other, target).name
         except UsageError:
+            try:
+                resolve(cluster, other, hint.namespace)
+            except UsageError:
+                continue  # it names nothing under either (or is no subject at all): its own error follows
             return other
         try:
             if resolve(cluster, other, hint.namespace).name != moved:
