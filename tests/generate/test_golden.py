@@ -161,8 +161,8 @@ CASES = {
     "generate-intents-shop": case("intents", "-f", SHOP, "--name", "shop"),
     "generate-intents-default-namespace-lenient": case(
         "intents", "-f", "-", "-n", "web", "--lenient",
-        stdin="apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: site}\nspec:\n  template:\n"
-        "    metadata: {labels: {app: site}}\n    spec: {containers: [{name: c, image: i}]}\n---\nkind: Oops\n",
+        stdin="apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: site}\nspec:\n  selector: {matchLabels: {app: site}}\n"
+        "  template:\n    metadata: {labels: {app: site}}\n    spec: {containers: [{name: c, image: i}]}\n---\nkind: Oops\n",
     ),
 }
 

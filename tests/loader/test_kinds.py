@@ -53,7 +53,7 @@ def test_declared_and_implicit_namespaces() -> None:
         apiVersion: apps/v1
         kind: DaemonSet
         metadata: {name: d, namespace: beta}
-        spec: {template: {}}
+        spec: {selector: {matchLabels: {app: d}}, template: {metadata: {labels: {app: d}}}}
         """,
         """
         apiVersion: v1
@@ -240,6 +240,7 @@ TEMPLATE = """\
 def test_workload_kinds(kind: str, api_version: str, replicas: int | None) -> None:
     text = f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: w, namespace: x}}\nspec:\n"
     text += "  replicas: 3\n" if replicas else ""  # DaemonSet and Job have none: the API refuses the field
+    text += "  selector: {matchLabels: {app: w}}\n" if api_version == "apps/v1" else ""  # required, not defaulted
     text += "  template:\n" + TEMPLATE
     cluster = load_text(text)
     (workload,) = cluster.workloads
@@ -264,14 +265,17 @@ def test_cronjob_template_and_default_replicas() -> None:
         "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly}\nspec:\n  schedule: '0 0 * * *'\n"
         "  jobTemplate:\n    spec:\n      template:\n" + textwrap.indent(TEMPLATE, "    ")
     )
-    deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template: {}\n"
+    deployment = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {app: d}}\n"
+        "  template: {metadata: {labels: {app: d}}}\n"
+    )
     cluster = load_text(docs(cron, deployment))
     deployment_workload, cron_workload = cluster.workloads  # sorted by name: d, nightly
     assert (cron_workload.ref.kind, cron_workload.labels, cron_workload.ports[0].port) == ("CronJob", {"app": "w"}, 80)
     assert cron_workload.replicas is None
     assert (deployment_workload.ref.kind, deployment_workload.labels, deployment_workload.replicas) == (
         "Deployment",
-        {},
+        {"app": "d"},
         1,
     )
 
@@ -284,7 +288,8 @@ def test_cronjob_template_and_default_replicas() -> None:
             'k.yaml:1: Deployment default/d: missing required field "spec"',
         ),
         (
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: 1\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: 1\n"
+            "  selector: {matchLabels: {app: d}}\n",
             'k.yaml:4: Deployment default/d: spec: missing required field "template"',
         ),
         (
@@ -292,29 +297,33 @@ def test_cronjob_template_and_default_replicas() -> None:
             'k.yaml:5: CronJob default/c: spec.jobTemplate: missing required field "spec"',
         ),
         (
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: two\n  template: {}\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: two\n"
+            "  selector: {matchLabels: {app: d}}\n  template: {metadata: {labels: {app: d}}}\n",
             "k.yaml:5: Deployment default/d: spec.replicas: must be an integer, not a string",
         ),
         (
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: -1\n  template: {}\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: -1\n"
+            "  selector: {matchLabels: {app: d}}\n  template: {metadata: {labels: {app: d}}}\n",
             "k.yaml:5: Deployment default/d: spec.replicas: -1 must be zero or more",
         ),
         (
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\nspec:\n  template:\n"
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\nspec:\n"
+            "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
             "    spec:\n      containers:\n      - ports:\n        - containerPort: 70000\n",
-            "k.yaml:9: Deployment prod/web: spec.template.spec.containers[0].ports[0].containerPort: "
+            "k.yaml:11: Deployment prod/web: spec.template.spec.containers[0].ports[0].containerPort: "
             "70000 is not a valid port number",
         ),
         (
-            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s}\nspec:\n  template:\n"
-            "    metadata:\n      labels: {app: -x}\n",
-            'k.yaml:7: StatefulSet default/s: spec.template.metadata.labels: invalid label value "-x" for "app": '
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s}\nspec:\n"
+            "  selector: {matchExpressions: [{key: app, operator: Exists}]}\n"
+            "  template:\n    metadata:\n      labels: {app: -x}\n",
+            'k.yaml:8: StatefulSet default/s: spec.template.metadata.labels: invalid label value "-x" for "app": '
             "must be empty or consist of alphanumeric characters, '-', '_' or '.', and must start and end with "
             "an alphanumeric character",
         ),
         (
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  ownerReferences: [{apiVersion: v1, kind: X, uid: u1}]\n"
-            "spec: {template: {}}\n",
+            "spec: {selector: {matchLabels: {app: d}}, template: {metadata: {labels: {app: d}}}}\n",
             'k.yaml:5: Deployment default/d: metadata.ownerReferences[0]: missing required field "name"',
         ),
     ],
@@ -506,7 +515,9 @@ def test_nodes_containers_node_name_and_service_type() -> None:
             kind: DaemonSet
             metadata: {name: calico-node, namespace: kube-system}
             spec:
+              selector: {matchLabels: {k8s-app: calico-node}}
               template:
+                metadata: {labels: {k8s-app: calico-node}}
                 spec:
                   hostNetwork: true
                   containers: [{name: calico-node, image: "docker.io/calico/node:v3.28.0", args: [-felix]}]

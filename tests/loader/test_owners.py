@@ -40,6 +40,8 @@ def workload(kind: str, name: str, labels: dict[str, str], *refs: tuple[str, str
         meta["ownerReferences"] = owners(*refs)
     template = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "c"}]}}
     spec: dict[str, Any] = {"template": template}
+    if APIS[kind] == "apps/v1":
+        spec["selector"] = {"matchLabels": labels}  # required there, and it must select the template
     if kind == "CronJob":
         spec = {"schedule": "@daily", "jobTemplate": {"spec": spec}}
     return {"apiVersion": APIS[kind], "kind": kind, "metadata": meta, "spec": spec}
@@ -203,7 +205,7 @@ def test_controller_reference_wins_over_the_first() -> None:
     p = pod("web-5d8f7-abcde", HASHED)
     p["metadata"]["ownerReferences"] = refs
     cluster = load(
-        workload("Deployment", "other", {}),
+        workload("Deployment", "other", {"app": "other"}),
         workload("ReplicaSet", "web-5d8f7", HASHED),
         p,
     )

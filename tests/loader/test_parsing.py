@@ -346,6 +346,9 @@ kind: Deployment
 metadata:
   name: app
 spec:
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: app
   template:
     metadata:
       labels:

@@ -36,7 +36,9 @@ class NoEnforcement(Rule):
     kind: DaemonSet
     metadata: {name: kube-flannel-ds, namespace: kube-flannel}
     spec:
+      selector: {matchLabels: {app: flannel}}
       template:
+        metadata: {labels: {app: flannel}}
         spec:
           containers: [{name: kube-flannel, image: "docker.io/flannel/flannel:v0.25.5"}]
     ```
