@@ -117,6 +117,7 @@ def test_workload_template_unknown_fields(kind: str, api: str, head: str) -> Non
     assert error_lines(text.replace("{labels:", "{lables:").replace("  selector:", "  selectr:")) == [
         f's.yaml:{line}: {kind} shop/w: spec: unknown field "selectr" (did you mean "selector"?)',
         f's.yaml:{line + 2}: {kind} shop/w: spec.template.metadata: unknown field "lables" (did you mean "labels"?)',
+        f's.yaml:4: {kind} shop/w: spec: missing required field "selector"',  # the misspelt field is not the selector
     ]
 
 
@@ -332,6 +333,141 @@ def test_selector_expressions_empty_selectors_and_replication_controllers() -> N
     assert error_lines(cron) == [
         "s.yaml:11: CronJob shop/c: spec.jobTemplate.spec.template.metadata.labels: selector does not match "
         "template labels (selector app=c; labels app=d)",
+    ]
+
+
+# -- a workload without a selector, a Job with one ------------------------------------------------
+
+SELECTOR = "  selector: {matchLabels: {app: w}}\n"
+
+#: The apps/v1 kinds, whose selector the API server requires ("spec.selector: Required value"); none is defaulted.
+APPS_KINDS = [param for param in WORKLOAD_KINDS if param[1] == "apps/v1"]
+
+
+@pytest.mark.parametrize(("kind", "api", "head"), APPS_KINDS)
+@pytest.mark.parametrize("selector", ["", "  selector: null\n"])
+def test_apps_workloads_need_a_selector(kind: str, api: str, head: str, selector: str) -> None:
+    text = WORKLOAD.format(api=api, kind=kind, spec=head).replace(SELECTOR, selector)
+    line = 5 + head.count("\n") if selector else 4  # the null's line, else the spec's
+    assert error_lines(text) == [f's.yaml:{line}: {kind} shop/w: spec: missing required field "selector"']
+
+
+def test_a_missing_selector_is_reported_beside_a_missing_template() -> None:
+    text = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: d, namespace: shop}\nspec:\n  minReadySeconds: 1\n"
+    assert error_lines(text) == [
+        's.yaml:4: DaemonSet shop/d: spec: missing required field "selector"',
+        's.yaml:4: DaemonSet shop/d: spec: missing required field "template"',
+    ]
+
+
+def test_jobs_cron_jobs_and_replication_controllers_need_no_selector() -> None:
+    """The API server generates a Job's (so a CronJob's); a ReplicationController's is its template's labels."""
+    job = WORKLOAD.format(api="batch/v1", kind="Job", spec="").replace(SELECTOR, "")
+    rc = WORKLOAD.format(api="v1", kind="ReplicationController", spec="").replace(SELECTOR, "")
+    cluster = load_text(job + "---\n" + rc + "---\n" + CRON_JOB)
+    assert sorted(w.ref.kind for w in cluster.workloads) == ["CronJob", "Job", "ReplicationController"]
+
+
+def test_a_manual_selector_must_be_given() -> None:
+    """With ``manualSelector: true`` nothing is generated: the selector is required as for the apps kinds."""
+    text = WORKLOAD.format(api="batch/v1", kind="Job", spec="  manualSelector: true\n").replace(SELECTOR, "")
+    assert error_lines(text) == ['s.yaml:4: Job shop/w: spec: missing required field "selector"']
+
+
+NOT_GENERATED = (
+    "spec.selector: selector not auto-generated (selector {selector}): the API server generates a Job's selector "
+    "unless spec.manualSelector is true; remove this one or set manualSelector: true"
+)
+
+
+@pytest.mark.parametrize("head", ["", "  manualSelector: false\n"])
+def test_a_job_selector_without_manual_selector_is_refused(head: str) -> None:
+    """kubectl create: "spec.selector: Invalid value: ...: `selector` not auto-generated"."""
+    text = WORKLOAD.format(api="batch/v1", kind="Job", spec=head)
+    line = 5 + head.count("\n")
+    assert error_lines(text) == [f"s.yaml:{line}: Job shop/w: " + NOT_GENERATED.format(selector="app=w")]
+    pinned = text.replace("{matchLabels: {app: w}}", "{matchLabels: {batch.kubernetes.io/controller-uid: 1a2b}}")
+    assert error_lines(pinned) == [
+        f"s.yaml:{line}: Job shop/w: " + NOT_GENERATED.format(selector="batch.kubernetes.io/controller-uid=1a2b")
+    ]
+    cluster = load_text(text, "s.yaml", lenient=True)
+    assert cluster.workloads == ()
+    assert cluster.warnings == (f"warning: skipped object: s.yaml:{line}: Job shop/w: "
+                                + NOT_GENERATED.format(selector="app=w"),)
+
+
+@pytest.mark.parametrize(
+    "selector",
+    [
+        "{}",  # the generated term is added to it
+        "{matchLabels: {job-name: w}}",  # selects what the API server gives the pods
+        "{matchLabels: {batch.kubernetes.io/job-name: w}}",
+        "{matchExpressions: [{key: batch.kubernetes.io/controller-uid, operator: Exists}]}",
+    ],
+)
+def test_a_job_selector_the_generated_labels_satisfy_is_accepted(selector: str) -> None:
+    text = WORKLOAD.format(api="batch/v1", kind="Job", spec="").replace("{matchLabels: {app: w}}", selector)
+    (workload,) = load_text(text).workloads
+    assert workload.labels == {"app": "w"}
+
+
+def test_a_job_read_back_from_a_cluster_keeps_its_generated_selector() -> None:
+    """``kubectl get job -o yaml``: the generated selector, ``manualSelector: false`` (or none, from older clusters)."""
+    served = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: w
+  namespace: shop
+  uid: 8f4e2d6a-0b1c-4d2e-9f3a-5b6c7d8e9f01
+  resourceVersion: "4711"
+  creationTimestamp: "2024-05-01T10:00:00Z"
+spec:
+  manualSelector: false
+  selector:
+    matchLabels: {batch.kubernetes.io/controller-uid: 8f4e2d6a-0b1c-4d2e-9f3a-5b6c7d8e9f01}
+  template:
+    metadata:
+      labels:
+        app: w
+        batch.kubernetes.io/controller-uid: 8f4e2d6a-0b1c-4d2e-9f3a-5b6c7d8e9f01
+        batch.kubernetes.io/job-name: w
+        controller-uid: 8f4e2d6a-0b1c-4d2e-9f3a-5b6c7d8e9f01
+        job-name: w
+    spec: {restartPolicy: Never, containers: [{name: c, image: x}]}
+"""
+    assert len(load_text(served).workloads) == 1
+    assert len(load_text(served.replace("  manualSelector: false\n", "")).workloads) == 1
+    server_set = ("  uid:", "  resourceVersion:", "  creationTimestamp:")
+    written = "\n".join(line for line in served.splitlines() if not line.startswith(server_set))
+    assert error_lines(written + "\n") == [
+        "s.yaml:8: Job shop/w: "
+        + NOT_GENERATED.format(selector="batch.kubernetes.io/controller-uid=8f4e2d6a-0b1c-4d2e-9f3a-5b6c7d8e9f01")
+    ]
+
+
+def test_manual_selector_must_be_a_boolean() -> None:
+    text = WORKLOAD.format(api="batch/v1", kind="Job", spec='  manualSelector: "true"\n')
+    assert error_lines(text) == ["s.yaml:5: Job shop/w: spec.manualSelector: must be a boolean, not a string"]
+
+
+def test_the_cli_refuses_them_in_one_line_each_with_exit_code_2(tmp_path: Path) -> None:
+    deployment = WORKLOAD.format(api="apps/v1", kind="Deployment", spec="").replace(SELECTOR, "")
+    job = WORKLOAD.format(api="batch/v1", kind="Job", spec="")
+    manifest = tmp_path / "x.yaml"
+    manifest.write_text(deployment + "---\n" + job)
+    result = run("reach", "-f", str(manifest))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f'{manifest}:4: Deployment shop/w: spec: missing required field "selector"\n'
+        f"{manifest}:13: Job shop/w: " + NOT_GENERATED.format(selector="app=w") + "\n"
+    )
+    manifest.write_text(deployment + "---\n" + job + "---\n" + POD)
+    lenient = run("reach", "-f", str(manifest), "--lenient")
+    assert lenient.exit_code == 0
+    assert [line for line in lenient.stderr.splitlines() if line.startswith("warning:")] == [
+        f'warning: skipped object: {manifest}:4: Deployment shop/w: spec: missing required field "selector"',
+        f"warning: skipped object: {manifest}:13: Job shop/w: " + NOT_GENERATED.format(selector="app=w"),
     ]
 
 

@@ -58,6 +58,11 @@ KIND_GROUPS: dict[str, frozenset[str]] = {
 #: Workload kinds whose ``spec.replicas`` the API defaults to 1.
 _REPLICATED = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "ReplicationController"})
 
+#: Workload kinds whose ``spec.selector`` is required: ``apps/v1`` defaults none (``pkg/apis/apps/validation``:
+#: "spec.selector: Required value"). A Job's is generated unless ``spec.manualSelector`` is true, and a
+#: ReplicationController's defaults to its template's labels.
+_SELECTOR_REQUIRED = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"})
+
 #: Policy kinds of other APIs that are cluster-scoped (so their messages show no namespace).
 _CLUSTER_SCOPED_POLICIES = frozenset(
     {
@@ -558,6 +563,15 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
             replicas = 1  # the API default
         elif replicas is not None and replicas < 0:
             report.error("spec.replicas", line_of(spec, "replicas"), f"{replicas} must be zero or more")
+    generated = None
+    if kind in _SELECTOR_REQUIRED:
+        report.require(spec, "selector", "spec")
+    elif kind == "Job":
+        manual = report.boolean(spec, "manualSelector", "spec")
+        if manual:
+            report.require(spec, "selector", "spec")  # generated only when manualSelector is not true
+        elif (manual is not None or spec.get("manualSelector") is None) and not served(raw.data):
+            generated = _generated_job_labels(meta.name)  # a served Job carries them, and was judged on create
     holder, path = spec, "spec"
     if kind == "CronJob":
         for key in ("jobTemplate", "spec"):
@@ -579,7 +593,7 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
     if template_meta is not None:
         labels = report.string_map(template_meta, "labels", join(path, "metadata")) or {}
         template_annotations = string_entries(template_meta.get("annotations"))
-    _workload_selector(report, kind, holder, holder_path, labels, template_meta or template)
+    _workload_selector(report, kind, holder, holder_path, labels, template_meta or template, generated)
     template_spec = report.mapping(template, "spec", path)
     ports, host_network = _pod_spec(report, template_spec, join(path, "spec"))
     workload = Workload(
@@ -596,15 +610,36 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
     return WorkloadDraft(workload, meta.owners)
 
 
+#: What the API server gives a new Job's pod template, and its generated selector must select, unless
+#: ``spec.manualSelector`` is true (``generateSelector`` in pkg/registry/batch/job/strategy.go,
+#: ``validateGeneratedSelector`` in pkg/apis/batch/validation/validation.go). The uid is the Job's own,
+#: assigned on create: no value a manifest names can equal it, and this one is no valid label value.
+_JOB_UID = "<uid>"
+_JOB_UID_LABELS = ("batch.kubernetes.io/controller-uid", "controller-uid")
+_JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
+
+
+def _generated_job_labels(name: str) -> dict[str, str]:
+    """The labels the API server gives the pods of Job ``name`` when it generates the selector."""
+    return {key: _JOB_UID for key in _JOB_UID_LABELS} | {key: name for key in _JOB_NAME_LABELS}
+
+
 def _workload_selector(
-    report: Report, kind: str, spec: LineDict, path: str, labels: dict[str, str], labels_holder: LineDict
+    report: Report, kind: str, spec: LineDict, path: str, labels: dict[str, str], labels_holder: LineDict,
+    generated: dict[str, str] | None = None,
 ) -> None:
-    """The API server's "selector does not match template labels" and "empty selector is invalid".
+    """The API server's "selector does not match template labels", "empty selector is invalid", "not auto-generated".
 
     ``spec.selector`` is a label selector (a label map for ReplicationController,
     which defaults an absent one to the template's labels); it is matched with the
     model's own ``LabelSelector.matches``. Not judged after another problem of the
     object, whose labels may then be incomplete.
+
+    ``generated``: the labels the API server adds to a new Job's template when it
+    generates the selector (``spec.manualSelector`` not true). It then adds a
+    ``batch.kubernetes.io/controller-uid`` term to any selector given, and refuses
+    the Job unless the result selects those labels: a selector of the manifest's
+    own labels is refused.
     """
     if kind == "ReplicationController":
         given = report.string_map(spec, "selector", path)
@@ -614,7 +649,14 @@ def _workload_selector(
         if wanted is not None and wanted.is_empty and kind != "Job":
             report.error(join(path, "selector"), line_of(spec, "selector"), f"empty selector is invalid for {kind}")
             return
-    if wanted is None or wanted.is_empty or report.errors or wanted.matches(labels):
+    if wanted is None or wanted.is_empty or report.errors:
+        return
+    if generated is not None and not wanted.matches(generated):
+        report.error(join(path, "selector"), line_of(spec, "selector"),
+                     f"selector not auto-generated (selector {wanted}): the API server generates a Job's selector "
+                     "unless spec.manualSelector is true; remove this one or set manualSelector: true")
+        return
+    if wanted.matches(labels if generated is None else generated | labels):  # added where the template has none
         return
     shown = ", ".join(f"{key}={value}" for key, value in sorted(labels.items())) or "none"
     report.error(join(path, "template.metadata.labels"), line_of(labels_holder, "labels"),
