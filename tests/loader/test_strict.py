@@ -328,12 +328,24 @@ def test_selector_expressions_empty_selectors_and_replication_controllers() -> N
         "labels (selector app=x; labels app=w)",
     ]
     assert len(load_text(rc.replace("{app: x}", "{app: w}")).workloads) == 1
-    cron = CRON_JOB.replace("    spec:\n", "    spec:\n      manualSelector: true\n      selector: {matchLabels: {app: c}}\n", 1)
-    cron = cron.replace("labels: {app: c}}", "labels: {app: d}}").replace("hostNetwork: true, ", "")
-    assert error_lines(cron) == [
-        "s.yaml:11: CronJob shop/c: spec.jobTemplate.spec.template.metadata.labels: selector does not match "
-        "template labels (selector app=c; labels app=d)",
-    ]
+
+
+
+@pytest.mark.parametrize("manual", ["", "      manualSelector: false\n", "      manualSelector: true\n"])
+def test_a_cron_job_template_takes_no_selector(manual: str) -> None:
+    # ValidateJobTemplateSpec (pkg/apis/batch/validation): the Jobs' selectors are generated, whatever the labels
+    cron = CRON_JOB.replace("    spec:\n", f"    spec:\n{manual}      selector: {{matchLabels: {{app: c}}}}\n", 1)
+    line = 8 + bool(manual)
+    expected = [f"s.yaml:{line}: CronJob shop/c: spec.jobTemplate.spec.selector: `selector` will be auto-generated: "
+                "a CronJob's Jobs get their selector from the API server; remove it"]
+    if "true" in manual:
+        expected.append("s.yaml:8: CronJob shop/c: spec.jobTemplate.spec.manualSelector: unsupported value true: "
+                        "a CronJob's Jobs take no manual selector (false or none)")
+    assert error_lines(cron) == expected
+    alone = CRON_JOB.replace("    spec:\n", "    spec:\n      manualSelector: true\n", 1)
+    assert error_lines(alone) == ["s.yaml:8: CronJob shop/c: spec.jobTemplate.spec.manualSelector: unsupported value "
+                                  "true: a CronJob's Jobs take no manual selector (false or none)"]
+    assert len(load_text(CRON_JOB.replace("    spec:\n", "    spec:\n      manualSelector: false\n", 1)).workloads) == 1
 
 
 # -- a workload without a selector, a Job with one ------------------------------------------------

@@ -581,6 +581,7 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
                     report.require(holder, key, path)
                 return None
             holder, path = inner, join(path, key)
+        _cron_job_selector(report, holder, path)
     template = report.mapping(holder, "template", path)
     if template is None:
         if holder.get("template") is None:
@@ -622,6 +623,21 @@ _JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
 def _generated_job_labels(name: str) -> dict[str, str]:
     """The labels the API server gives the pods of Job ``name`` when it generates the selector."""
     return {key: _JOB_UID for key in _JOB_UID_LABELS} | {key: name for key in _JOB_NAME_LABELS}
+
+
+def _cron_job_selector(report: Report, spec: LineDict, path: str) -> None:
+    """A CronJob's ``jobTemplate.spec``: no selector, no ``manualSelector: true`` (``ValidateJobTemplateSpec``).
+
+    The API server generates the selector of each Job it creates from the template, so it refuses one
+    given there, served or not (a stored CronJob never holds one).
+    """
+    if spec.get("selector") is not None:
+        report.error(join(path, "selector"), line_of(spec, "selector"),
+                     "`selector` will be auto-generated: a CronJob's Jobs get their selector from the API server; "
+                     "remove it")
+    if report.boolean(spec, "manualSelector", path):
+        report.error(join(path, "manualSelector"), line_of(spec, "manualSelector"),
+                     "unsupported value true: a CronJob's Jobs take no manual selector (false or none)")
 
 
 def _workload_selector(
