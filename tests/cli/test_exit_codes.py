@@ -150,6 +150,16 @@ def test_lenient_skips_the_bad_policy_and_warns(tmp_path: Path) -> None:
     assert json.loads(r.stdout)["subjects"] == ["prod/Pod/a"]
 
 
+def test_lenient_skipping_everything_says_so_after_the_warnings() -> None:
+    # each skipped object is warned about before the input is found empty, and the message counts them
+    r = run("reach", "-f", "-", "--lenient", stdin=POLICY_WITH_BAD_EXCEPT)
+    assert r.exit_code == 2 and r.stdout == ""
+    *warnings, last = r.stderr.splitlines()
+    assert len(warnings) == 1 and warnings[0].startswith("warning: skipped object: <stdin>:")
+    assert last == ("podwall: nothing to analyse: no pods, workloads or policies in <stdin> "
+                    "(it holds 1 object or document skipped for errors, warned above)")
+
+
 def test_stdin_is_read_with_dash() -> None:
     r = run("reach", "-f", "-", "-o", "json", stdin=POD)
     assert r.exit_code == 0

@@ -152,12 +152,13 @@ def load_input(env: Environment, paths: tuple[str, ...], namespace: str | None, 
             max_bytes=max_input_bytes(),
             render=_option("render", False),
         )
+        report_load(env, cluster, verbose)  # first: what --lenient skipped explains an empty input
         nothing_to_analyse(cluster, paths)
     elif live or env.kubectl_plugin:
         cluster = read_live(env, live, namespace, lenient, verbose)
+        report_load(env, cluster, verbose)
     else:
         raise click.UsageError("no input: give -f PATH (a file, a directory or - for stdin) or --cluster")
-    report_load(env, cluster, verbose)
     return cluster
 
 

@@ -84,7 +84,12 @@ def nothing_to_analyse(cluster: Cluster, paths: Sequence[str]) -> None:
                           ("Node", cluster.nodes)):
         if objects:
             found[kind] += len(objects)
-    held = ", ".join(f"{count} {kind}" for kind, count in sorted(found.items())) or "no Kubernetes object"
+    held = ", ".join(f"{count} {kind}" for kind, count in sorted(found.items()))
+    lost = sum(w.startswith(("warning: skipped object:", "warning: skipped document:")) for w in cluster.warnings)
+    if lost:  # lenient: each was a warning
+        skipped = f"{lost} object{' or document' if lost == 1 else 's or documents'} skipped for errors, warned above"
+        held = f"{held} and {skipped}" if held else skipped
+    held = held or "no Kubernetes object"
     raise InputError(
         f"nothing to analyse: no pods, workloads or policies in {', '.join(map(input_name, paths)) or 'the input'} (it holds {held})"
     )
