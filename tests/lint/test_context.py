@@ -19,6 +19,7 @@ from podwall.lint.coverage import rule_covers, selector_covers
 from podwall.model import Cluster, Direction, PodPeer, Rule
 from tests.property.test_admin_vs_reference import tiered_clusters
 from tests.property.test_engine_vs_reference import (
+    NS_SELECTORS,
     POD_LABELS,
     POD_SELECTORS,
     PROBES,
@@ -54,6 +55,25 @@ def _sides_agree(cluster: Cluster, options: EngineOptions) -> None:
                 if source.rep is not other:
                     assert ctx.egress_allows(c, d, probe) == verdict.egress.allowed
                     assert ctx.ingress_allows(d, c, probe) == verdict.ingress.allowed
+
+
+@SETTINGS
+@given(cluster=clusters(), pods=st.lists(POD_SELECTORS, max_size=4), spaces=st.lists(NS_SELECTORS, max_size=4))
+def test_indexed_selections_are_those_of_each_namespace(cluster: Cluster, pods, spaces) -> None:  # type: ignore[no-untyped-def]
+    """A pod selector across all namespaces (one index over every class) picks in each namespace what ``select``
+    picks there; namespaceSelectors found through the index of namespace labels are those whose labels match."""
+    ctx = Context(cluster)
+    for selector in pods:
+        expected = {ns: mask for ns in sorted(ctx.by_namespace) if (mask := ctx.select(ns, selector) & ctx.real)}
+        assert ctx.select_anywhere(selector) == expected
+        assert list(ctx.select_anywhere(selector)) == list(expected)  # sorted by namespace
+        everywhere = ctx.matrix.select_anywhere(selector)
+        assert everywhere == {ns: mask for ns in ctx.by_namespace if (mask := ctx.select(ns, selector))}
+    for selector in spaces:
+        expected_names = sorted(ns for ns, labels in ctx.ns_labels.items() if selector.matches(labels))
+        assert ctx.namespaces_matching(selector) == expected_names
+        assert ctx.namespaces_matching(selector) == expected_names  # cached
+    assert ctx.namespace_label_keys() == {key for labels in ctx.ns_labels.values() for key in labels}
 
 
 @settings(max_examples=300, deadline=None)

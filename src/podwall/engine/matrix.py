@@ -63,6 +63,8 @@ class ClassMatrix:
         self._ns_span = {ns: (lowest(mask), mask.bit_count()) for ns, mask in classes.by_namespace.items()}
         self._pod_index: dict[str, LabelIndex] = {}  # per namespace, built when first selected in
         self._ns_index: LabelIndex | None = None
+        self._class_index: LabelIndex | None = None  # every class's labels, built when first selected across
+        self._anywhere_cache: dict[LabelSelector | None, dict[str, tuple[int, int]]] = {}
         self._pair_cache: dict[tuple[int, Direction, Probe], tuple[int, int]] = {}
         self._ingress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
         self._egress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
@@ -143,11 +145,27 @@ class ClassMatrix:
             for offset in index.candidates(selector):
                 rep = self._reps[first + offset]
                 assert isinstance(rep, Pod)  # only pods belong to a namespace
-                if not rep.host_network and (selector is None or selector.matches(rep.labels)):
+                if _picks(rep, selector):
                     local |= 1 << offset
             shift = lowest(local)
             found = self._selector_cache[key] = (first + shift, local >> shift) if local else (0, 0)
         return found
+
+    def select_anywhere(self, selector: LabelSelector | None) -> dict[str, int]:
+        """``select`` in every namespace at once: namespace -> the classes the pod selector picks there, for
+        the namespaces where it picks some (in class order). One index over all classes finds them, so the
+        cost follows the selector's candidates, never the number of namespaces (cached per selector)."""
+        found = self._anywhere_cache.get(selector)
+        if found is None:
+            if self._class_index is None:
+                self._class_index = LabelIndex([rep.labels if isinstance(rep, Pod) else {} for rep in self._reps])
+            picked: dict[str, list[int]] = {}
+            for c in self._class_index.candidates(selector):
+                rep = self._reps[c]
+                if isinstance(rep, Pod) and _picks(rep, selector):  # only pods belong to a namespace
+                    picked.setdefault(rep.namespace, []).append(c)
+            found = self._anywhere_cache[selector] = {ns: narrow(mask_of(cs)) for ns, cs in picked.items()}
+        return {ns: small << low for ns, (low, small) in found.items()}
 
     def peer(self, peer: PodPeer | IPBlockPeer) -> int:
         """Classes one peer matches."""
@@ -491,6 +509,11 @@ class ClassMatrix:
             sources = self._tiered_side(d, Direction.INGRESS, probe, self._np_side(d, Direction.INGRESS, probe))
             accept_groups[sources] = accept_groups.get(sources, 0) | (1 << d)
         return sends, accept_groups
+
+
+def _picks(rep: Pod, selector: LabelSelector | None) -> bool:
+    """Whether a pod selector (None: every pod) picks a class by its representative: never host-network pods."""
+    return not rep.host_network and (selector is None or selector.matches(rep.labels))
 
 
 def _group_classes(per_class: list[list[NetworkPolicy]]) -> list[tuple[list[NetworkPolicy], list[int]]]:

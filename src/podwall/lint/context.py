@@ -18,7 +18,7 @@ from typing import Any
 
 from podwall.cni import Choice
 from podwall.engine import EngineOptions, Probe, Verdict, evaluate
-from podwall.engine.classes import bits, mask_of, partition
+from podwall.engine.classes import LabelIndex, bits, mask_of, partition
 from podwall.engine.dns import ASSUMED, DnsServer, DnsSettings, dns_view
 from podwall.engine.match import admin_selects, rule_ports_match
 from podwall.engine.matrix import ClassMatrix
@@ -114,6 +114,10 @@ class Context:
         self._verdicts: dict[tuple[int, int, Probe], Verdict] = {}
         self._admin_cache: dict[int, tuple[int, ...]] = {}
         self._pod_by_subject: dict[str, Pod] | None = None
+        self._ns_matching: dict[LabelSelector, list[str]] = {}
+        self._ns_index: LabelIndex | None = None
+        self._ns_names: list[str] = []
+        self._ns_keys: frozenset[str] | None = None
         self.ingress_of: list[list[NetworkPolicy]] = self.matrix.isolating(Direction.INGRESS)
         self.egress_of: list[list[NetworkPolicy]] = self.matrix.isolating(Direction.EGRESS)
         self._egress_key = [self.matrix.egress_key(c) for c in range(len(self.classes))]
@@ -197,9 +201,31 @@ class Context:
         """Classes a policy selects."""
         return self.matrix.select(policy.namespace, policy.pod_selector)
 
+    def select_anywhere(self, selector: LabelSelector) -> dict[str, int]:
+        """Per namespace (sorted), the real classes a pod selector picks there, for the namespaces where it picks some."""
+        found = self.matrix.select_anywhere(selector)
+        return {ns: mask for ns in sorted(found) if (mask := found[ns] & self.real)}
+
     def namespaces_matching(self, selector: LabelSelector) -> list[str]:
-        """Known namespaces (declared, implied, assumed) whose labels match, sorted."""
-        return sorted(ns for ns, labels in self.ns_labels.items() if selector.matches(labels))
+        """Known namespaces (declared, implied, assumed) whose labels match, sorted (cached per selector: a
+        list shared by every caller, not to be changed). Found through an index of their labels, not by
+        trying each namespace: rules ask this for every namespaceSelector of the input."""
+        found = self._ns_matching.get(selector)
+        if found is None:
+            if self._ns_index is None:
+                self._ns_names = list(self.ns_labels)
+                self._ns_index = LabelIndex(list(self.ns_labels.values()))
+            names, labels = self._ns_names, self.ns_labels
+            found = self._ns_matching[selector] = sorted(
+                names[i] for i in self._ns_index.candidates(selector) if selector.matches(labels[names[i]])
+            )
+        return found
+
+    def namespace_label_keys(self) -> frozenset[str]:
+        """Every label key some known namespace carries."""
+        if self._ns_keys is None:
+            self._ns_keys = frozenset(key for labels in self.ns_labels.values() for key in labels)
+        return self._ns_keys
 
     def peer_mask(self, peer: PodPeer | IPBlockPeer) -> int:
         """Classes one peer matches."""

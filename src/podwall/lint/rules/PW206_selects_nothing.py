@@ -88,10 +88,7 @@ class SelectsNothing(Rule):
                 continue
             if ctx.selected_by(policy) & ctx.real:
                 continue
-            elsewhere = [
-                ns for ns in sorted(ctx.by_namespace)
-                if ns != policy.namespace and ctx.select(ns, selector) & ctx.real
-            ]
+            elsewhere = [ns for ns in ctx.select_anywhere(selector) if ns != policy.namespace]
             if not own and not elsewhere:
                 continue  # the input has no pods here: nothing to compare with
             message = f"podSelector {selector} selects no pod in namespace {policy.namespace}"

@@ -76,7 +76,7 @@ class PeerMatchesNothing(Rule):
                 own = ctx.namespace_classes(policy.namespace)
                 if not own or peer.pod_selector is None:
                     continue
-                if any(ctx.select(ns, peer.pod_selector) & ctx.real for ns in ctx.by_namespace):
+                if ctx.select_anywhere(peer.pod_selector):
                     continue  # PW208: the pods are in another namespace
                 message = f"{field}: podSelector {peer.pod_selector} matches no pod in namespace {policy.namespace}"
                 hint = near_miss(peer.pod_selector, labels_in(ctx, own), lambda s, ns=policy.namespace: ctx.pod_count(ctx.select(ns, s)))

@@ -9,7 +9,7 @@ from podwall.lint.finding import Finding, Severity
 from podwall.lint.fixes import namespace_selector, selector_dict, to_yaml
 from podwall.lint.phrases import listing, peer_field, peers_key
 from podwall.lint.registry import Rule, register
-from podwall.model import NAMESPACE_NAME_LABEL
+from podwall.model import NAMESPACE_NAME_LABEL, Direction, LabelSelector
 
 
 @register
@@ -56,28 +56,40 @@ class PeerOtherNamespace(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         """Yield a finding for each case the class docstring describes."""
+        # What a finding lists and its fix depend on the selector (and the direction), and on the policy's
+        # namespace only where the selector picks pods there (never: the peer would match them): built once
+        # per selector, not once per policy (a common label, in every namespace, lists every namespace).
+        anywhere: dict[LabelSelector, dict[str, int]] = {}
+        where: dict[tuple[LabelSelector, str], tuple[list[str], str]] = {}
+        fixes: dict[tuple[Direction, LabelSelector, str], str] = {}
         for policy, rule, j, peer in ctx.selector_peers():
-            if peer.namespace_selector is not None or peer.pod_selector is None:
+            selector = peer.pod_selector
+            if peer.namespace_selector is not None or selector is None:
                 continue
             if ctx.peer_mask(peer) & ctx.real:
                 continue
-            elsewhere = {
-                ns: mask
-                for ns in sorted(ctx.by_namespace)
-                if ns != policy.namespace and (mask := ctx.select(ns, peer.pod_selector) & ctx.real)
-            }
-            if not elsewhere:
+            found = anywhere.get(selector)
+            if found is None:
+                found = anywhere[selector] = ctx.select_anywhere(selector)
+            own = policy.namespace if policy.namespace in found else ""
+            if not found or (own and len(found) == 1):
                 continue
-            names = list(elsewhere)
-            subjects = ctx.subjects(sum(elsewhere.values()))
+            listed = where.get((selector, own))
+            if listed is None:
+                elsewhere = {ns: mask for ns, mask in found.items() if ns != own}
+                listed = where[(selector, own)] = (list(elsewhere), listing(ctx.subjects(sum(elsewhere.values()))))
+            names, subjects = listed
             message = (
-                f"{peer_field(rule, j)}: podSelector {peer.pod_selector} has no namespaceSelector, so it matches pods "
+                f"{peer_field(rule, j)}: podSelector {selector} has no namespaceSelector, so it matches pods "
                 f"of namespace {policy.namespace} only, and none there; the pods it matches are in "
-                f"{'namespace' if len(names) == 1 else 'namespaces'} {listing(names)} ({listing(subjects)})"
+                f"{'namespace' if len(names) == 1 else 'namespaces'} {listing(names)} ({subjects})"
             )
-            if len(names) == 1:
-                ns_sel = namespace_selector(names[0])
-            else:
-                ns_sel = {"matchExpressions": [{"key": NAMESPACE_NAME_LABEL, "operator": "In", "values": names}]}
-            fixed = {"namespaceSelector": ns_sel, "podSelector": selector_dict(peer.pod_selector)}
-            yield self.finding(ctx, policy, message, to_yaml({peers_key(rule.direction): [fixed]}), rule.location)
+            fix = fixes.get((rule.direction, selector, own))
+            if fix is None:
+                if len(names) == 1:
+                    ns_sel = namespace_selector(names[0])
+                else:
+                    ns_sel = {"matchExpressions": [{"key": NAMESPACE_NAME_LABEL, "operator": "In", "values": names}]}
+                fixed = {"namespaceSelector": ns_sel, "podSelector": selector_dict(selector)}
+                fix = fixes[(rule.direction, selector, own)] = to_yaml({peers_key(rule.direction): [fixed]})
+            yield self.finding(ctx, policy, message, fix, rule.location)

@@ -17,7 +17,7 @@ _NAME_KEYS = ("name", "namespace", "ns", "kubernetes.io/name")
 
 def unknown_keys(ctx: Context, selector: LabelSelector) -> list[str]:
     """Keys a selector requires that no namespace of the input carries."""
-    known = {key for labels in ctx.ns_labels.values() for key in labels}
+    known = ctx.namespace_label_keys()
     required = [k for k, _ in selector.match_labels]
     required += [r.key for r in selector.match_expressions if r.operator in (Operator.IN, Operator.EXISTS)]
     return [k for k in dict.fromkeys(required) if k not in known]
