@@ -3,27 +3,87 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from podwall.lint import LintReport, Severity
 from podwall.render.contract import document
 
+#: Findings (or groups) per chunk: few pieces, and a bounded string however large the output.
+BATCH = 2000
 
-def lint_json(report: LintReport, *, max_groups: int = 0) -> str:
-    """``{"apiVersion", "kind": "LintReport", "findings", "groups", "counts", "summary"}``.
+_SCALARS = (str, int, float, bool, type(None))
+_ENCODERS: dict[int, json.JSONEncoder] = {}
 
-    ``findings`` are ``{"rule", "name", "severity", "object", "message", "fix", "file",
-    "line", "field", "peer"}``; each group lists its findings by index. With
-    ``max_groups`` only that many groups (and their findings) are written, and
-    ``summary.omitted_groups`` says how many were left out; ``counts`` and the rest of
-    ``summary`` always count every finding.
+
+def _encoder(level: int) -> json.JSONEncoder:
+    """The C encoder, writing a flat container's items one per line at ``level`` (cached per level)."""
+    found = _ENCODERS.get(level)
+    if found is None:
+        found = _ENCODERS[level] = json.JSONEncoder(separators=(",\n" + "  " * level, ": "))
+    return found
+
+
+def indented(value: object, level: int = 0) -> str:
+    """``json.dumps(value, indent=2)`` as if ``value`` sat ``level`` levels deep, byte for byte.
+
+    ``json.dumps`` with an indent is Python code throughout, and it joins millions of small pieces
+    for a large report (most of lint's memory at 100,000 pods). Here a container of plain values
+    (a finding, a list of indices) is one call of the C encoder, whose item separator carries the
+    newline and the indent; only containers holding containers are walked in Python.
     """
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = "\n" + "  " * (level + 1)
+        if not all(isinstance(k, str) for k in value):  # json's own spelling of other keys
+            return json.dumps(value, indent=2).replace("\n", "\n" + "  " * level)
+        if all(isinstance(v, _SCALARS) for v in value.values()):
+            body = _encoder(level + 1).encode(value)[1:-1]
+        else:
+            body = ("," + inner).join(f"{json.dumps(k)}: {indented(v, level + 1)}" for k, v in value.items())
+        return "{" + inner + body + "\n" + "  " * level + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        inner = "\n" + "  " * (level + 1)
+        if all(isinstance(v, _SCALARS) for v in value):
+            body = _encoder(level + 1).encode(value)[1:-1]
+        else:
+            body = ("," + inner).join(indented(v, level + 1) for v in value)
+        return "[" + inner + body + "\n" + "  " * level + "]"
+    return json.dumps(value)
+
+
+def _listed(items: Iterator[object], level: int) -> Iterator[str]:
+    """A list's items at ``level`` (the list's own), as ``json.dumps(..., indent=2)`` lays them out, in batches;
+    the opening bracket is the caller's."""
+    inner = ",\n" + "  " * (level + 1)
+    batch: list[str] = []
+    first = True
+    for item in items:
+        batch.append(indented(item, level + 1))
+        if len(batch) >= BATCH:
+            yield ("\n" + "  " * (level + 1) if first else inner) + inner.join(batch)
+            first = False
+            batch = []
+    if batch:
+        yield ("\n" + "  " * (level + 1) if first else inner) + inner.join(batch)
+        first = False
+    yield "]" if first else "\n" + "  " * level + "]"
+
+
+def lint_json_chunks(report: LintReport, *, max_groups: int = 0) -> Iterator[str]:
+    """``lint_json`` in pieces (for writing a large report as it is made)."""
     groups = report.groups
     kept = groups[:max_groups] if max_groups else groups
     findings = [f for g in kept for f in g.findings]
+    head = document("LintReport", {})
+    yield "{\n" + "".join(f"  {json.dumps(k)}: {json.dumps(v)},\n" for k, v in head.items()) + '  "findings": ['
+    yield from _listed((f.to_dict() for f in findings), 1)
     index = {id(f): i for i, f in enumerate(findings)}
-    body = {
-        "findings": [f.to_dict() for f in findings],
-        "groups": [
+    yield ',\n  "groups": ['
+    yield from _listed(
+        (
             {
                 "rule": g.first.rule,
                 "object": g.first.object,
@@ -33,7 +93,10 @@ def lint_json(report: LintReport, *, max_groups: int = 0) -> str:
                 "findings": [index[id(f)] for f in g.findings],
             }
             for g in kept
-        ],
+        ),
+        1,
+    )
+    tail = {
         "counts": report.per_rule(),
         "summary": {
             "findings": len(report.findings),
@@ -45,4 +108,17 @@ def lint_json(report: LintReport, *, max_groups: int = 0) -> str:
             "failed": report.failed,
         },
     }
-    return json.dumps(document("LintReport", body), indent=2) + "\n"
+    yield "".join(f",\n  {json.dumps(k)}: {indented(v, 1)}" for k, v in tail.items()) + "\n}\n"
+
+
+def lint_json(report: LintReport, *, max_groups: int = 0) -> str:
+    """``{"apiVersion", "kind": "LintReport", "findings", "groups", "counts", "summary"}``.
+
+    ``findings`` are ``{"rule", "name", "severity", "object", "message", "fix", "file",
+    "line", "field", "peer"}``; each group lists its findings by index. With
+    ``max_groups`` only that many groups (and their findings) are written, and
+    ``summary.omitted_groups`` says how many were left out; ``counts`` and the rest of
+    ``summary`` always count every finding. Laid out as ``json.dumps(..., indent=2)``
+    would (``indented``).
+    """
+    return "".join(lint_json_chunks(report, max_groups=max_groups))
