@@ -54,14 +54,22 @@ def indented(value: object, level: int = 0) -> str:
     return json.dumps(value)
 
 
-def _listed(items: Iterator[object], level: int) -> Iterator[str]:
-    """A list's items at ``level`` (the list's own), as ``json.dumps(..., indent=2)`` lays them out, in batches;
-    the opening bracket is the caller's."""
+def _flat(value: dict[str, object] | list[object], level: int) -> str:
+    """``indented`` of a container of plain values only (not looked at: the caller knows), at ``level``."""
+    if not value:
+        return "{}" if isinstance(value, dict) else "[]"
+    opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
+    return opening + "\n" + "  " * (level + 1) + _encoder(level + 1).encode(value)[1:-1] + "\n" + "  " * level + closing
+
+
+def _listed(items: Iterator[str], level: int) -> Iterator[str]:
+    """A list's items, each already spelled at ``level + 1``, as ``json.dumps(..., indent=2)`` lays them out
+    at ``level`` (the list's own), in batches; the opening bracket is the caller's."""
     inner = ",\n" + "  " * (level + 1)
     batch: list[str] = []
     first = True
     for item in items:
-        batch.append(indented(item, level + 1))
+        batch.append(item)
         if len(batch) >= BATCH:
             yield ("\n" + "  " * (level + 1) if first else inner) + inner.join(batch)
             first = False
@@ -79,19 +87,15 @@ def lint_json_chunks(report: LintReport, *, max_groups: int = 0) -> Iterator[str
     findings = [f for g in kept for f in g.findings]
     head = document("LintReport", {})
     yield "{\n" + "".join(f"  {json.dumps(k)}: {json.dumps(v)},\n" for k, v in head.items()) + '  "findings": ['
-    yield from _listed((f.to_dict() for f in findings), 1)
+    yield from _listed((_flat(f.to_dict(), 2) for f in findings), 1)  # a finding's values are plain
     index = {id(f): i for i, f in enumerate(findings)}
     yield ',\n  "groups": ['
     yield from _listed(
         (
-            {
-                "rule": g.first.rule,
-                "object": g.first.object,
-                "field": g.first.field or None,
-                "count": len(g.findings),
-                "peers": list(g.peers),
-                "findings": [index[id(f)] for f in g.findings],
-            }
+            _flat({"rule": g.first.rule, "object": g.first.object, "field": g.first.field or None,
+                   "count": len(g.findings)}, 2)[:-6]
+            + f',\n      "peers": {_flat(list(g.peers), 3)},\n      "findings": {_flat([index[id(f)] for f in g.findings], 3)}'
+            + "\n    }"
             for g in kept
         ),
         1,
