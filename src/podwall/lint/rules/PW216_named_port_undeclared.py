@@ -54,6 +54,7 @@ class NamedPortUndeclared(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         """Yield a finding for each case the class docstring describes."""
+        written: dict[tuple[str, str], str] = {}  # each fix's YAML once: a cluster repeats a few port names
         for policy in ctx.policies:
             for direction in Direction:
                 if not policy.isolates(direction):
@@ -90,7 +91,9 @@ class NamedPortUndeclared(Rule):
                             if declared:
                                 message += f"; they declare {', '.join(declared)}"
                             fixed = {"protocol": spec.protocol.value, "port": close[0] if close else (declared[0] if declared else name)}
-                        fix = to_yaml({"ports": [fixed]})
+                        fix = written.get((fixed["protocol"], fixed["port"]))
+                        if fix is None:
+                            fix = written[(fixed["protocol"], fixed["port"])] = to_yaml({"ports": [fixed]})
                         if not declared and not other:
                             fix += f"\n# and declare it: containers[].ports: [{{name: {scalar(name)}, containerPort: N}}]"
                         yield self.finding(ctx, policy, message, fix, rule.location)
