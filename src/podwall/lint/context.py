@@ -110,7 +110,8 @@ class Context:
         # The engine's class matrix decides every side of every flow lint looks at (one semantics, one
         # implementation); lint keeps only what it asks, per group of classes the same policies pick.
         self.matrix = ClassMatrix(cluster, self._engine_classes, labels=self.ns_labels)
-        self._side_cache: dict[tuple[Any, ...], bool] = {}
+        self._sends: dict[tuple[int, int, Probe], bool] = {}  # (egress group, destination, probe)
+        self._accepts: dict[tuple[int, int, Probe], bool] = {}  # (destination, source, probe)
         self._verdicts: dict[tuple[int, int, Probe], Verdict] = {}
         self._admin_cache: dict[int, tuple[int, ...]] = {}
         self._pod_by_subject: dict[str, Pod] | None = None
@@ -121,6 +122,8 @@ class Context:
         self.ingress_of: list[list[NetworkPolicy]] = self.matrix.isolating(Direction.INGRESS)
         self.egress_of: list[list[NetworkPolicy]] = self.matrix.isolating(Direction.EGRESS)
         self._egress_key = [self.matrix.egress_key(c) for c in range(len(self.classes))]
+        groups: dict[tuple[object, ...], int] = {}  # each egress key as a small int: cheap to hash in cache keys
+        self._egress_id = [groups.setdefault(key, len(groups)) for key in self._egress_key]
         self._first_located = self._first_locations()
 
     # -- classes -------------------------------------------------------------------------------
@@ -280,18 +283,18 @@ class Context:
     def egress_allows(self, c: int, d: int, probe: Probe) -> bool:
         """Whether class ``c``'s egress lets it send to class ``d`` on ``probe`` (the engine's answer)."""
         # the egress side depends on the source only through the policies that pick it
-        key = ("e", self._egress_key[c], d, probe)
-        found = self._side_cache.get(key)
+        key = (self._egress_id[c], d, probe)
+        found = self._sends.get(key)
         if found is None:
-            found = self._side_cache[key] = self.matrix.egress_allows(c, d, probe)
+            found = self._sends[key] = self.matrix.egress_allows(c, d, probe)
         return found
 
     def ingress_allows(self, d: int, c: int, probe: Probe) -> bool:
         """Whether class ``d``'s ingress accepts class ``c`` on ``probe`` (the engine's answer)."""
-        key = ("i", d, c, probe)
-        found = self._side_cache.get(key)
+        key = (d, c, probe)
+        found = self._accepts.get(key)
         if found is None:
-            found = self._side_cache[key] = self.matrix.ingress_allows(d, c, probe)
+            found = self._accepts[key] = self.matrix.ingress_allows(d, c, probe)
         return found
 
     def allows(self, c: int, d: int, probe: Probe) -> bool:

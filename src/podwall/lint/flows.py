@@ -54,15 +54,19 @@ def blocked_flows(ctx: Context, policy: NetworkPolicy, rule: Rule) -> list[Block
     them, every candidate is decided by ``podwall.engine.evaluate``.
     """
     ingress = rule in policy.ingress
-    own = ctx.selected_by(policy) & ctx.real
+    own = list(bits(ctx.selected_by(policy) & ctx.real))
     found: dict[str, Blocked] = {}
+    probes: dict[int, list[Probe]] = {}  # the rule's ports on each destination class, resolved once
     for peer, mask in named_peers(ctx, rule):
         for other in bits(mask):
-            for mine in bits(own):
+            for mine in own:
                 c, d = (other, mine) if ingress else (mine, other)
                 if c == d and len(ctx.classes[c].pods) == 1:
                     continue
-                for probe in ctx.probes(rule.ports, d):
+                admitted = probes.get(d)
+                if admitted is None:
+                    admitted = probes[d] = ctx.probes(rule.ports, d)
+                for probe in admitted:
                     side_ok = ctx.egress_allows(c, d, probe) if ingress else ctx.ingress_allows(d, c, probe)
                     if side_ok:
                         continue
