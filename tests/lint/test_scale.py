@@ -104,3 +104,50 @@ def test_a_thousand_rules_in_one_policy_stay_linear(shape: str, monkeypatch: pyt
     else:
         assert finding.message.startswith("spec.ingress[2] admits nothing that spec.ingress[1] does not already admit")
         assert finding.message.count(";") == 332  # one clause per covering rule
+
+
+def _namespaces(n: int) -> Cluster:
+    """``n`` namespaces, each with an app and a policy letting in Prometheus twice: by a podSelector alone (its pods
+    are in namespace monitoring: PW208 in every namespace) and with the namespaceSelector it needs."""
+    prometheus = LabelSelector.from_labels({"app": "prometheus"})
+    monitoring = LabelSelector.from_labels({NAMESPACE_NAME_LABEL: "monitoring"})
+    names = [f"ns{i:03d}" for i in range(n)]
+    namespaces = tuple(Namespace(ns, {NAMESPACE_NAME_LABEL: ns}) for ns in [*names, "monitoring"])
+    pods = [Pod(ns, "app", {"app": f"app-{ns}"}, (ContainerPort(8080, Protocol.TCP),)) for ns in names]
+    pods.append(Pod("monitoring", "prometheus", {"app": "prometheus"}))
+    policies = tuple(
+        NetworkPolicy(ns, "scrape", LabelSelector.from_labels({"app": f"app-{ns}"}), frozenset({Direction.INGRESS}),
+                      ingress=(Rule(Direction.INGRESS, 0, (PodPeer(ns, prometheus),)),
+                               Rule(Direction.INGRESS, 1, (PodPeer(ns, prometheus, monitoring),))))
+        for ns in names
+    )
+    return Cluster(namespaces, tuple(pods), (), (), policies)
+
+
+def test_selections_across_namespaces_grow_with_the_namespaces_not_their_square(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A podSelector looked for in every namespace (PW206, PW207, PW208) and a namespaceSelector (PW207, PW209) are
+    found through indexes, not by trying each namespace per policy; PW208 writes one fix per selector."""
+    from podwall.engine.matrix import ClassMatrix
+    from podwall.lint.rules import PW208_peer_other_namespace
+
+    counts = {"select": 0, "matches": 0, "yaml": 0}
+
+    def counting(name: str, real):  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            counts[name] += 1
+            return real(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(ClassMatrix, "_select", counting("select", ClassMatrix._select))
+    monkeypatch.setattr(LabelSelector, "matches", counting("matches", LabelSelector.matches))
+    monkeypatch.setattr(PW208_peer_other_namespace, "to_yaml", counting("yaml", PW208_peer_other_namespace.to_yaml))
+    work = {}
+    for n in (10, 40):
+        counts.update(dict.fromkeys(counts, 0))
+        report = lint(_namespaces(n))
+        assert [f.object for f in report.findings if f.rule == "PW208"] == [f"ns{i:03d}/NetworkPolicy/scrape" for i in range(n)]
+        assert counts["yaml"] == 1
+        work[n] = dict(counts)
+    for name in ("select", "matches"):
+        assert work[40][name] <= 5 * work[10][name], (name, work)
+    print(work)  # 4x the namespaces; their square would be 16x
