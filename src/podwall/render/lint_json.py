@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from podwall.lint import LintReport, Severity
+from podwall.lint import FindingGroup, LintReport, Severity
 from podwall.render.contract import document
 
 #: Findings (or groups) per chunk: few pieces, and a bounded string however large the output.
@@ -80,6 +80,18 @@ def _listed(items: Iterator[str], level: int) -> Iterator[str]:
     yield "]" if first else "\n" + "  " * level + "]"
 
 
+def _group(group: FindingGroup, index: dict[int, int]) -> str:
+    """One group at level 2 (an item of ``groups``): its plain values, then its two lists."""
+    plain = {"rule": group.first.rule, "object": group.first.object, "field": group.first.field or None,
+             "count": len(group.findings)}
+    return (
+        "{\n      " + _encoder(3).encode(plain)[1:-1]
+        + ',\n      "peers": ' + _flat(list(group.peers), 3)
+        + ',\n      "findings": ' + _flat([index[id(f)] for f in group.findings], 3)
+        + "\n    }"
+    )
+
+
 def lint_json_chunks(report: LintReport, *, max_groups: int = 0) -> Iterator[str]:
     """``lint_json`` in pieces (for writing a large report as it is made)."""
     groups = report.groups
@@ -90,16 +102,7 @@ def lint_json_chunks(report: LintReport, *, max_groups: int = 0) -> Iterator[str
     yield from _listed((_flat(f.to_dict(), 2) for f in findings), 1)  # a finding's values are plain
     index = {id(f): i for i, f in enumerate(findings)}
     yield ',\n  "groups": ['
-    yield from _listed(
-        (
-            _flat({"rule": g.first.rule, "object": g.first.object, "field": g.first.field or None,
-                   "count": len(g.findings)}, 2)[:-6]
-            + f',\n      "peers": {_flat(list(g.peers), 3)},\n      "findings": {_flat([index[id(f)] for f in g.findings], 3)}'
-            + "\n    }"
-            for g in kept
-        ),
-        1,
-    )
+    yield from _listed((_group(g, index) for g in kept), 1)
     tail = {
         "counts": report.per_rule(),
         "summary": {
