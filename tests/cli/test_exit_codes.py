@@ -157,7 +157,7 @@ def test_lenient_skipping_everything_says_so_after_the_warnings() -> None:
     *warnings, last = r.stderr.splitlines()
     assert len(warnings) == 1 and warnings[0].startswith("warning: skipped object: <stdin>:")
     assert last == ("podwall: nothing to analyse: no pods, workloads or policies in <stdin> "
-                    "(it holds 1 object or document skipped for errors, warned above)")
+                    "(it holds 1 object skipped for errors, warned above)")
 
 
 def test_stdin_is_read_with_dash() -> None:

@@ -240,6 +240,10 @@ def test_lenient_skips_the_object_with_a_warning_as_for_network_policies() -> No
     assert cluster.warnings == (
         'warning: skipped object: s.yaml:3: Pod shop/cli: metadata: unknown field "lables" (did you mean "labels"?)',
     )
+    assert cluster.dropped == {"object": 1}
+    broken = load_text(text + "---\nkind: [\n", "s.yaml", lenient=True)  # and a document that is no YAML
+    assert broken.dropped == {"document": 1, "object": 1}
+    assert load_text(POD + POLICY, "s.yaml", lenient=True).dropped == {}
 
 
 # -- kinds and versions ---------------------------------------------------------------------------

@@ -85,10 +85,9 @@ def nothing_to_analyse(cluster: Cluster, paths: Sequence[str]) -> None:
         if objects:
             found[kind] += len(objects)
     held = ", ".join(f"{count} {kind}" for kind, count in sorted(found.items()))
-    lost = sum(w.startswith(("warning: skipped object:", "warning: skipped document:")) for w in cluster.warnings)
-    if lost:  # lenient: each was a warning
-        skipped = f"{lost} object{' or document' if lost == 1 else 's or documents'} skipped for errors, warned above"
-        held = f"{held} and {skipped}" if held else skipped
+    if cluster.dropped:  # lenient: each was a warning
+        lost = " and ".join(f"{count} {what}{'s' if count != 1 else ''}" for what, count in cluster.dropped.items())
+        held = f"{held}; {lost} skipped for errors, warned above" if held else f"{lost} skipped for errors, warned above"
     held = held or "no Kubernetes object"
     raise InputError(
         f"nothing to analyse: no pods, workloads or policies in {', '.join(map(input_name, paths)) or 'the input'} (it holds {held})"

@@ -51,6 +51,7 @@ class Builder:
     warnings: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     passed: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)  # lenient: "object"/"document"/"path" -> skipped for errors
     newer: Counter[str] = field(default_factory=Counter)  # "Kind field.path" -> served objects carrying it
     namespaces: list[Namespace] = field(default_factory=list)
     pods: list[PodDraft] = field(default_factory=list)
@@ -227,6 +228,7 @@ class Builder:
         """An error, or in lenient mode a warning when only one object/document is lost."""
         if self.lenient and skippable is not None:
             self.warnings.append(f"warning: skipped {skippable}: {error}")
+            self.dropped[skippable] += 1
         else:
             self.errors.append(error)
 
@@ -256,6 +258,7 @@ class Builder:
             exposures=tuple(sorted(self.exposures, key=lambda e: (e.namespace, e.kind, e.name, e.service))),
             skipped=dict(sorted(self.skipped.items())),
             passed=dict(sorted(self.passed.items())),
+            dropped=dict(sorted(self.dropped.items())),
             warnings=tuple(self.warnings) + tuple(newer_fields_warnings(self.newer)),
             monitors=tuple(sorted(self.monitors, key=lambda m: (m.namespace, m.kind, m.name))),
             unevaluated=tuple(sorted(self.unevaluated, key=lambda u: (u.namespace, u.kind, u.name))),

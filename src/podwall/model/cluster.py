@@ -24,7 +24,9 @@ class Cluster:
     APIs that nothing evaluates yet (also counted in ``skipped`` and warned about);
     ``nodes`` are the Node objects of the input, sorted by name; ``passed`` counts
     what directory walks left out on purpose, by reason (hidden files and
-    folders, YAML documents that are not Kubernetes objects...).
+    folders, YAML documents that are not Kubernetes objects...); ``dropped``
+    counts what a lenient load skipped for its errors (each also a warning), by
+    what it was: ``object``, ``document`` or ``path``.
     """
 
     namespaces: tuple[Namespace, ...] = ()
@@ -40,6 +42,7 @@ class Cluster:
     unevaluated: tuple[UnevaluatedPolicy, ...] = ()
     nodes: tuple[Node, ...] = ()
     passed: dict[str, int] = field(default_factory=dict, hash=False)
+    dropped: dict[str, int] = field(default_factory=dict, hash=False)
 
     def namespace(self, name: str) -> Namespace | None:
         """The namespace called ``name``, if known."""
