@@ -346,6 +346,9 @@ def test_a_cron_job_template_takes_no_selector(manual: str) -> None:
         expected.append("s.yaml:8: CronJob shop/c: spec.jobTemplate.spec.manualSelector: unsupported value true: "
                         "a CronJob's Jobs take no manual selector (false or none)")
     assert error_lines(cron) == expected
+    empty = CRON_JOB.replace("    spec:\n", "    spec:\n      selector: {}\n", 1)  # one line, not "empty selector" too
+    assert error_lines(empty) == ["s.yaml:8: CronJob shop/c: spec.jobTemplate.spec.selector: `selector` will be "
+                                  "auto-generated: a CronJob's Jobs get their selector from the API server; remove it"]
     alone = CRON_JOB.replace("    spec:\n", "    spec:\n      manualSelector: true\n", 1)
     assert error_lines(alone) == ["s.yaml:8: CronJob shop/c: spec.jobTemplate.spec.manualSelector: unsupported value "
                                   "true: a CronJob's Jobs take no manual selector (false or none)"]

@@ -581,7 +581,6 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
                     report.require(holder, key, path)
                 return None
             holder, path = inner, join(path, key)
-        _cron_job_selector(report, holder, path)
     template = report.mapping(holder, "template", path)
     if template is None:
         if holder.get("template") is None:
@@ -594,7 +593,10 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
     if template_meta is not None:
         labels = report.string_map(template_meta, "labels", join(path, "metadata")) or {}
         template_annotations = string_entries(template_meta.get("annotations"))
-    _workload_selector(report, kind, holder, holder_path, labels, template_meta or template, generated)
+    if kind == "CronJob":  # its Jobs' selectors are generated: none may be given
+        _cron_job_selector(report, holder, holder_path)
+    else:
+        _workload_selector(report, kind, holder, holder_path, labels, template_meta or template, generated)
     template_spec = report.mapping(template, "spec", path)
     ports, host_network = _pod_spec(report, template_spec, join(path, "spec"))
     workload = Workload(
