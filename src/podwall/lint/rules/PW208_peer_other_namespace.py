@@ -56,40 +56,36 @@ class PeerOtherNamespace(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         """Yield a finding for each case the class docstring describes."""
-        # What a finding lists and its fix depend on the selector (and the direction), and on the policy's
-        # namespace only where the selector picks pods there (never: the peer would match them): built once
-        # per selector, not once per policy (a common label, in every namespace, lists every namespace).
-        anywhere: dict[LabelSelector, dict[str, int]] = {}
-        where: dict[tuple[LabelSelector, str], tuple[list[str], str]] = {}
-        fixes: dict[tuple[Direction, LabelSelector, str], str] = {}
+        # What a finding lists and its fix depend on the selector alone (and the fix on the direction): built
+        # once per selector, not once per policy (a common label, in every namespace, lists every namespace).
+        # The policy's own namespace is never among them: the peer selects nothing there (peer_mask), and
+        # select_anywhere picks as select does there.
+        listed: dict[LabelSelector, tuple[list[str], str]] = {}
+        fixes: dict[tuple[Direction, LabelSelector], str] = {}
         for policy, rule, j, peer in ctx.selector_peers():
             selector = peer.pod_selector
             if peer.namespace_selector is not None or selector is None:
                 continue
             if ctx.peer_mask(peer) & ctx.real:
                 continue
-            found = anywhere.get(selector)
+            found = listed.get(selector)
             if found is None:
-                found = anywhere[selector] = ctx.select_anywhere(selector)
-            own = policy.namespace if policy.namespace in found else ""
-            if not found or (own and len(found) == 1):
+                elsewhere = ctx.select_anywhere(selector)
+                found = listed[selector] = (list(elsewhere), listing(ctx.subjects(sum(elsewhere.values()))))
+            names, subjects = found
+            if not names:
                 continue
-            listed = where.get((selector, own))
-            if listed is None:
-                elsewhere = {ns: mask for ns, mask in found.items() if ns != own}
-                listed = where[(selector, own)] = (list(elsewhere), listing(ctx.subjects(sum(elsewhere.values()))))
-            names, subjects = listed
             message = (
                 f"{peer_field(rule, j)}: podSelector {selector} has no namespaceSelector, so it matches pods "
                 f"of namespace {policy.namespace} only, and none there; the pods it matches are in "
                 f"{'namespace' if len(names) == 1 else 'namespaces'} {listing(names)} ({subjects})"
             )
-            fix = fixes.get((rule.direction, selector, own))
+            fix = fixes.get((rule.direction, selector))
             if fix is None:
                 if len(names) == 1:
                     ns_sel = namespace_selector(names[0])
                 else:
                     ns_sel = {"matchExpressions": [{"key": NAMESPACE_NAME_LABEL, "operator": "In", "values": names}]}
                 fixed = {"namespaceSelector": ns_sel, "podSelector": selector_dict(selector)}
-                fix = fixes[(rule.direction, selector, own)] = to_yaml({peers_key(rule.direction): [fixed]})
+                fix = fixes[(rule.direction, selector)] = to_yaml({peers_key(rule.direction): [fixed]})
             yield self.finding(ctx, policy, message, fix, rule.location)

@@ -54,7 +54,7 @@ class NamedPortUndeclared(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         """Yield a finding for each case the class docstring describes."""
-        written: dict[tuple[str, str], str] = {}  # each fix's YAML once: a cluster repeats a few port names
+        written: dict[tuple[str, object], str] = {}  # each fix's YAML once: a cluster repeats a few port names
         for policy in ctx.policies:
             for direction in Direction:
                 if not policy.isolates(direction):
