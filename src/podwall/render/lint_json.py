@@ -11,7 +11,6 @@ from podwall.render.contract import document
 #: Findings (or groups) per chunk: few pieces, and a bounded string however large the output.
 BATCH = 2000
 
-_SCALARS = (str, int, float, bool, type(None))
 _ENCODERS: dict[int, json.JSONEncoder] = {}
 
 
@@ -23,39 +22,10 @@ def _encoder(level: int) -> json.JSONEncoder:
     return found
 
 
-def indented(value: object, level: int = 0) -> str:
-    """``json.dumps(value, indent=2)`` as if ``value`` sat ``level`` levels deep, byte for byte.
-
-    ``json.dumps`` with an indent is Python code throughout, and it joins millions of small pieces
-    for a large report (most of lint's memory at 100,000 pods). Here a container of plain values
-    (a finding, a list of indices) is one call of the C encoder, whose item separator carries the
-    newline and the indent; only containers holding containers are walked in Python.
-    """
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        inner = "\n" + "  " * (level + 1)
-        if not all(isinstance(k, str) for k in value):  # json's own spelling of other keys
-            return json.dumps(value, indent=2).replace("\n", "\n" + "  " * level)
-        if all(isinstance(v, _SCALARS) for v in value.values()):
-            body = _encoder(level + 1).encode(value)[1:-1]
-        else:
-            body = ("," + inner).join(f"{json.dumps(k)}: {indented(v, level + 1)}" for k, v in value.items())
-        return "{" + inner + body + "\n" + "  " * level + "}"
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
-        inner = "\n" + "  " * (level + 1)
-        if all(isinstance(v, _SCALARS) for v in value):
-            body = _encoder(level + 1).encode(value)[1:-1]
-        else:
-            body = ("," + inner).join(indented(v, level + 1) for v in value)
-        return "[" + inner + body + "\n" + "  " * level + "]"
-    return json.dumps(value)
-
-
 def _flat(value: dict[str, object] | list[object], level: int) -> str:
-    """``indented`` of a container of plain values only (not looked at: the caller knows), at ``level``."""
+    """``json.dumps(value, indent=2)`` of a container of plain values only (not looked at: the caller knows), as
+    if it sat ``level`` levels deep, byte for byte: one call of the C encoder, whose item separator carries the
+    newline and the indent (``json.dumps`` with an indent is Python code throughout)."""
     if not value:
         return "{}" if isinstance(value, dict) else "[]"
     opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
@@ -115,7 +85,9 @@ def lint_json_chunks(report: LintReport, *, max_groups: int = 0) -> Iterator[str
             "failed": report.failed,
         },
     }
-    yield "".join(f",\n  {json.dumps(k)}: {indented(v, 1)}" for k, v in tail.items()) + "\n}\n"
+    # counts and summary: small, spelled by json.dumps itself one level deep
+    yield "".join(f",\n  {json.dumps(k)}: " + json.dumps(v, indent=2).replace("\n", "\n  ") for k, v in tail.items())
+    yield "\n}\n"
 
 
 def lint_json(report: LintReport, *, max_groups: int = 0) -> str:
@@ -126,6 +98,6 @@ def lint_json(report: LintReport, *, max_groups: int = 0) -> str:
     ``max_groups`` only that many groups (and their findings) are written, and
     ``summary.omitted_groups`` says how many were left out; ``counts`` and the rest of
     ``summary`` always count every finding. Laid out as ``json.dumps(..., indent=2)``
-    would (``indented``).
+    would.
     """
     return "".join(lint_json_chunks(report, max_groups=max_groups))
