@@ -459,10 +459,54 @@ spec:
     assert len(load_text(served.replace("  manualSelector: false\n", "")).workloads) == 1
     server_set = ("  uid:", "  resourceVersion:", "  creationTimestamp:")
     written = "\n".join(line for line in served.splitlines() if not line.startswith(server_set))
-    assert error_lines(written + "\n") == [
+    uid_label = ("s.yaml:{line}: Job shop/w: spec.template.metadata.labels[{key}]: must be the Job's uid, which the "
+                 "API server assigns on create: remove this label (unless spec.manualSelector is true)")
+    assert error_lines(written + "\n") == [  # a dump edited into a new Job: refused as the API server refuses it
         "s.yaml:8: Job shop/w: "
-        + NOT_GENERATED.format(selector="batch.kubernetes.io/controller-uid=8f4e2d6a-0b1c-4d2e-9f3a-5b6c7d8e9f01")
+        + NOT_GENERATED.format(selector="batch.kubernetes.io/controller-uid=8f4e2d6a-0b1c-4d2e-9f3a-5b6c7d8e9f01"),
+        uid_label.format(line=14, key="batch.kubernetes.io/controller-uid"),
+        uid_label.format(line=16, key="controller-uid"),
     ]
+
+
+JOB_LABELS = """\
+apiVersion: batch/v1
+kind: Job
+metadata: {{name: w, namespace: shop}}
+spec:
+{head}  template:
+    metadata:
+      labels:
+        app: w
+{labels}    spec: {{restartPolicy: Never, containers: [{{name: c, image: x}}]}}
+"""
+
+
+def test_a_new_job_may_not_give_its_generated_labels_other_values() -> None:
+    """kubectl create: "spec.template.metadata.labels[job-name]: Invalid value: ...: must be 'w'" (ValidateHasLabel)."""
+    labels = ("        job-name: other\n"
+              "        batch.kubernetes.io/controller-uid: 1a2b\n"
+              "        batch.kubernetes.io/job-name: w\n")
+    assert error_lines(JOB_LABELS.format(head="", labels=labels)) == [
+        's.yaml:9: Job shop/w: spec.template.metadata.labels[job-name]: must be "w", the Job\'s name: the API '
+        "server labels the Job's pods with it (unless spec.manualSelector is true)",
+        "s.yaml:10: Job shop/w: spec.template.metadata.labels[batch.kubernetes.io/controller-uid]: must be the "
+        "Job's uid, which the API server assigns on create: remove this label (unless spec.manualSelector is true)",
+    ]
+    # The generated values themselves (the name) are accepted, and so is anything with manualSelector: true.
+    (job,) = load_text(JOB_LABELS.format(head="", labels="        job-name: w\n")).workloads
+    assert job.labels == {"app": "w", "job-name": "w"}
+    manual = "  manualSelector: true\n  selector: {matchLabels: {app: w}}\n"
+    (job,) = load_text(JOB_LABELS.format(head=manual, labels=labels)).workloads
+    assert job.labels["job-name"] == "other"
+
+
+def test_a_served_job_keeps_its_labels_unjudged() -> None:
+    """Read back from a cluster, a Job was judged on create: its labels are read as they are."""
+    served = JOB_LABELS.format(head="", labels="        job-name: other\n").replace(
+        "metadata: {name: w, namespace: shop}", "metadata: {name: w, namespace: shop, uid: 8f4e2d6a}")
+    (job,) = load_text(served).workloads
+    assert job.labels["job-name"] == "other"
 
 
 def test_manual_selector_must_be_a_boolean() -> None:

@@ -597,6 +597,8 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
         _cron_job_selector(report, holder, holder_path)
     else:
         _workload_selector(report, kind, holder, holder_path, labels, template_meta or template, generated)
+    if generated is not None and template_meta is not None:
+        _generated_label_conflicts(report, template_meta, join(path, "metadata"), labels, generated)
     template_spec = report.mapping(template, "spec", path)
     ports, host_network = _pod_spec(report, template_spec, join(path, "spec"))
     workload = Workload(
@@ -625,6 +627,28 @@ _JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
 def _generated_job_labels(name: str) -> dict[str, str]:
     """The labels the API server gives the pods of Job ``name`` when it generates the selector."""
     return {key: _JOB_UID for key in _JOB_UID_LABELS} | {key: name for key in _JOB_NAME_LABELS}
+
+
+def _generated_label_conflicts(
+    report: Report, template_meta: LineDict, path: str, labels: dict[str, str], generated: dict[str, str]
+) -> None:
+    """A new Job's template labels that the generated ones must have (``ValidateHasLabel``): "must be 'NAME'".
+
+    ``generateSelector`` adds each generated label the template lacks and keeps one it has, which
+    ``validateGeneratedSelector`` then refuses unless it holds the generated value: the Job's name, or its
+    uid, which the API server assigns on create (no manifest can name it).
+    """
+    given = template_meta.get("labels")
+    for key, value in labels.items():
+        wanted = generated.get(key)
+        if wanted is None or value == wanted:
+            continue
+        if wanted == _JOB_UID:
+            problem = "must be the Job's uid, which the API server assigns on create: remove this label"
+        else:
+            problem = f"must be {quote(wanted)}, the Job's name: the API server labels the Job's pods with it"
+        report.error(f"{join(path, 'labels')}[{key}]", line_of(given, key),
+                     f"{problem} (unless spec.manualSelector is true)")
 
 
 def _cron_job_selector(report: Report, spec: LineDict, path: str) -> None:
