@@ -68,7 +68,9 @@ _LIST_LINES = LineList.lines
 #: 1,024 characters before its ``:``). Each is searched for only when a cheap test says it may be there.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]")
 _UNREADABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
-_COLON_AFTER_BREAK = re.compile(r"\n[ \t\r]*:")  # no string holds a raw line break: this ":" follows a key
+#: No string holds a raw line break: this ":" follows a key. Possessive (``*+``): the blanks after each of the
+#: text's line breaks are not tried again (0.025 s instead of 0.032 s on a 15 MB List).
+_COLON_AFTER_BREAK = re.compile(r"\n[ \t\r]*+:")
 _LONG_BLANKS = re.compile(r"[ \t]{200,}:")
 #: A key this long may be one libyaml gives up on: its unit is checked (``_LONG_KEY``).
 _KEY_CHECK = 100
@@ -428,7 +430,7 @@ def _exact_only(text: str) -> bool:
 
     Also line breaks libyaml counts but ``\\n`` does not: a lone CR, NEL, LS and PS.
     """
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+    if "\\" in text and _SURROGATE_ESCAPE.search(text):  # one character is found with memchr, two are not
         return True
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         return True
