@@ -309,3 +309,29 @@ def test_an_unreadable_directory_met_in_a_walk_is_an_error_not_a_verdict() -> No
     finally:
         (top / "shop" / "policies").chmod(0o755)
         shutil.rmtree(top)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "kind: Pod\nname: é\n".encode() * 3 + b"\xff" + b"tail\n",  # not UTF-8 after some lines
+        "a: é".encode()[:-1],  # cut inside a character
+        b"\xef\xbb\xbf" + b"a: b\n" * 3 + b"\x00",  # a NUL after a byte-order mark
+        b"\xff\xfe" + "a: é\n".encode("utf-16-le") * 3 + b"\x00\xd8",  # a lone surrogate at the end
+        "a: é\n".encode("utf-32"),
+        b"a",
+        b"",
+    ],
+)
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 64])
+def test_text_read_in_any_chunks_is_judged_alike(data: bytes, size: int) -> None:
+    """Chunks cut anywhere (a pipe's reads: inside a character, inside a byte-order mark) give the same text or
+    the same message, at the same line and column, as the whole input read at once."""
+    from podwall.loader.files import _read_capped, decode
+
+    pieces = iter([data[i : i + size] for i in range(0, len(data), size)])
+    chunked = _read_capped(lambda: next(pieces, b""), "x", 1 << 20)
+    whole = decode(data, "x")
+    assert (getattr(chunked, "text", None), str(getattr(chunked, "error", None))) == (
+        getattr(whole, "text", None), str(getattr(whole, "error", None)))
+    assert getattr(whole, "text", None) is not None or "invalid YAML" in str(whole.error)

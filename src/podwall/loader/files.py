@@ -308,29 +308,37 @@ _BOMS = (
 
 
 def _read_capped(read: Any, name: str, max_bytes: int, *, walked: bool = False) -> Source | Unreadable:
-    """Read chunks until the end, decoding as they come; stop at the limit or at the first byte that is not text."""
-    data = bytearray()
+    """Read chunks until the end, decoding as they come; stop at the limit or at the first byte that is not text.
+
+    Each chunk is decoded as it is (no copy of what was read before); the bytes are joined only to say
+    where the text stops being text.
+    """
+    chunks: list[bytes] = []
+    size = 0
     pieces: list[str] = []
     decoder: Any = None
     encoding = "utf-8"
-    fed = 0  # bytes handed to the decoder so far
+    head = b""  # the first bytes, until a byte-order mark can be told
     while True:
         chunk = read()
-        if len(data) + len(chunk) > max_bytes:
+        size += len(chunk)
+        if size > max_bytes:
             return _too_large(name, max_bytes)
-        data += chunk
+        chunks.append(chunk)
         final = not chunk
         if decoder is None:
-            if len(data) < 4 and not final:
+            head += chunk
+            if len(head) < 4 and not final:
                 continue  # a byte-order mark may still be coming
-            encoding = next((codec for bom, codec in _BOMS if data.startswith(bom)), "utf-8")
+            encoding = next((codec for bom, codec in _BOMS if head.startswith(bom)), "utf-8")
             decoder = codecs.getincrementaldecoder(encoding)("strict")
+            chunk = head
+        fed = size - len(chunk)  # bytes handed to the decoder before this chunk
         pending = len(decoder.getstate()[0])
         try:
-            text = decoder.decode(bytes(data[fed:]), final)
+            text = decoder.decode(chunk, final)
         except UnicodeDecodeError as exc:
-            return _not_text(data, fed - pending + exc.start, name, encoding)
-        fed = len(data)
+            return _not_text(b"".join(chunks), fed - pending + exc.start, name, encoding)
         if "\x00" in text:
             return _nul(pieces, text, name)
         pieces.append(text)
@@ -340,13 +348,13 @@ def _read_capped(read: Any, name: str, max_bytes: int, *, walked: bool = False) 
     return Source(name, "".join(pieces).lstrip("\ufeff"), walked=walked)
 
 
-def _not_text(data: bytearray, offset: int, name: str, encoding: str) -> Unreadable:
+def _not_text(data: bytes, offset: int, name: str, encoding: str) -> Unreadable:
     """Where the bytes stop being text: line and column (in bytes), and the byte."""
     offset = max(0, min(offset, len(data) - 1))
-    before = bytes(data[:offset])
+    before = data[:offset]
     line = before.count(b"\n") + 1
     column = len(before) - (before.rfind(b"\n") + 1) + 1
-    bad = bytes(data[offset : offset + 1]).hex()
+    bad = data[offset : offset + 1].hex()
     shown = encoding.upper().replace("-SIG", "")
     return Unreadable(
         InputError(f"invalid YAML: not valid {shown} text (byte 0x{bad})", Location(name, line, column)),
