@@ -703,6 +703,8 @@ def _float32_key(value: float) -> str:
     return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
+_SCALAR = yaml.ScalarNode
+_MAPPING = yaml.MappingNode
 _BANG = re.compile(r"(?:&\S+[ \t\r\n]+)?!(?=[ \t\r\n]|$)")
 
 # go-yaml v2 decode.go: limits on alias expansion ("document contains excessive aliasing").
@@ -788,16 +790,21 @@ class _Builder:
 
     def _value(self, node: yaml.Node) -> Any:
         cls = node.__class__
-        if cls is yaml.ScalarNode:
-            return self._json(self.scalar(node), node)
-        if cls is yaml.MappingNode:
+        if cls is _SCALAR:
+            value = self.scalar(node)
+            kind = value.__class__
+            if kind is str or kind is bool or kind is int or value is None:  # most values: no call to _json
+                return value
+            return self._json(value, node)
+        if cls is _MAPPING:
             return self.mapping(node)
         items = LineList()
         offset = self.offset
         items.line = node.start_mark.line + offset
         children = node.value
         items.lines = [child.start_mark.line + offset for child in children]
-        items.extend([self.value(child) for child in children])
+        value_of = self.value if self.aliases else self._value
+        items.extend([value_of(child) for child in children])
         return items
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
@@ -807,7 +814,9 @@ class _Builder:
             if node.style or (self.source[node.start_mark.index : node.start_mark.index + 1] in ("!", "&")
                               and _BANG.match(self.source, node.start_mark.index)):
                 return node.value  # tagged "!": go-yaml keeps the text
-            return _resolve_cached(node.value)
+            text = node.value
+            found = _RESOLVE_CACHE.get(text, _ABSENT)  # _resolve_cached without a call for the usual hit
+            return found if found is not _ABSENT else _resolve_cached(text)
         if tag == _STR_TAG:
             return node.value
         return _resolve_tagged(tag, node)
@@ -843,10 +852,12 @@ class _Builder:
         offset = self.offset
         lines = result.lines
         written: list[str] = []
+        aliases = self.aliases
+        value_of = self.value if aliases else self._value  # value() only adds the alias bookkeeping
+        scalar = self.scalar
         for key_node, value_node in node.value:
-            if key_node.__class__ is yaml.ScalarNode and key_node.value == "<<" and (
-                key_node.tag == _PLAIN or key_node.tag == _MERGE_TAG
-            ):
+            plain_key = key_node.__class__ is _SCALAR
+            if plain_key and key_node.value == "<<" and (key_node.tag == _PLAIN or key_node.tag == _MERGE_TAG):
                 merged = self._merge(result, value_node, origins)
                 if explicit:
                     line = key_node.start_mark.line + offset
@@ -859,8 +870,10 @@ class _Builder:
                             )
                 written.extend(merged)
                 continue
-            key = self._key(key_node, result, origins)
-            value = self.value(value_node)
+            key = scalar(key_node) if plain_key and not aliases and not origins else None
+            if key.__class__ is not str:  # what _key does for a string key when nothing is to be checked
+                key = self._key(key_node, result, origins)
+            value = value_of(value_node)
             line = key_node.start_mark.line + offset
             if explicit is not None:
                 first = explicit.get(key)
