@@ -37,6 +37,7 @@ import binascii
 import codecs
 import json
 import math
+import operator
 import re
 import struct
 from collections.abc import Iterator
@@ -194,20 +195,24 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     _Parser = yaml.Loader  # type: ignore[misc,assignment]
 
 
+_SCALAR_NODE = yaml.ScalarNode
+_MAPPING_NODE = yaml.MappingNode
+
+
 class _Composer(_Parser):  # type: ignore[misc,valid-type]
     """libyaml's composer with go-yaml's view of tags: plain scalars are resolved later, by ``_resolve``."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode:
+        if kind is _SCALAR_NODE:
             # implicit[0]: a plain scalar, or one tagged "!" (libyaml marks both "plain implicit").
             return _PLAIN if implicit[0] else _STR_TAG
-        return _MAP_TAG if kind is yaml.MappingNode else _SEQ_TAG
+        return _MAP_TAG if kind is _MAPPING_NODE else _SEQ_TAG
 
-    def descend_resolver(self, parent: Any, index: Any) -> None:
-        """No path-based resolution: tags are go-yaml's, decided later."""
-
-    def ascend_resolver(self) -> None:
-        """See ``descend_resolver``."""
+    # No path-based resolution: tags are go-yaml's, decided later. The composer calls these two around
+    # every node (480,000 times for 10,000 pods): C functions that do nothing with their arguments
+    # (``is_(parent, index)``, ``tuple()``) cost no Python frame, unlike a method with an empty body.
+    descend_resolver = operator.is_
+    ascend_resolver = tuple
 
 
 class _GoPlainScanner(yaml.scanner.Scanner):
@@ -703,8 +708,6 @@ def _float32_key(value: float) -> str:
     return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
-_SCALAR = yaml.ScalarNode
-_MAPPING = yaml.MappingNode
 _BANG = re.compile(r"(?:&\S+[ \t\r\n]+)?!(?=[ \t\r\n]|$)")
 
 # go-yaml v2 decode.go: limits on alias expansion ("document contains excessive aliasing").
@@ -790,13 +793,13 @@ class _Builder:
 
     def _value(self, node: yaml.Node) -> Any:
         cls = node.__class__
-        if cls is _SCALAR:
+        if cls is _SCALAR_NODE:
             value = self.scalar(node)
             kind = value.__class__
             if kind is str or kind is bool or kind is int or value is None:  # most values: no call to _json
                 return value
             return self._json(value, node)
-        if cls is _MAPPING:
+        if cls is _MAPPING_NODE:
             return self.mapping(node)
         items = LineList()
         offset = self.offset
@@ -856,7 +859,7 @@ class _Builder:
         value_of = self.value if aliases else self._value  # value() only adds the alias bookkeeping
         scalar = self.scalar
         for key_node, value_node in node.value:
-            plain_key = key_node.__class__ is _SCALAR
+            plain_key = key_node.__class__ is _SCALAR_NODE
             if plain_key and key_node.value == "<<" and (key_node.tag == _PLAIN or key_node.tag == _MERGE_TAG):
                 merged = self._merge(result, value_node, origins)
                 if explicit:
