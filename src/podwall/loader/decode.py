@@ -730,10 +730,12 @@ class _Builder:
     it is expanded anew, counted as go-yaml counts, and must not contain itself.
     """
 
-    __slots__ = ("source", "offset", "aliases", "seen", "active", "decodes", "aliased", "depth", "warnings", "_said")
+    __slots__ = ("source", "offset", "aliases", "bangs", "seen", "active", "decodes", "aliased", "depth", "warnings",
+                 "_said")
 
     def __init__(self, source: str, offset: int, aliases: bool) -> None:
         self.source = source
+        self.bangs = "!" in source  # a scalar tagged "!" can be only where one is
         self.offset = offset + 1  # 0-based marks -> 1-based lines in the file
         self.aliases = aliases
         self.seen: set[int] = set()
@@ -814,7 +816,7 @@ class _Builder:
         """The Go value go-yaml gives a scalar when decoding into ``interface{}``."""
         tag = node.tag
         if tag is _PLAIN or tag == _PLAIN:
-            if node.style or (self.source[node.start_mark.index : node.start_mark.index + 1] in ("!", "&")
+            if node.style or (self.bangs and self.source[node.start_mark.index : node.start_mark.index + 1] in ("!", "&")
                               and _BANG.match(self.source, node.start_mark.index)):
                 return node.value  # tagged "!": go-yaml keeps the text
             text = node.value
