@@ -860,6 +860,10 @@ class _Builder:
         aliases = self.aliases
         value_of = self.value if aliases else self._value  # value() only adds the alias bookkeeping
         scalar = self.scalar
+        # Without aliases or "!" tags, a plain scalar already resolved is taken from the cache here, as
+        # ``scalar`` would take it (a str, bool, int or null is its JSON value as it is); anything else
+        # goes the whole way.
+        simple = not aliases and not self.bangs
         for key_node, value_node in node.value:
             plain_key = key_node.__class__ is _SCALAR_NODE
             if plain_key and key_node.value == "<<" and (key_node.tag == _PLAIN or key_node.tag == _MERGE_TAG):
@@ -875,10 +879,21 @@ class _Builder:
                             )
                 written.extend(merged)
                 continue
-            key = scalar(key_node) if plain_key and not aliases and not origins else None
+            key = None
+            if plain_key and not origins:
+                if simple and key_node.tag is _PLAIN and not key_node.style:
+                    key = _RESOLVE_CACHE.get(key_node.value)
+                elif not aliases:
+                    key = scalar(key_node)
             if key.__class__ is not str:  # what _key does for a string key when nothing is to be checked
                 key = self._key(key_node, result, origins)
-            value = value_of(value_node)
+            if simple and value_node.__class__ is _SCALAR_NODE and value_node.tag is _PLAIN and not value_node.style:
+                value = _RESOLVE_CACHE.get(value_node.value, _ABSENT)
+                kind = value.__class__
+                if not (kind is str or kind is bool or kind is int or value is None):
+                    value = value_of(value_node)  # not resolved before, or a number _json turns into a float
+            else:
+                value = value_of(value_node)
             line = key_node.start_mark.line + offset
             if explicit is not None:
                 first = explicit.get(key)
