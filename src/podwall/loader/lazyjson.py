@@ -279,7 +279,8 @@ class _Reader(_JSONReader):
         result._unit = self.unit  # type: ignore[assignment]
         if len(result) < len(pairs):  # rare: not a call per object
             self.note_duplicates(result, pairs)
-        for key, value in result.items():  # not pairs: a duplicate key keeps its last value
+            pairs = list(result.items())  # a duplicate key keeps its last value
+        for key, value in pairs:
             if value.__class__ is list:
                 result[key] = self.wrap(value)
             if len(key) > _KEY_CHECK:
@@ -287,7 +288,11 @@ class _Reader(_JSONReader):
         return result
 
     def wrap(self, items: list[Any]) -> _LazyList:
-        wrapped = _LazyList(self.wrap(item) if item.__class__ is list else item for item in items)
+        wrapped = _LazyList(items)
+        if list in map(type, items):  # rare: a list in a list (no generator per list for the rest)
+            for i, item in enumerate(items):
+                if item.__class__ is list:
+                    wrapped[i] = self.wrap(item)
         wrapped._unit = self.unit  # type: ignore[assignment]
         return wrapped
 
