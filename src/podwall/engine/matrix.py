@@ -377,42 +377,46 @@ class ClassMatrix:
         """For each source class, the bitset of destination classes it may reach."""
         if self._tiered:
             sends, accept_groups = self._sides_tiered(probe)
+            senders = [s for s, (_, send) in enumerate(sends) if send]
         else:
-            sends, accept_groups = self._sides(probe)
+            sends, accept_groups, senders = self._sides(probe)
         # Destination groups partition the classes, so each source's reachable set is
-        # assembled from per-group contributions; a group accepting most sources is
+        # assembled from per-group contributions; a group accepting most senders is
         # added to everyone and taken back from the few it refuses (exact, because no
         # other group holds those destinations). Work: sum of min(|accepted|, |refused|).
+        # Only the classes that send anything on this probe have a row to assemble (most
+        # probes: a few hundred of thousands), and the source sets count only them.
         # The contributions are listed per source and joined one source at a time, so
         # no full-width set per source is held (that was most of the memory at scale).
-        count = len(self._reps)
+        sending = mask_of(senders)
+        count = len(senders)
         base = 0
         add: dict[int, list[int]] = {}
         remove: dict[int, list[int]] = {}
         for sources, dests in accept_groups.items():
+            sources &= sending
             if sources.bit_count() * 2 <= count:
                 for s in bits(sources):
                     add.setdefault(s, []).append(dests)
             else:
                 base |= dests
-                for s in bits(self._all & ~sources):
+                for s in bits(sending & ~sources):
                     remove.setdefault(s, []).append(dests)
         # Sources with nothing added or removed share one result per distinct send set. Rows are
         # cut to the send set's span (never shifted back to full width).
         shared: dict[int, tuple[int, int]] = {}
-        rows = Rows()
-        for s, narrowed in enumerate(sends):
+        rows = Rows.empty(len(sends))
+        for s in senders:
+            narrowed = sends[s]
             low, send = narrowed
-            if not send:
-                rows.push(0, 0)
-            elif s in add or s in remove:
+            if s in add or s in remove:
                 accepted = (base & ~_union(remove.get(s))) | _union(add.get(s))
-                rows.push(*rows.narrowed(low, (accepted >> low) & send))
+                rows.put(s, *rows.narrowed(low, (accepted >> low) & send))
             else:
                 found = shared.get(id(narrowed))  # one tuple per send set (its int may be a cached small int)
                 if found is None:
                     found = shared[id(narrowed)] = rows.narrowed(low, (base >> low) & send)
-                rows.push(*found)
+                rows.put(s, *found)
         return rows
 
     def _by_list(self, groups: list[tuple[list[NetworkPolicy], list[int]]],
@@ -425,14 +429,15 @@ class ClassMatrix:
                     by_list[self._list_of[id(rule)]].append((g, rule))
         return by_list
 
-    def _sides(self, probe: Probe) -> tuple[list[tuple[int, int]], dict[int, int]]:
+    def _sides(self, probe: Probe) -> tuple[list[tuple[int, int]], dict[int, int], list[int]]:
         """NetworkPolicy only: per source class what it may send to (narrow, shared per group);
-        destinations grouped by what they accept.
+        destinations grouped by the senders they accept; the classes that send anything (in order).
 
         Classes selected by the same policies are handled together: egress once per
         group; ingress once per group, split only where a named port resolves to the
         probe on some of the group's classes and not on others. Only the rules whose
-        port list admits the probe somewhere are visited.
+        port list admits the probe somewhere are visited, and of those only the ones
+        naming some class that sends on this probe: on most probes few classes send.
         """
         masks = self._list_masks(probe)
         every = self._all
@@ -440,19 +445,26 @@ class ClassMatrix:
         # group and narrowed at once, so no full-width set per group is ever held.
         sent = _visits(masks, self._egress_by_list)
         sends: list[tuple[int, int]] = [(0, 0)] * len(self._reps)  # isolated, nothing admitted
+        senders: list[int] = []
         if self._egress_open is not None:  # the classes no egress policy selects send anywhere
-            for c in self._egress_groups[self._egress_open][1]:
+            members = self._egress_groups[self._egress_open][1]
+            for c in members:
                 sends[c] = narrow(every)
+            senders.extend(members)
         for g, rules in sent.items():
             send = self._sent(rules, every)
             if send[1]:
-                for c in self._egress_groups[g][1]:
+                members = self._egress_groups[g][1]
+                for c in members:
                     sends[c] = send
+                senders.extend(members)
+        senders.sort()
+        sending = mask_of(senders)
         hits = _visits(masks, self._ingress_by_list)
         accept_groups: dict[int, int] = {}
         if self._ingress_open is not None:  # the classes no ingress policy selects accept everyone
             low, small = self._ingress_narrow[self._ingress_open]
-            accept_groups[every] = small << low
+            accept_groups[sending] = small << low
         # A group's destinations are kept in its own frame (bits from the group's lowest class):
         # only the sources are sets as wide as the cluster.
         for g, rules in hits.items():
@@ -462,7 +474,9 @@ class ClassMatrix:
                 eligible = group if ports == every else (ports >> low) & group
                 if not eligible:
                     continue
-                peers = self.peers(rule)
+                peers = self.peers(rule) & sending
+                if not peers:  # names no class that sends: accepting it changes no row
+                    continue
                 split: dict[int, int] = {}
                 for sources, dests in parts.items():
                     inside = dests & eligible
@@ -479,7 +493,7 @@ class ClassMatrix:
         refused = self._ingress_isolated & ~(small << low)
         if refused:
             accept_groups[0] = accept_groups.get(0, 0) | refused
-        return sends, accept_groups
+        return sends, accept_groups, senders
 
     def _sent(self, rules: list[tuple[int, Rule]], every: int) -> tuple[int, int]:
         """What one egress group may send to (narrow): its rules' peers, each within its ports."""
@@ -599,6 +613,19 @@ class Rows(Sequence[int]):
         """Add the next source's row, already ``narrowed``."""
         self._low.append(low)
         self._bits.append(small)
+
+    @classmethod
+    def empty(cls, count: int) -> Rows:
+        """``count`` sources that reach nothing, rows to be ``put``."""
+        rows = cls()
+        rows._low = array("q", bytes(8 * count))
+        rows._bits = [0] * count
+        return rows
+
+    def put(self, source: int, low: int, small: int) -> None:
+        """Set ``source``'s row, already ``narrowed``."""
+        self._low[source] = low
+        self._bits[source] = small
 
     def __len__(self) -> int:
         return len(self._bits)
