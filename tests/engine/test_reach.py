@@ -239,3 +239,38 @@ def test_no_policies_allows_every_pair() -> None:
         (s, d, p) for s, d in itertools.permutations(keys, 2) for p in result.probes
     }
     assert {(p.port, p.protocol) for p in result.probes} == {(80, Protocol.TCP), (53, Protocol.UDP)}
+
+
+NODE_LOCAL = "---\n".join(
+    [
+        namespace("x"),
+        """\
+apiVersion: v1
+kind: Pod
+metadata: {name: agent, namespace: x, labels: {app: agent}}
+spec: {hostNetwork: true, nodeName: n1, containers: [{name: c, image: app}]}
+status: {podIP: 10.0.0.1}
+""",
+        """\
+apiVersion: v1
+kind: Pod
+metadata: {name: server, namespace: x, labels: {app: server}}
+spec: {nodeName: n1, containers: [{name: c, image: app, ports: [{containerPort: 80}, {containerPort: 443}]}]}
+status: {podIP: 10.244.1.10}
+""",
+        netpol("x/deny", "podSelector: {}\npolicyTypes: [Ingress, Egress]"),
+    ]
+)
+
+
+def test_node_local_flows_are_on_every_probe_and_on_none_without_probes() -> None:
+    """A host-network pod reaches the pods of its node on every probe judged, whatever the policies
+    say; with no probe judged there is no flow at all (``destinations`` lists none, node-local or not)."""
+    cluster = load(NODE_LOCAL)
+    result = engine.reach(cluster, [P("80/TCP"), P("443/TCP"), P("53/UDP")])
+    assert result.destinations("x/agent") == [("x/server", (P("53/UDP"), P("80/TCP"), P("443/TCP")))]
+    assert result.destinations("x/server") == []
+    assert result.allowed == reference_matrix(cluster, result.probes)
+    none = engine.reach(cluster, [])
+    assert none.probes == ()
+    assert [none.destinations(s) for s in none.subjects] == [[], []]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -225,35 +225,44 @@ def reach(
     def in_scope(subject: str) -> bool:
         return scope is None or (subject not in outside and subject.split("/", 1)[0] in scope)
 
-    # Probes judged alike share rows: each distinct one is expanded once per source.
+    # Probes judged alike share rows: each distinct one is a slot, read once per source.
     every_rows = list({id(rows): rows for rows in matrix.values()}.values())
     slot_of = {id(rows): slot for slot, rows in enumerate(every_rows)}
     probe_slots = [(probe, slot_of[id(rows)]) for probe, rows in matrix.items()]  # probes in order
+    every_slot = (1 << len(every_rows)) - 1
+    probes_of: dict[int, tuple[Probe, ...]] = {}  # a set of slots -> their probes in order (bounded)
+
+    def probes_in(slots: int) -> tuple[Probe, ...]:
+        found = probes_of.get(slots)
+        if found is None:
+            found = tuple(probe for probe, slot in probe_slots if slots >> slot & 1)
+            if len(probes_of) < _PROBE_SETS:
+                probes_of[slots] = found
+        return found
 
     def destinations(subject: str) -> list[Destination]:
         own = list(bits(subject_classes.get(subject, 0)))
         inside = in_scope(subject)
         external = subject in outside
-        near = {other for other in local.get(subject, ()) if other != subject and (inside or in_scope(other))}
-        reached: list[set[str]] = []
-        for rows in every_rows:
-            others: set[str] = set()
-            for c in _reached_classes(rows, own):
-                for other in class_subjects.get(c, ()):
+        # A source reaches the same classes on most of its slots (often none): each distinct set
+        # of classes is expanded once, with the slots that reach it.
+        reached: dict[tuple[int, int], int] = {}
+        for slot, rows in enumerate(every_rows):
+            found = _reached_classes(rows, own)
+            if found[1]:
+                reached[found] = reached.get(found, 0) | (1 << slot)
+        slots_of: dict[str, int] = {}
+        for (low, small), slots in reached.items():
+            for c in bits(small):
+                for other in class_subjects.get(low + c, ()):
                     if other == subject or (external and other in outside):
                         continue
                     if inside or in_scope(other):
-                        others.add(other)
-            reached.append(others | near if near else others)
-        by_destination: dict[str, list[Probe]] = {}
-        for probe, slot in probe_slots:
-            for other in reached[slot]:
-                found = by_destination.get(other)
-                if found is None:
-                    by_destination[other] = [probe]
-                else:
-                    found.append(probe)
-        return sorted((other, tuple(probes)) for other, probes in by_destination.items())
+                        slots_of[other] = slots_of.get(other, 0) | slots
+        for other in local.get(subject, ()) if every_slot else ():  # node-local: on every probe
+            if other != subject and (inside or in_scope(other)):
+                slots_of[other] = every_slot
+        return sorted((other, probes_in(slots)) for other, slots in slots_of.items())
 
     def expand(subject: str) -> set[tuple[str, Probe]]:
         return {(other, probe) for other, probes in destinations(subject) for probe in probes}
@@ -267,15 +276,19 @@ def reach(
     return _merge_external(view, chosen, subjects, outside, expand, scope, note)
 
 
-def _reached_classes(rows: Rows, own: list[int]) -> Iterable[int]:
-    """The classes some class of ``own`` reaches in one probe's rows (one class: without a full-width set)."""
+#: The sets of probes ``destinations`` keeps spelled, at most (a few dozen in practice).
+_PROBE_SETS = 4096
+
+
+def _reached_classes(rows: Rows, own: list[int]) -> tuple[int, int]:
+    """The classes some class of ``own`` reaches in one probe's rows, as ``(low, bits)`` (one class: its
+    narrow row, without a full-width set)."""
     if len(own) == 1:
-        low, small = rows.row(own[0])
-        return (low + c for c in bits(small)) if small else ()
+        return rows.row(own[0])
     reachable = 0
     for c in own:
         reachable |= rows[c]
-    return bits(reachable)
+    return 0, reachable
 
 
 def _scoped_subjects(
