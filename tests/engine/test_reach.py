@@ -13,7 +13,7 @@ import pytest
 from podwall.model import Protocol
 from reference import reference_matrix, reference_workload_matrix
 
-from ._world import WORLD, load, namespace, netpol
+from ._world import WORLD, load, namespace, netpol, pod
 
 engine = pytest.importorskip("podwall.engine")
 
@@ -274,3 +274,49 @@ def test_node_local_flows_are_on_every_probe_and_on_none_without_probes() -> Non
     none = engine.reach(cluster, [])
     assert none.probes == ()
     assert [none.destinations(s) for s in none.subjects] == [[], []]
+
+
+SPLIT = "---\n".join(
+    [
+        namespace("x"),
+        pod("x/a", {"app": "a"}, ("http:80",), "10.0.0.1"),
+        pod("x/b", {"app": "b"}, ("http:8080",), "10.0.0.2"),
+        pod("x/c", {"app": "c"}, ("80",), "10.0.0.3"),
+        pod("x/d", {"app": "d"}, ("http:80", "8080"), "10.0.0.4"),
+        # egress of a: two rules admitting 80/TCP, joined into one send set
+        netpol("x/a-out", """
+podSelector: {matchLabels: {app: a}}
+policyTypes: [Egress]
+egress:
+- to: [{podSelector: {matchLabels: {app: b}}}]
+- to: [{podSelector: {matchLabels: {app: c}}}, {podSelector: {matchLabels: {app: d}}}]
+  ports: [{port: 80}]
+"""),
+        # ingress of every pod: a named port resolving on some pods only, beside rules on every port
+        netpol("x/in", """
+podSelector: {}
+policyTypes: [Ingress]
+ingress:
+- from: [{podSelector: {matchLabels: {app: a}}}]
+  ports: [{port: http}]
+- from: [{podSelector: {matchLabels: {app: c}}}]
+- from: [{podSelector: {matchLabels: {app: d}}}]
+  ports: [{port: 80}, {port: 8080}]
+"""),
+    ]
+)
+
+
+@pytest.mark.parametrize(("by", "reference", "prefix"), [
+    ("pod", reference_matrix, "x/"), ("workload", reference_workload_matrix, "x/Pod/")])
+def test_groups_with_several_rules_and_named_ports_match_reference(by, reference, prefix: str) -> None:
+    """Several rules of one group admitting a probe join; a named port resolving on some of a group's
+    pods splits it, alongside rules admitting the probe on all of them."""
+    cluster = load(SPLIT)
+    result = engine.reach(cluster, [P("80/TCP"), P("8080/TCP"), P("53/UDP")], by=by)
+    assert result.allowed == reference(cluster, result.probes)
+    a, b, c, d = (prefix + name for name in "abcd")
+    assert (a, b, P("8080/TCP")) in result.allowed  # named http is 8080 on b
+    assert (a, d, P("80/TCP")) in result.allowed  # named http is 80 on d
+    assert (a, c, P("80/TCP")) not in result.allowed  # c declares no http
+    assert (c, b, P("53/UDP")) in result.allowed  # c: every port

@@ -436,47 +436,84 @@ class ClassMatrix:
         Classes selected by the same policies are handled together: egress once per
         group; ingress once per group, split only where a named port resolves to the
         probe on some of the group's classes and not on others. Only the rules whose
-        port list admits the probe somewhere are visited, and of those only the ones
-        naming some class that sends on this probe: on most probes few classes send.
+        port list admits the probe somewhere are visited, and on the ingress side only
+        for the classes that send on this probe: on most probes few do.
         """
         masks = self._list_masks(probe)
         every = self._all
-        # Only references are gathered (a port list's mask, a rule): the sets are built group by
-        # group and narrowed at once, so no full-width set per group is ever held.
-        sent = _visits(masks, self._egress_by_list)
+        # Egress: a group's send set is its visited rules' peers, each within its ports. Most groups
+        # have one such rule whose port list admits the probe everywhere: then the rule's cached
+        # peers are the group's send set as they are, shared with every group naming them.
+        sent: dict[int, tuple[int, int]] = {}
+        more: dict[int, list[tuple[int, int]]] = {}  # groups with several parts, joined at the end
+        for ports, users in zip(masks, self._egress_by_list):
+            if not ports:
+                continue
+            for g, rule in users:
+                if rule.all_peers:
+                    part = (0, ports)
+                else:
+                    part = self._narrow_peers(rule)
+                    if ports != every:
+                        part = (part[0], part[1] & (ports >> part[0]))
+                    if not part[1]:
+                        continue
+                found = sent.get(g)
+                if found is None:
+                    sent[g] = part
+                elif g in more:
+                    more[g].append(part)
+                else:
+                    more[g] = [found, part]
+        for g, parts in more.items():
+            sent[g] = union(sorted(parts))
         sends: list[tuple[int, int]] = [(0, 0)] * len(self._reps)  # isolated, nothing admitted
         senders: list[int] = []
         if self._egress_open is not None:  # the classes no egress policy selects send anywhere
             members = self._egress_groups[self._egress_open][1]
+            send = narrow(every)
             for c in members:
-                sends[c] = narrow(every)
+                sends[c] = send
             senders.extend(members)
-        for g, rules in sent.items():
-            send = self._sent(rules, every)
-            if send[1]:
-                members = self._egress_groups[g][1]
-                for c in members:
-                    sends[c] = send
-                senders.extend(members)
+        for g, send in sent.items():
+            members = self._egress_groups[g][1]
+            for c in members:
+                sends[c] = send
+            senders.extend(members)
         senders.sort()
         sending = mask_of(senders)
-        hits = _visits(masks, self._ingress_by_list)
+        # Ingress, per group: the senders its rules accept at each of its classes. A rule whose port
+        # list admits the probe at all of the group's classes widens them all alike (``whole``); the
+        # others (named ports resolving on some classes only) split the group. Rules naming no
+        # sender change no row and are passed over.
+        whole: dict[int, int] = {}
+        partial: dict[int, list[tuple[int, int]]] = {}
+        for ports, users in zip(masks, self._ingress_by_list):
+            if not ports:
+                continue
+            for g, rule in users:
+                peers = self.peers(rule) & sending
+                if not peers:
+                    continue
+                if ports != every:
+                    low, group = self._ingress_narrow[g]
+                    eligible = (ports >> low) & group
+                    if eligible != group:
+                        if eligible:
+                            partial.setdefault(g, []).append((eligible, peers))
+                        continue
+                whole[g] = whole.get(g, 0) | peers
         accept_groups: dict[int, int] = {}
-        if self._ingress_open is not None:  # the classes no ingress policy selects accept everyone
+        if self._ingress_open is not None:  # the classes no ingress policy selects accept every sender
             low, small = self._ingress_narrow[self._ingress_open]
             accept_groups[sending] = small << low
         # A group's destinations are kept in its own frame (bits from the group's lowest class):
         # only the sources are sets as wide as the cluster.
-        for g, rules in hits.items():
+        covered = 0
+        for g, rules in partial.items():
             low, group = self._ingress_narrow[g]
-            parts = {0: group}  # sources -> destinations accepting exactly them
-            for ports, rule in rules:
-                eligible = group if ports == every else (ports >> low) & group
-                if not eligible:
-                    continue
-                peers = self.peers(rule) & sending
-                if not peers:  # names no class that sends: accepting it changes no row
-                    continue
+            parts = {whole.pop(g, 0): group}  # sources -> destinations accepting exactly them
+            for eligible, peers in rules:
                 split: dict[int, int] = {}
                 for sources, dests in parts.items():
                     inside = dests & eligible
@@ -488,26 +525,16 @@ class ClassMatrix:
                 parts = split
             for sources, dests in parts.items():
                 accept_groups[sources] = accept_groups.get(sources, 0) | (dests << low)
-        # Isolated classes no rule admits anything to on this probe accept no one.
-        low, small = union(sorted(self._ingress_narrow[g] for g in hits))
-        refused = self._ingress_isolated & ~(small << low)
+            covered |= group << low
+        for g, sources in whole.items():
+            low, group = self._ingress_narrow[g]
+            accept_groups[sources] = accept_groups.get(sources, 0) | (group << low)
+            covered |= group << low
+        # Isolated classes no rule admits a sender to on this probe accept no one.
+        refused = self._ingress_isolated & ~covered
         if refused:
             accept_groups[0] = accept_groups.get(0, 0) | refused
         return sends, accept_groups, senders
-
-    def _sent(self, rules: list[tuple[int, Rule]], every: int) -> tuple[int, int]:
-        """What one egress group may send to (narrow): its rules' peers, each within its ports."""
-        parts = []
-        for ports, rule in rules:
-            if rule.all_peers:
-                low, small = 0, every
-            else:
-                low, small = self._narrow_peers(rule)
-            if ports != every:
-                small &= ports >> low
-            if small:
-                parts.append((low, small))
-        return union(parts)
 
     def _sides_tiered(self, probe: Probe) -> tuple[list[tuple[int, int]], dict[int, int]]:
         """With admin tiers: the same two sides, class by class through Admin, NetworkPolicy, Baseline."""
@@ -545,20 +572,6 @@ def _group_classes(per_class: list[list[NetworkPolicy]]) -> list[tuple[list[Netw
 def _open_group(groups: list[tuple[list[NetworkPolicy], list[int]]]) -> int | None:
     """The index of the group no policy selects, if there is one."""
     return next((g for g, (policies, _) in enumerate(groups) if not policies), None)
-
-
-def _visits(masks: list[int], by_list: list[list[tuple[int, Rule]]]) -> dict[int, list[tuple[int, Rule]]]:
-    """Per group, (port list's mask, rule) for its rules whose port list admits the probe somewhere."""
-    visits: dict[int, list[tuple[int, Rule]]] = {}
-    for ports, users in zip(masks, by_list):
-        if ports:
-            for g, rule in users:
-                found = visits.get(g)
-                if found is None:
-                    visits[g] = [(ports, rule)]
-                else:
-                    found.append((ports, rule))
-    return visits
 
 
 def _rules(policies: Iterable[NetworkPolicy | AdminPolicy]) -> Iterator[Rule | AdminRule]:
