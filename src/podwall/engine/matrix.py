@@ -444,20 +444,20 @@ class ClassMatrix:
         # Egress: a group's send set is its visited rules' peers, each within its ports. Most groups
         # have one such rule whose port list admits the probe everywhere: then the rule's cached
         # peers are the group's send set as they are, shared with every group naming them.
+        resolved = self._rule_peer_cache.get  # a rule's peers once resolved (rules with peers)
         sent: dict[int, tuple[int, int]] = {}
         more: dict[int, list[tuple[int, int]]] = {}  # groups with several parts, joined at the end
         for ports, users in zip(masks, self._egress_by_list):
             if not ports:
                 continue
             for g, rule in users:
-                if rule.all_peers:
-                    part = (0, ports)
-                else:
-                    part = self._narrow_peers(rule)
-                    if ports != every:
-                        part = (part[0], part[1] & (ports >> part[0]))
-                    if not part[1]:
-                        continue
+                part = resolved(id(rule))
+                if part is None:
+                    part = (0, every) if rule.all_peers else self._narrow_peers(rule)
+                if ports != every:
+                    part = (part[0], part[1] & (ports >> part[0]))
+                if not part[1]:
+                    continue
                 found = sent.get(g)
                 if found is None:
                     sent[g] = part
@@ -492,7 +492,10 @@ class ClassMatrix:
             if not ports:
                 continue
             for g, rule in users:
-                peers = self.peers(rule) & sending
+                part = resolved(id(rule))
+                if part is None:
+                    part = (0, every) if rule.all_peers else self._narrow_peers(rule)
+                peers = (part[1] << part[0]) & sending
                 if not peers:
                     continue
                 if ports != every:
