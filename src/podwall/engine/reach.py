@@ -230,6 +230,7 @@ def reach(
     slot_of = {id(rows): slot for slot, rows in enumerate(every_rows)}
     probe_slots = [(probe, slot_of[id(rows)]) for probe, rows in matrix.items()]  # probes in order
     every_slot = (1 << len(every_rows)) - 1
+    slot_row = [rows.row for rows in every_rows]
     probes_of: dict[int, tuple[Probe, ...]] = {}  # a set of slots -> their probes in order (bounded)
 
     def probes_in(slots: int) -> tuple[Probe, ...]:
@@ -247,10 +248,17 @@ def reach(
         # A source reaches the same classes on most of its slots (often none): each distinct set
         # of classes is expanded once, with the slots that reach it.
         reached: dict[tuple[int, int], int] = {}
-        for slot, rows in enumerate(every_rows):
-            found = _reached_classes(rows, own)
-            if found[1]:
-                reached[found] = reached.get(found, 0) | (1 << slot)
+        if len(own) == 1:  # one class (most subjects): its narrow row in each slot, no full-width set
+            c = own[0]
+            for slot, row in enumerate(slot_row):
+                found = row(c)
+                if found[1]:
+                    reached[found] = reached.get(found, 0) | (1 << slot)
+        else:
+            for slot, rows in enumerate(every_rows):
+                found = _reached_classes(rows, own)
+                if found[1]:
+                    reached[found] = reached.get(found, 0) | (1 << slot)
         slots_of: dict[str, int] = {}
         for (low, small), slots in reached.items():
             for c in bits(small):
@@ -281,10 +289,7 @@ _PROBE_SETS = 4096
 
 
 def _reached_classes(rows: Rows, own: list[int]) -> tuple[int, int]:
-    """The classes some class of ``own`` reaches in one probe's rows, as ``(low, bits)`` (one class: its
-    narrow row, without a full-width set)."""
-    if len(own) == 1:
-        return rows.row(own[0])
+    """The classes some class of ``own`` reaches in one probe's rows, as ``(low, bits)``."""
     reachable = 0
     for c in own:
         reachable |= rows[c]
