@@ -169,14 +169,23 @@ class ClassMatrix:
 
     def peer(self, peer: PodPeer | IPBlockPeer) -> int:
         """Classes one peer matches."""
+        low, small = self._narrow_peer(peer)
+        return small << low
+
+    def _narrow_peer(self, peer: PodPeer | IPBlockPeer) -> tuple[int, int]:
+        """``peer``, narrow (cached per peer: a peer hashes its selectors, so it is looked up once)."""
         found = self._peer_cache.get(peer)
         if found is None:
             if isinstance(peer, IPBlockPeer):
                 found = narrow(self._classes.ipblock_masks.get(peer, 0))
-            else:  # namespaces in class order: their sets join from the lowest
-                found = union([self._select(ns, peer.pod_selector) for ns in self._namespaces(peer)])
+            else:
+                names = self._namespaces(peer)
+                if len(names) == 1:
+                    found = self._select(names[0], peer.pod_selector)
+                else:  # namespaces in class order: their sets join from the lowest
+                    found = union([self._select(ns, peer.pod_selector) for ns in names])
             self._peer_cache[peer] = found
-        return found[1] << found[0]
+        return found
 
     def _namespaces(self, peer: PodPeer) -> list[str]:
         """Namespaces (with pods, in class order) a peer's namespace half picks; cached per namespace selector."""
@@ -205,13 +214,9 @@ class ClassMatrix:
         found = self._rule_peer_cache.get(id(rule))
         if found is None:
             if len(rule.peers) == 1:
-                self.peer(rule.peers[0])
-                found = self._peer_cache[rule.peers[0]]
+                found = self._narrow_peer(rule.peers[0])
             else:
-                mask = 0
-                for peer in rule.peers:
-                    mask |= self.peer(peer)
-                found = narrow(mask)
+                found = union(sorted(self._narrow_peer(peer) for peer in rule.peers))
             if id(rule) in self._list_of:  # an input rule: alive as long as the matrix, so its id is its own
                 self._rule_peer_cache[id(rule)] = found
         return found
