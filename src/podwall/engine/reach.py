@@ -115,7 +115,8 @@ class Reachability:
 
 def declared_probes(pods: Sequence[Pod]) -> tuple[Probe, ...]:
     """Every (port, protocol) some pod declares, sorted."""
-    return tuple(sorted({Probe(cp.port, cp.protocol) for pod in pods for cp in pod.ports}))
+    declared = {(cp.port, cp.protocol) for pod in pods for cp in pod.ports}  # pairs: a Probe per distinct one
+    return tuple(sorted(Probe(port, protocol) for port, protocol in declared))
 
 
 #: Where nothing names a port, one port per protocol stands for all of them.
