@@ -36,6 +36,9 @@ def test_the_label_index_never_drops_a_match(objects: list[dict[str, str]], chos
     assert found == sorted(set(found))  # increasing, no repeats
     assert {i for i, o in enumerate(objects) if chosen.matches(o)} <= set(found)
     assert list(LabelIndex(objects).candidates(None)) == list(range(len(objects)))
+    if LabelIndex(objects).exact(chosen):  # then the candidates are the matches, no more
+        assert {i for i, o in enumerate(objects) if chosen.matches(o)} == set(found)
+    assert LabelIndex(objects).exact(None)
 
 
 @settings(max_examples=300, deadline=None)

@@ -222,6 +222,11 @@ class LabelIndex:
                 else:
                     found.append(i)
 
+    def exact(self, selector: LabelSelector | None) -> bool:
+        """Whether every one of ``candidates(selector)`` matches it: no selector, ``{}``, or one
+        matchLabels pair alone (its candidates are the positions carrying that pair)."""
+        return selector is None or (len(selector.match_labels) <= 1 and not selector.match_expressions)
+
     def candidates(self, selector: LabelSelector | None) -> Sequence[int]:
         """Positions (increasing) that may match ``selector``: every one, or the fewest that carry one of
         its matchLabels pairs or one of the pairs an ``In`` expression names."""

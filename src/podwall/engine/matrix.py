@@ -142,10 +142,11 @@ class ClassMatrix:
                 index = self._pod_index[namespace] = LabelIndex(
                     [self._reps[c].labels for c in range(first, first + count)])  # type: ignore[union-attr]
             local = 0  # built from the namespace's first class: narrow ints, not one as wide as the cluster per class
+            exact = index.exact(selector)  # every candidate matches: only host networking is left to see
             for offset in index.candidates(selector):
                 rep = self._reps[first + offset]
                 assert isinstance(rep, Pod)  # only pods belong to a namespace
-                if _picks(rep, selector):
+                if not rep.host_network and (exact or _picks(rep, selector)):
                     local |= 1 << offset
             shift = lowest(local)
             found = self._selector_cache[key] = (first + shift, local >> shift) if local else (0, 0)
