@@ -816,7 +816,8 @@ class _Builder:
         """The Go value go-yaml gives a scalar when decoding into ``interface{}``."""
         tag = node.tag
         if tag is _PLAIN or tag == _PLAIN:
-            if node.style or (self.bangs and self.source[node.start_mark.index : node.start_mark.index + 1] in ("!", "&")
+            if node.style or (self.bangs
+                              and self.source[node.start_mark.index : node.start_mark.index + 1] in ("!", "&")
                               and _BANG.match(self.source, node.start_mark.index)):
                 return node.value  # tagged "!": go-yaml keeps the text
             text = node.value
@@ -887,7 +888,8 @@ class _Builder:
                     key = scalar(key_node)
             if key.__class__ is not str:  # what _key does for a string key when nothing is to be checked
                 key = self._key(key_node, result, origins)
-            if simple and value_node.__class__ is _SCALAR_NODE and value_node.tag is _PLAIN and not value_node.style:
+            if (simple and value_node.__class__ is _SCALAR_NODE and value_node.tag is _PLAIN
+                    and not value_node.style):
                 value = _RESOLVE_CACHE.get(value_node.value, _ABSENT)
                 kind = value.__class__
                 if not (kind is str or kind is bool or kind is int or value is None):
