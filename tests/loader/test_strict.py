@@ -509,6 +509,24 @@ def test_a_served_job_keeps_its_labels_unjudged() -> None:
     assert job.labels["job-name"] == "other"
 
 
+@pytest.mark.parametrize(("key", "what"), [("job-name", "name"), ("batch.kubernetes.io/controller-uid", "uid")])
+def test_a_cron_job_template_giving_a_generated_label_is_warned_of(key: str, what: str) -> None:
+    """The API server accepts the CronJob and refuses each Job it creates (validateGeneratedSelector): a warning."""
+    cron = CRON_JOB.replace("{labels: {app: c}}", f"{{labels: {{app: c, {key}: c}}}}")
+    cluster = load_text(cron, "s.yaml")
+    assert cluster.warnings == (
+        f"warning: s.yaml:9: CronJob shop/c: spec.jobTemplate.spec.template.metadata.labels[{key}]: the API server "
+        f"refuses every Job this CronJob creates: a Job labels its pods {key}=<its {what}>, made when it is "
+        "created, and the template may not set another value; remove the label (podwall still models the "
+        "CronJob's pods)",
+    )
+    assert [w.labels for w in cluster.workloads] == [{"app": "c", key: "c"}]
+    # Read back from a cluster too: the API server stores a CronJob's template as it was given.
+    served = cron.replace("metadata: {name: c, namespace: shop}", "metadata: {name: c, namespace: shop, uid: 1a2b}")
+    assert load_text(served, "s.yaml").warnings == cluster.warnings
+    assert load_text(CRON_JOB).warnings == ()
+
+
 def test_manual_selector_must_be_a_boolean() -> None:
     text = WORKLOAD.format(api="batch/v1", kind="Job", spec='  manualSelector: "true"\n')
     assert error_lines(text) == ["s.yaml:5: Job shop/w: spec.manualSelector: must be a boolean, not a string"]

@@ -595,6 +595,8 @@ def _workload(report: Report, raw: RawObject, default_namespace: str) -> Workloa
         template_annotations = string_entries(template_meta.get("annotations"))
     if kind == "CronJob":  # its Jobs' selectors are generated: none may be given
         _cron_job_selector(report, holder, holder_path)
+        if template_meta is not None:  # served too: the API server stores the template as given
+            _cron_job_generated_labels(report, template_meta, join(path, "metadata"), labels)
     else:
         _workload_selector(report, kind, holder, holder_path, labels, template_meta or template, generated)
     if generated is not None and template_meta is not None:
@@ -649,6 +651,25 @@ def _generated_label_conflicts(
             problem = f"must be {quote(wanted)}, the Job's name: the API server labels the Job's pods with it"
         report.error(f"{join(path, 'labels')}[{key}]", line_of(given, key),
                      f"{problem} (unless spec.manualSelector is true)")
+
+
+def _cron_job_generated_labels(report: Report, template_meta: LineDict, path: str, labels: dict[str, str]) -> None:
+    """A CronJob's pod template giving a label its Jobs' generated selector sets: a warning, not an error.
+
+    The API server accepts the CronJob (``ValidateJobTemplateSpec`` does not look at its labels), but each
+    Job the CronJob creates gets a generated name (``NAME-<scheduled time>``) and uid, and
+    ``validateGeneratedSelector`` refuses it while its template gives ``job-name`` or ``controller-uid``
+    another value: the CronJob never runs a pod. podwall still models its pods (it reads the CronJob as the
+    API server accepts it) and says so.
+    """
+    given = template_meta.get("labels")
+    for key in labels:
+        if key in _JOB_NAME_LABELS or key in _JOB_UID_LABELS:
+            what = "name" if key in _JOB_NAME_LABELS else "uid"
+            report.warn(f"{join(path, 'labels')}[{key}]", line_of(given, key),
+                        f"the API server refuses every Job this CronJob creates: a Job labels its pods {key}=<its "
+                        f"{what}>, made when it is created, and the template may not set another value; remove the "
+                        "label (podwall still models the CronJob's pods)")
 
 
 def _cron_job_selector(report: Report, spec: LineDict, path: str) -> None:
