@@ -450,27 +450,20 @@ class ClassMatrix:
         # Egress: a group's send set is its visited rules' peers, each within its ports. Most groups
         # have one such rule whose port list admits the probe everywhere: then the rule's cached
         # peers are the group's send set as they are, shared with every group naming them.
-        resolved = self._rule_peer_cache.get  # a rule's peers once resolved (rules with peers)
         sent: dict[int, tuple[int, int]] = {}
         more: dict[int, list[tuple[int, int]]] = {}  # groups with several parts, joined at the end
-        for ports, users in zip(masks, self._egress_by_list):
-            if not ports:
+        for ports, g, part in self._visited(masks, self._egress_by_list):
+            if ports != every:
+                part = (part[0], part[1] & (ports >> part[0]))
+            if not part[1]:
                 continue
-            for g, rule in users:
-                part = resolved(id(rule))
-                if part is None:
-                    part = (0, every) if rule.all_peers else self._narrow_peers(rule)
-                if ports != every:
-                    part = (part[0], part[1] & (ports >> part[0]))
-                if not part[1]:
-                    continue
-                found = sent.get(g)
-                if found is None:
-                    sent[g] = part
-                elif g in more:
-                    more[g].append(part)
-                else:
-                    more[g] = [found, part]
+            found = sent.get(g)
+            if found is None:
+                sent[g] = part
+            elif g in more:
+                more[g].append(part)
+            else:
+                more[g] = [found, part]
         for g, parts in more.items():
             sent[g] = union(sorted(parts))
         sends: list[tuple[int, int]] = [(0, 0)] * len(self._reps)  # isolated, nothing admitted
@@ -494,24 +487,18 @@ class ClassMatrix:
         # sender change no row and are passed over.
         whole: dict[int, int] = {}
         partial: dict[int, list[tuple[int, int]]] = {}
-        for ports, users in zip(masks, self._ingress_by_list):
-            if not ports:
+        for ports, g, part in self._visited(masks, self._ingress_by_list):
+            peers = (part[1] << part[0]) & sending
+            if not peers:
                 continue
-            for g, rule in users:
-                part = resolved(id(rule))
-                if part is None:
-                    part = (0, every) if rule.all_peers else self._narrow_peers(rule)
-                peers = (part[1] << part[0]) & sending
-                if not peers:
+            if ports != every:
+                low, group = self._ingress_narrow[g]
+                eligible = (ports >> low) & group
+                if eligible != group:
+                    if eligible:
+                        partial.setdefault(g, []).append((eligible, peers))
                     continue
-                if ports != every:
-                    low, group = self._ingress_narrow[g]
-                    eligible = (ports >> low) & group
-                    if eligible != group:
-                        if eligible:
-                            partial.setdefault(g, []).append((eligible, peers))
-                        continue
-                whole[g] = whole.get(g, 0) | peers
+            whole[g] = whole.get(g, 0) | peers
         accept_groups: dict[int, int] = {}
         if self._ingress_open is not None:  # the classes no ingress policy selects accept every sender
             low, small = self._ingress_narrow[self._ingress_open]
@@ -544,6 +531,21 @@ class ClassMatrix:
         if refused:
             accept_groups[0] = accept_groups.get(0, 0) | refused
         return sends, accept_groups, senders
+
+    def _visited(
+        self, masks: list[int], by_list: list[list[tuple[int, Rule]]]
+    ) -> Iterator[tuple[int, int, tuple[int, int]]]:
+        """(port list's mask, group, the rule's peers narrow) for each rule whose port list admits the probe
+        somewhere; a rule's peers come from the per-rule cache once resolved."""
+        resolved = self._rule_peer_cache.get
+        every = self._all
+        for ports, users in zip(masks, by_list):
+            if ports:
+                for g, rule in users:
+                    part = resolved(id(rule))
+                    if part is None:
+                        part = (0, every) if rule.all_peers else self._narrow_peers(rule)
+                    yield ports, g, part
 
     def _sides_tiered(self, probe: Probe) -> tuple[list[tuple[int, int]], dict[int, int]]:
         """With admin tiers: the same two sides, class by class through Admin, NetworkPolicy, Baseline."""
