@@ -197,6 +197,8 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 _SCALAR_NODE = yaml.ScalarNode
 _MAPPING_NODE = yaml.MappingNode
+#: Go values whose JSON reads back as themselves (``_Builder._json`` keeps them as they are).
+_AS_IS = frozenset({str, bool, int, type(None)})
 
 
 class _Composer(_Parser):  # type: ignore[misc,valid-type]
@@ -797,10 +799,7 @@ class _Builder:
         cls = node.__class__
         if cls is _SCALAR_NODE:
             value = self.scalar(node)
-            kind = value.__class__
-            if kind is str or kind is bool or kind is int or value is None:  # most values: no call to _json
-                return value
-            return self._json(value, node)
+            return value if value.__class__ in _AS_IS else self._json(value, node)  # most: no call to _json
         if cls is _MAPPING_NODE:
             return self.mapping(node)
         items = LineList()
@@ -831,7 +830,7 @@ class _Builder:
     def _json(value: Any, node: yaml.Node) -> Any:
         """The value as the API machinery reads back ``json.Marshal``'s text."""
         cls = value.__class__
-        if cls is str or cls is bool or value is None or cls is int:
+        if cls in _AS_IS:
             return value
         if cls is _Uint:
             return float(value)
@@ -891,8 +890,7 @@ class _Builder:
             if (simple and value_node.__class__ is _SCALAR_NODE and value_node.tag is _PLAIN
                     and not value_node.style):
                 value = _RESOLVE_CACHE.get(value_node.value, _ABSENT)
-                kind = value.__class__
-                if not (kind is str or kind is bool or kind is int or value is None):
+                if value.__class__ not in _AS_IS:
                     value = value_of(value_node)  # not resolved before, or a number _json turns into a float
             else:
                 value = value_of(value_node)
