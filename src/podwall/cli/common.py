@@ -338,7 +338,7 @@ def resolve_focus(clusters: Cluster | tuple[Cluster, ...], focus: Focus, namespa
     """
     from dataclasses import replace
 
-    from podwall.engine.explain import subject_nodes
+    from podwall.engine.explaining import subject_nodes
 
     sides = clusters if isinstance(clusters, tuple) else (clusters,)
 

@@ -1,7 +1,7 @@
 """Why a pair gained or lost connections: the engine's verdict on each side, for one port of each piece.
 
 Every interval a pair gains or loses is judged at its first port, before and
-after, by ``engine.explain`` (the same verdicts with reasons ``podwall explain``
+after, by ``engine.explaining`` (the same verdicts with reasons ``podwall explain``
 prints). A side where one end does not exist (a workload added or removed) has
 no verdict.
 """
@@ -14,7 +14,7 @@ from podwall.diff.connections import NodeKind, PairDiff, Reason, kind_of, namesp
 from podwall.engine import EngineOptions, External, Probe, Subject, Verdict
 from podwall.engine.connlist import node_name
 from podwall.engine.connset import ConnSet
-from podwall.engine.explain import explain_subjects
+from podwall.engine.explaining import explain_subjects
 from podwall.engine.exposure import CONTROLLER, INGRESS_CONTROLLER, backends
 from podwall.model import Cluster, NetworkPolicy, Pod
 

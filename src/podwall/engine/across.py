@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from podwall.engine.explain import Explanation, explain
+from podwall.engine.explaining import Explanation, explain
 from podwall.engine.options import EngineOptions, Probe
 from podwall.engine.reach import Reachability, View, reach
 from podwall.model import Cluster

@@ -1,6 +1,6 @@
 """``flows check``: every observed flow judged by the engine against the given policies.
 
-Each folded flow is explained (``podwall.engine.explain``: the same verdict, the
+Each folded flow is explained (``podwall.engine.explaining``: the same verdict, the
 same reasons as ``podwall explain``) between its workloads, or a workload and an
 address. Flows the policies deny that the network let through (or that the tool
 did not judge) *would break*; they are grouped by workload pair with the policies

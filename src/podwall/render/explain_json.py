@@ -6,7 +6,7 @@ import json
 
 from podwall.engine import DirectionVerdict, Explanation, RuleRef
 from podwall.engine.connset import ConnSet
-from podwall.engine.explain import PortsExplanation, SideGroup
+from podwall.engine.explaining import PortsExplanation, SideGroup
 from podwall.render.contract import document
 from podwall.render.explain_text import explain_ports_text, explain_text
 

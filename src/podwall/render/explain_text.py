@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from podwall.engine import Basis, DirectionVerdict, Explanation, RuleRef
 from podwall.engine.connset import PORT_MAX, PORT_MIN, PROTOCOLS, ConnSet
-from podwall.engine.explain import PortsExplanation, SideGroup
+from podwall.engine.explaining import PortsExplanation, SideGroup
 from podwall.engine.verdict import TierStep
 from podwall.model import Direction
 from podwall.render.style import DIM, Style, plain, verdict_role

@@ -9,7 +9,7 @@ from podwall.cli.env import Environment
 from podwall.cli.exit import ExitStatus
 from podwall.cli.help import examples
 from podwall.engine import explain
-from podwall.engine.explain import Subject, explain_ports, hypothetical, resolve
+from podwall.engine.explaining import Subject, explain_ports, hypothetical, resolve
 from podwall.errors import UsageError
 from podwall.model.names import label_key_problem, label_value_problem
 from podwall.render.explain_json import explain_json, explain_ports_json

@@ -24,7 +24,7 @@ from podwall.engine import EngineOptions, Probe
 from podwall.engine.connlist import ConnLine, Focus, connlist, node_name
 from podwall.engine.connset import ConnSet
 from podwall.engine.conventions import view as plugin_view
-from podwall.engine.explain import Subject, explain_subjects
+from podwall.engine.explaining import Subject, explain_subjects
 from podwall.engine.exposure_analysis import ExposureReport, exposure_analysis
 from podwall.lint import Finding, LintReport, Severity, lint
 from podwall.model import Cluster, Direction, Pod
