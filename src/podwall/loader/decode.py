@@ -35,19 +35,40 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import importlib
 import json
 import math
-import operator
 import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from podwall.errors import InputError, Location
+
+
+class Later:
+    """A module imported when one of its attributes is first read: the module then takes this stand-in's
+    place as ``name`` in ``namespace`` (a module's globals), so later reads cost nothing more.
+
+    Why: PyYAML's import costs every command 14 ms, and JSON input that ``lazyjson`` reads needs none of
+    it (docs/performance.md).
+    """
+
+    def __init__(self, module: str, name: str, namespace: dict[str, Any]) -> None:
+        self.module, self.name, self.namespace = module, name, namespace
+
+    def __getattr__(self, attribute: str) -> Any:
+        module = importlib.import_module(self.module)
+        self.namespace[self.name] = module
+        return getattr(module, attribute)
+
+
+if TYPE_CHECKING:
+    import yaml
+else:
+    yaml = Later("yaml", "yaml", globals())
 
 __all__ = ["RESTART", "Decoded", "Document", "Item", "LineDict", "LineList", "Restart", "decode", "decode_parts", "wrap"]
 
@@ -189,105 +210,29 @@ _BINARY_TAG = "tag:yaml.org,2002:binary"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _RESOLVABLE = frozenset({_STR_TAG, _BOOL_TAG, _INT_TAG, _FLOAT_TAG, _NULL_TAG, _TIMESTAMP_TAG})
 
-try:  # libyaml: the same C parser go-yaml v2 was ported from, and ~10x faster than PyYAML's own
-    from yaml.cyaml import CParser as _Parser
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    _Parser = yaml.Loader  # type: ignore[misc,assignment]
-
-
-_SCALAR_NODE = yaml.ScalarNode
-_MAPPING_NODE = yaml.MappingNode
+#: PyYAML's node classes, set when the first composer is made (``_composer``).
+_SCALAR_NODE: Any = None
+_MAPPING_NODE: Any = None
 #: Go values whose JSON reads back as themselves (``_Builder._json`` keeps them as they are).
 _AS_IS = frozenset({str, bool, int, type(None)})
-
-
-class _Composer(_Parser):  # type: ignore[misc,valid-type]
-    """libyaml's composer with go-yaml's view of tags: plain scalars are resolved later, by ``_resolve``."""
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is _SCALAR_NODE:
-            # implicit[0]: a plain scalar, or one tagged "!" (libyaml marks both "plain implicit").
-            return _PLAIN if implicit[0] else _STR_TAG
-        return _MAP_TAG if kind is _MAPPING_NODE else _SEQ_TAG
-
-    # No path-based resolution: tags are go-yaml's, decided later. The composer calls these two around
-    # every node (480,000 times for 10,000 pods): C functions that do nothing with their arguments
-    # (``is_(parent, index)``, ``tuple()``) cost no Python frame, unlike a method with an empty body.
-    descend_resolver = operator.is_
-    ascend_resolver = tuple
-
-
-class _GoPlainScanner(yaml.scanner.Scanner):
-    """PyYAML's scanner with go-yaml v2's end of a plain scalar in a flow collection.
-
-    libyaml 0.2 also ends ``x:`` before ``,[]{}`` (``[x:]`` is a mapping in a
-    list); go-yaml v2 ends it only before a blank (``[x:]`` is the string
-    ``"x:"``). Only sections with ``:`` before a flow indicator take this slower
-    pure-Python path.
-    """
-
-    def scan_to_next_token(self) -> None:
-        """As PyYAML's, but tabs separate tokens where go-yaml (and libyaml) allow them."""
-        if self.index == 0 and self.peek() == "\ufeff":
-            self.forward()
-        found = False
-        while not found:
-            while self.peek() == " " or ((self.flow_level or not self.allow_simple_key) and self.peek() == "\t"):
-                self.forward()
-            if self.peek() == "#":
-                while self.peek() not in "\0\r\n\x85\u2028\u2029":
-                    self.forward()
-            if self.scan_line_break():
-                if not self.flow_level:
-                    self.allow_simple_key = True
-            else:
-                found = True
-
-    def scan_plain(self) -> yaml.tokens.ScalarToken:
-        chunks: list[str] = []
-        start_mark = self.get_mark()
-        end_mark = start_mark
-        indent = self.indent + 1
-        spaces: list[str] = []
-        blank = "\0 \t\r\n\x85\u2028\u2029"
-        while True:
-            length = 0
-            if self.peek() == "#":
-                break
-            while True:
-                ch = self.peek(length)
-                if ch in blank or (ch == ":" and self.peek(length + 1) in blank) or (self.flow_level and ch in ",?[]{}"):
-                    break
-                length += 1
-            if length == 0:
-                break
-            self.allow_simple_key = False
-            chunks.extend(spaces)
-            chunks.append(self.prefix(length))
-            self.forward(length)
-            end_mark = self.get_mark()
-            spaces = self.scan_plain_spaces(indent, start_mark)
-            if not spaces or self.peek() == "#" or (not self.flow_level and self.column < indent):
-                break
-        return yaml.tokens.ScalarToken("".join(chunks), True, start_mark, end_mark)
-
-
-class _PyComposer(yaml.reader.Reader, _GoPlainScanner, yaml.parser.Parser, yaml.composer.Composer):  # type: ignore[misc]
-    """The pure-Python composer with go-yaml's plain scalars (see ``_GoPlainScanner``)."""
-
-    def __init__(self, stream: str) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        _GoPlainScanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        yaml.composer.Composer.__init__(self)
-
-    resolve = _Composer.resolve
-    descend_resolver = _Composer.descend_resolver
-    ascend_resolver = _Composer.ascend_resolver
-
-
 #: ``:`` right before a flow indicator: where libyaml and go-yaml read a flow collection differently.
 _COLON_FLOW = re.compile(r":[,\[\]{}]")
+_COMPOSERS: Any = None
+
+
+def _composer(text: str, *, go_plain: bool = False) -> Any:
+    """A composer of ``text`` (``loader.composer``): libyaml's, or with ``go_plain`` the pure-Python one.
+
+    PyYAML and the composers are imported when the first one is made: JSON input that the fast
+    path reads (``lazyjson``) needs neither, and PyYAML's import costs 14 ms (docs/performance.md).
+    """
+    global _COMPOSERS, _SCALAR_NODE, _MAPPING_NODE
+    if _COMPOSERS is None:
+        from podwall.loader import composer
+
+        _SCALAR_NODE, _MAPPING_NODE = yaml.ScalarNode, yaml.MappingNode
+        _COMPOSERS = composer.Composer, composer.PyComposer
+    return _COMPOSERS[1 if go_plain else 0](text)
 
 
 class _Failure(Exception):
@@ -407,7 +352,7 @@ def _decode_section(chunk: str, path: str, first_line: int, index: int, result: 
 
 def _compose(chunk: str, *, lenient_anchors: bool) -> tuple[yaml.Node | None, int | None]:
     """The first document's node graph, and the 0-based line of anything after it (kubectl ignores it)."""
-    composer = (_PyComposer if _COLON_FLOW.search(chunk) else _Composer)(chunk)
+    composer = _composer(chunk, go_plain=_COLON_FLOW.search(chunk) is not None)
     try:
         if lenient_anchors:
             node = _compose_events(composer)
@@ -480,7 +425,9 @@ def _yaml_error(exc: yaml.YAMLError, path: str, text: str, line_offset: int, ind
     elif isinstance(exc, yaml.reader.ReaderError):
         # Raised for characters YAML forbids; it knows only an offset (in UTF-8
         # bytes for libyaml, in characters for the pure parser).
-        if _Parser is not yaml.Loader:
+        from podwall.loader.composer import LIBYAML
+
+        if LIBYAML:
             before = text.encode("utf-8", "surrogatepass")[: exc.position].decode("utf-8", "ignore")
         else:  # pragma: no cover - without libyaml
             before = text[: exc.position]
@@ -1126,7 +1073,7 @@ def _attach_lines(value: Any, text: str, line_offset: int) -> Any:
 
 def flow_node(text: str) -> yaml.Node | None:
     """libyaml's node graph of one JSON value (JSON is YAML flow style), for the lines; None if it cannot read it."""
-    composer = _Composer(text)
+    composer = _composer(text)
     try:
         return composer.get_single_node()  # type: ignore[no-any-return]
     except yaml.YAMLError:

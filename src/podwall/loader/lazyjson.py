@@ -35,9 +35,7 @@ import re
 import weakref
 from collections.abc import Callable, Generator, Iterator
 from functools import partial
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from podwall.loader.decode import (
     _JSON_SPACE,
@@ -45,6 +43,7 @@ from podwall.loader.decode import (
     Decoded,
     Document,
     Item,
+    Later,
     LineDict,
     LineList,
     Restart,
@@ -55,6 +54,11 @@ from podwall.loader.decode import (
     item_nodes,
 )
 from podwall.errors import Location
+
+if TYPE_CHECKING:
+    import yaml
+else:
+    yaml = Later("yaml", "yaml", globals())  # only a composed unit needs it
 
 __all__ = ["decode_json", "json_parts", "line_later"]
 
