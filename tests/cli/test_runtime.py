@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 import pytest
@@ -125,3 +126,24 @@ def test_reach_imports_no_other_verb() -> None:
     done = subprocess.run([sys.executable, "-c", program, "reach", "-f", TUTORIAL, "-o", "json"],
                           capture_output=True, text=True, check=False)
     assert done.stderr.splitlines()[-1] == "[] 0"
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_reach_on_json_imports_neither_pyyaml_nor_explain(tmp_path: Path, fmt: str) -> None:
+    # JSON input that the fast path reads needs no YAML composer; reach needs no explanation (docs/performance.md).
+    source = tmp_path / f"cluster.{fmt}"
+    objects = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "c", "image": "nginx", "ports": [{"containerPort": 80}]}]}}]
+    source.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}, indent=4) if fmt == "json"
+                      else "apiVersion: v1\nkind: List\nitems:\n- " + json.dumps(objects[0]) + "\n")
+    program = (
+        "import sys\n"
+        "from podwall.cli.app import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(sorted(m for m in sys.modules if m in ('yaml', 'podwall.loader.composer', 'podwall.engine.explaining',"
+        " 'podwall.engine.connlist')), code, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program, "reach", "-f", str(source), "-o", "json"],
+                          capture_output=True, text=True, check=False)
+    expected = "[] 0" if fmt == "json" else "['podwall.loader.composer', 'yaml'] 0"
+    assert done.stderr.splitlines()[-1] == expected

@@ -6,6 +6,9 @@ notion of "isolating policies" and "admitting rules".
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from podwall.model import Direction, Pod, Protocol
@@ -244,3 +247,16 @@ def test_probe_parse_and_str(text: str, port: int, protocol: str) -> None:
     assert probe == engine.Probe(port, Protocol(protocol))
     assert probe.port == port and probe.protocol == protocol
     assert str(probe) == text
+
+
+def test_engine_explain_is_the_function_even_after_its_module_was_imported() -> None:
+    # explain & co. are imported lazily from podwall.engine.explaining; a module named "explain" would replace
+    # the function on the package as soon as anything imported it.
+    program = (
+        "import inspect, podwall.engine.explaining, podwall.engine as e\n"
+        "from podwall.engine import explain, resolve, Explanation, Subject\n"
+        "print(inspect.isfunction(e.explain), explain is podwall.engine.explaining.explain, inspect.isclass(Subject),"
+        " 'explain' in dir(e))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True", "True", "True"]
