@@ -47,6 +47,7 @@ from podwall.model import (
     Workload,
     WorkloadRef,
 )
+from podwall.model.quick import quick_init
 
 NETWORK_POLICY_API = "networking.k8s.io/v1"
 
@@ -90,6 +91,7 @@ NOT_EVALUATED = (
     "admin tiers; flows shown ignore it"
 )
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RawObject:
     """One Kubernetes object as parsed, with where it starts."""

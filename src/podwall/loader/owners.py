@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 
 from podwall.loader.meta import OwnerRef
 from podwall.model import Pod, Workload, WorkloadRef
+from podwall.model.quick import quick_init
 
 Key = tuple[str, str, str]  # namespace, kind, name
 
@@ -47,6 +48,7 @@ class PodDraft:
     owners: tuple[OwnerRef, ...] = ()
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class WorkloadDraft:
     """A converted workload and the ownerReferences it came with."""

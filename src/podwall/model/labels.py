@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
+from podwall.model.quick import quick_init
+
 Labels = Mapping[str, str]
 
 
@@ -18,6 +20,7 @@ class Operator(str, Enum):
     DOES_NOT_EXIST = "DoesNotExist"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Requirement:
     """One ``matchExpressions`` term; ``values`` is sorted so equal terms compare equal."""
@@ -46,6 +49,7 @@ class Requirement:
         return f"{self.key} {op} ({','.join(self.values)})"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class LabelSelector:
     """A selector; the empty selector matches everything.

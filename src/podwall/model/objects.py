@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from podwall.errors import Location
 from podwall.model.policy import IPAddress, IPNetwork, Protocol
+from podwall.model.quick import quick_init
 
 #: Kinds whose pod template stands for their pods.
 WORKLOAD_KINDS = (
@@ -32,6 +33,7 @@ class Namespace:
     annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ContainerPort:
     """A declared container port; ``name`` may be empty."""
@@ -41,6 +43,7 @@ class ContainerPort:
     name: str = ""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Container:
     """A container's name, image and arguments: what tells a network plugin's agent apart."""
@@ -50,6 +53,7 @@ class Container:
     args: tuple[str, ...] = ()
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class WorkloadRef:
     """Names a workload: ``namespace/Kind/name``."""
@@ -62,6 +66,7 @@ class WorkloadRef:
         return f"{self.namespace}/{self.kind}/{self.name}"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Pod:
     """A pod, or the template of a workload standing for its replicas.
@@ -112,6 +117,7 @@ class Pod:
         return None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Workload:
     """A workload and its pod template's labels and ports.

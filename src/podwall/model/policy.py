@@ -8,6 +8,7 @@ from enum import Enum
 
 from podwall.errors import Location
 from podwall.model.labels import LabelSelector
+from podwall.model.quick import quick_init
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -28,6 +29,7 @@ class Direction(str, Enum):
     EGRESS = "Egress"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PortSpec:
     """One entry of a rule's ``ports``.
@@ -48,6 +50,7 @@ class PortSpec:
         return f"{self.port}/{self.protocol.value}"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PodPeer:
     """A peer given by selectors.
@@ -74,6 +77,7 @@ class PodPeer:
         return f"{pods} in namespaces {self.namespace_selector}"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class IPBlockPeer:
     """``cidr`` minus every ``except`` (each inside ``cidr``, same address family)."""
@@ -96,6 +100,7 @@ class IPBlockPeer:
 Peer = PodPeer | IPBlockPeer
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Rule:
     """An ingress or egress rule.
@@ -122,6 +127,7 @@ class Rule:
         return not self.ports
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class NetworkPolicy:
     """A ``networking.k8s.io/v1`` NetworkPolicy with policyTypes defaulted."""
