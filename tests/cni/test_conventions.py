@@ -149,6 +149,14 @@ def test_every_profile_has_a_row() -> None:
     assert all(len(row) == len(SCENARIOS) for row in EXPECTED.values())
 
 
+def test_profiles_read_from_the_folder_are_the_packaged_ones() -> None:
+    # The package's folder is read with os (every pip install); importlib.resources (a zipped package) reads the same.
+    from podwall.cni.profile import _packaged_profile_texts, _profile_texts
+
+    texts = _profile_texts()
+    assert sorted(texts) == sorted(f"{name}.toml" for name in EXPECTED) and texts == _packaged_profile_texts()
+
+
 CASES = [
     pytest.param(name, scenario, EXPECTED[name][i], id=f"{scenario}-{name}")
     for name in sorted(EXPECTED)

@@ -14,11 +14,11 @@ version (``latest``, ``stable``, ``main``) gets the newest statement.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from podwall.errors import UsageError
@@ -201,16 +201,36 @@ def version_key(text: str) -> tuple[int, ...]:
 @cache
 def profiles() -> dict[str, Profile]:
     """Every shipped profile by name, ``generic`` first, then alphabetical."""
-    root = resources.files("podwall.cni") / "profiles"
-    raw = {
-        entry.name.removesuffix(".toml"): tomllib.loads(entry.read_text(encoding="utf-8"))
-        for entry in root.iterdir()
-        if entry.name.endswith(".toml")
-    }
+    raw = {name.removesuffix(".toml"): tomllib.loads(text) for name, text in _profile_texts().items()}
     built: dict[str, Profile] = {}
     for name in sorted(raw, key=lambda n: (n != "generic", n)):
         built[name] = _build(name, raw)
     return built
+
+
+def _profile_texts() -> dict[str, str]:
+    """Each ``profiles/*.toml`` file's text by file name.
+
+    Read from the package's folder when it is one (every pip install): ``importlib.resources`` costs
+    every command 5 ms of imports (``tempfile``, ``shutil``...) for the same files. A package
+    imported from a zip archive has no folder: then through ``importlib.resources``.
+    """
+    folder = os.path.join(os.path.dirname(__file__), "profiles")
+    if not os.path.isdir(folder):
+        return _packaged_profile_texts()
+    texts = {}
+    for name in os.listdir(folder):
+        if name.endswith(".toml"):
+            with open(os.path.join(folder, name), encoding="utf-8") as file:
+                texts[name] = file.read()
+    return texts
+
+
+def _packaged_profile_texts() -> dict[str, str]:
+    from importlib import resources
+
+    root = resources.files("podwall.cni") / "profiles"
+    return {entry.name: entry.read_text(encoding="utf-8") for entry in root.iterdir() if entry.name.endswith(".toml")}
 
 
 def _build(name: str, raw: dict[str, dict[str, Any]]) -> Profile:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from podwall._runtime import collector_paused
 from podwall.errors import InputError, Location, UsageError
@@ -38,6 +38,9 @@ from podwall.loader.files import (
     folder_kind,
 )
 from podwall.model import Cluster
+
+if TYPE_CHECKING:
+    import subprocess
 
 PREFIX = "git:"
 _LINK = "120000"
@@ -79,6 +82,8 @@ class Revision:
 
 
 def _git(args: Sequence[str], cwd: str | None, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    import subprocess  # only a revision (-f REV:PATH) needs git: not every command's imports
+
     try:
         return subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False)
     except FileNotFoundError:

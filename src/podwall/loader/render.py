@@ -9,10 +9,6 @@ when the tool is on PATH, and reads what it prints.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from pathlib import Path
-
 from podwall.errors import InputError, Location
 from podwall.loader.files import HELM, KUSTOMIZE, Folder, Passed, Source, Unreadable, decode, folder_kind
 
@@ -48,6 +44,8 @@ def template_syntax(errors: list[InputError], text: str, path: str) -> list[Inpu
     """
     if not errors or "{{" not in text:
         return errors
+    from pathlib import Path  # a template's errors only
+
     folder = Path(path).parent
     chart = next((str(d) for d in [folder, *folder.parents][:6] if folder_kind(str(d)) == HELM), None)
     where = f"{chart} is " if chart else ""
@@ -71,6 +69,9 @@ def resolve(folder: Folder, render: bool, max_bytes: int) -> Source | Unreadable
 
 def run(kind: str, directory: str, max_bytes: int) -> Source | Unreadable:
     """Run the folder's renderer and return what it printed, named ``DIR (helm template)``."""
+    import shutil  # --render only: not every command's imports
+    import subprocess
+
     argv = command(kind, directory)
     name = f"{directory} ({' '.join(argv[:2])})"
     if shutil.which(argv[0]) is None:
