@@ -42,7 +42,6 @@ import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from podwall.errors import InputError, Location
@@ -188,7 +187,12 @@ def _number(value: float) -> int | float:
     has no ``.`` and is read back as an int64 when it fits (``80.0`` -> ``80``).
     """
     if value.is_integer() and -1e21 < value < 1e21:
-        number = int(value) if -(1 << 53) <= value <= 1 << 53 else int(Decimal(repr(value)))
+        if -(1 << 53) <= value <= 1 << 53:
+            number = int(value)
+        else:  # beyond 2**53 (rare): the decimal text Go wrote, read exactly
+            from decimal import Decimal
+
+            number = int(Decimal(repr(value)))
         if -_INT64 <= number < _INT64:
             return number
     return value
