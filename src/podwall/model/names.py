@@ -87,6 +87,21 @@ def label_value_problem(value: str) -> str | None:
 
 def port_name_problem(name: str) -> str | None:
     """IANA_SVC_NAME: at most 15 of ``a-z0-9-``, a letter somewhere, no edge or double ``-``."""
+    if name in _VALID_PORT_NAMES and name.__class__ is str:  # the few names thousands of ports share
+        return None
+    problem = _port_name_problem(name)
+    if problem is None and name.__class__ is str:
+        if len(_VALID_PORT_NAMES) >= 4096:
+            _VALID_PORT_NAMES.clear()
+        _VALID_PORT_NAMES.add(name)
+    return problem
+
+
+#: Port names judged valid (exact ``str`` only), bounded.
+_VALID_PORT_NAMES: set[str] = set()
+
+
+def _port_name_problem(name: str) -> str | None:
     if not name:
         return "must not be empty"
     if len(name) > 15:
