@@ -945,6 +945,8 @@ class _BadNumber(ValueError):
 
 
 def _json_int(text: str) -> int | float:
+    if len(text) < 19:  # no 18 characters exceed int64 (the usual case: one call less)
+        return int(text)
     if len(text) - text.startswith("-") <= 19:
         value = int(text)
         if -_INT64 <= value < _INT64:
