@@ -129,6 +129,10 @@ class Converted:
         """``Kind ns/name`` for messages."""
         return describe(self.kind, self.name, self.namespace)
 
+    def describe(self) -> str:
+        """``label``, for a ``Report`` that names the object only when it has something to say."""
+        return describe(self.kind, self.name, self.namespace)
+
 
 # -- documents -> objects ---------------------------------------------------------
 
@@ -242,7 +246,7 @@ def convert(raw: RawObject, default_namespace: str) -> Converted:
     namespaced = kind not in ("Namespace", "Node")
     name, ns = identity(raw.data, namespaced=namespaced, default_namespace=default_namespace)
     result = Converted(kind, ns, name, raw.location)
-    report = Report(raw.location, result.label)
+    report = Report(raw.location, result.describe)
     _check_fields(report, kind, raw, result)
     if kind == "Namespace":
         result.value = _namespace(report, raw, result)
@@ -291,22 +295,22 @@ def _named(raw: RawObject, default_namespace: str) -> tuple[Converted, Report]:
     namespaced = raw.kind in _NAMESPACED or isinstance(given, str) and given != ""
     name, ns = identity(raw.data, namespaced=namespaced, default_namespace=default_namespace)
     result = Converted(raw.kind, ns, name, raw.location)
-    return result, Report(raw.location, result.label)
+    return result, Report(raw.location, result.describe)
 
 
 def _policy(raw: RawObject, default_namespace: str) -> Converted:
     name, ns = identity(raw.data, namespaced=True, default_namespace=default_namespace)
     result = Converted("NetworkPolicy", ns, name, raw.location)
-    report = Report(raw.location, result.label)
+    report = Report(raw.location, result.describe)
     result.value = convert_policy(report, raw.data, raw.location, default_namespace)
     result.errors = report.errors
     result.warnings.extend(report.warnings)
     if result.value is not None:
-        result.warnings.extend(_named_ports_on_ipblocks(result.value, result.label))
+        result.warnings.extend(_named_ports_on_ipblocks(result.value, result))
     return result
 
 
-def _named_ports_on_ipblocks(policy: NetworkPolicy, label: str) -> Iterator[str]:
+def _named_ports_on_ipblocks(policy: NetworkPolicy, named: Converted) -> Iterator[str]:
     """A named port cannot be resolved on an external address: say so rather than match nothing quietly."""
     for rule in policy.ingress + policy.egress:
         if not rule.peers or not all(isinstance(p, IPBlockPeer) for p in rule.peers):
@@ -315,7 +319,7 @@ def _named_ports_on_ipblocks(policy: NetworkPolicy, label: str) -> Iterator[str]
             if isinstance(spec.port, str):
                 field = f"spec.{rule.direction.value.lower()}[{rule.index}].ports[{i}].port"
                 yield (
-                    f"warning: {rule.location}: {label}: {field}: named port {spec.port!r} with only ipBlock peers "
+                    f"warning: {rule.location}: {named.label}: {field}: named port {spec.port!r} with only ipBlock peers "
                     "matches no external address (only pods in the blocks that declare it)"
                 )
 
@@ -323,7 +327,7 @@ def _named_ports_on_ipblocks(policy: NetworkPolicy, label: str) -> Iterator[str]
 def _admin_policy(raw: RawObject) -> Converted:
     name, _ = identity(raw.data, namespaced=False, default_namespace="")
     result = Converted(raw.kind, "", name, raw.location)
-    report = Report(raw.location, result.label)
+    report = Report(raw.location, result.describe)
     result.value, result.warnings = convert_admin(report, raw.data, raw.kind, raw.location)
     result.warnings.extend(report.warnings)
     result.errors = report.errors
@@ -341,7 +345,7 @@ def _check_fields(report: Report, struct: str, raw: RawObject, result: Converted
 def _exposure(raw: RawObject, default_namespace: str) -> Converted:
     name, ns = identity(raw.data, namespaced=True, default_namespace=default_namespace)
     result = Converted(raw.kind, ns, name, raw.location)
-    report = Report(raw.location, result.label)
+    report = Report(raw.location, result.describe)
     if raw.kind == "Ingress":
         _check_fields(report, "IngressV1beta1" if raw.api_version.endswith("v1beta1") else "Ingress", raw, result)
     convert_one = convert_ingress if raw.kind == "Ingress" else convert_route
@@ -368,7 +372,7 @@ def _monitor(raw: RawObject, default_namespace: str) -> Converted:
     """ServiceMonitor/PodMonitor; unreadable ones are skipped with a warning, never an error."""
     name, ns = identity(raw.data, namespaced=True, default_namespace=default_namespace)
     result = Converted(raw.kind, ns, name, raw.location)
-    report = Report(raw.location, result.label)
+    report = Report(raw.location, result.describe)
     monitor = convert_monitor(report, raw.data, raw.kind, default_namespace)
     if report.errors:
         result.warnings.extend(f"warning: skipped object: {error}" for error in report.errors)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -110,13 +110,22 @@ def is_int(value: Any) -> bool:
 class Report:
     """Collects the problems of one object."""
 
-    __slots__ = ("location", "obj", "errors", "warnings")
+    __slots__ = ("location", "_obj", "errors", "warnings")
 
-    def __init__(self, location: Location, obj: str) -> None:
+    def __init__(self, location: Location, obj: str | Callable[[], str]) -> None:
+        """``obj``: how messages name the object (``Kind ns/name``), or what makes that name when a message
+        first needs it (most objects have nothing to say: 1% of a load went into naming them)."""
         self.location = location
-        self.obj = obj
+        self._obj = obj
         self.errors: list[ManifestError] = []
         self.warnings: list[str] = []
+
+    @property
+    def obj(self) -> str:
+        obj = self._obj
+        if not isinstance(obj, str):
+            obj = self._obj = obj()
+        return obj
 
     def error(self, field: str, line: int | None, message: str) -> None:
         """Record a problem at ``field`` (dotted path), found on ``line``."""
