@@ -74,6 +74,10 @@ class _Deferred(Location):
         return repr(Location(self.path, self.line, self.column, self.document))
 
 
+_PATH, _COLUMN, _DOCUMENT = (Location.__dict__[name] for name in ("path", "column", "document"))
+_FIND = _Deferred.__dict__["_find"]
+
+
 def deferred(base: Location, find: Callable[[], int | None]) -> Location:
     """``base`` at the line ``find()`` gives, called only when (and the first time) the line is asked for.
 
@@ -82,9 +86,10 @@ def deferred(base: Location, find: Callable[[], int | None]) -> Location:
     shows should not cost that.
     """
     location: Any = object.__new__(_Deferred)
-    for name in ("path", "column", "document"):
-        object.__setattr__(location, name, getattr(base, name))
-    object.__setattr__(location, "_find", find)
+    _PATH.__set__(location, base.path)  # the slots themselves: a frozen Location refuses setattr
+    _COLUMN.__set__(location, base.column)
+    _DOCUMENT.__set__(location, base.document)
+    _FIND.__set__(location, find)
     return location  # type: ignore[no-any-return]
 
 
