@@ -376,3 +376,20 @@ def test_a_container_asked_for_its_line_after_its_unit_was_released_is_an_intern
     del result
     with pytest.raises(RuntimeError, match="unit's value was released"):
         spec.lines  # noqa: B018
+
+
+@pytest.mark.parametrize("value", [{"a": 1}, {"a": [1, {"b": []}], "c": {"d": [[{}], []]}}, [{"a": [[1]]}, {}]])
+def test_a_unit_counts_its_containers_by_its_references(value: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # _Stream.unit bounds the nesting by the number of containers, read off the unit's reference count (each
+    # container holds its unit): a reference more or less anywhere would make that count wrong.
+    counted: list[int] = []
+
+    def containers(given: Any) -> int:
+        return 1 + sum(containers(v) for v in (given.values() if isinstance(given, dict) else given)
+                       if isinstance(v, (dict, list)))
+
+    real = lazyjson._REFERENCES
+    assert real is not None
+    monkeypatch.setattr(lazyjson, "_REFERENCES", lambda unit: counted.append(real(unit) - 1) or real(unit) - 1)
+    assert lazyjson.decode_json(json.dumps({"kind": "List", "items": [value]}), "u.json") is not None
+    assert counted == [containers(value) + 3]
