@@ -163,10 +163,13 @@ def _objects(
     if inherited is not None:  # items of a typed list (PodList) may omit kind and apiVersion
         kind = inherited[0] if kind is None else kind
         api_version = inherited[1] if api_version is None else api_version
-    if not (isinstance(kind, str) and isinstance(api_version, str) and _KIND.fullmatch(kind)
-            and _API_VERSION.fullmatch(api_version)):
-        yield from _type_problems(data, location, kind, api_version)
-        return
+    if (kind, api_version) not in _VALID_TYPES:  # the few (kind, apiVersion) pairs of an input, judged once each
+        if not (isinstance(kind, str) and isinstance(api_version, str) and _KIND.fullmatch(kind)
+                and _API_VERSION.fullmatch(api_version)):
+            yield from _type_problems(data, location, kind, api_version)
+            return
+        if kind.__class__ is str and api_version.__class__ is str and len(_VALID_TYPES) < 1024:
+            _VALID_TYPES.add((kind, api_version))
     # kubectl flattens any object whose "items" is a list (unstructured IsList), whatever its kind.
     if kind == "List" or (kind.endswith("List") and "items" in data) or isinstance(data.get("items"), LineList):
         items = data.get("items")
@@ -185,6 +188,10 @@ def _objects(
             yield from _objects(item, location.at(line_of(items, i)), item_kind, depth + 1)
         return
     yield RawObject(data, kind, api_version, location)
+
+
+#: (kind, apiVersion) pairs found valid by ``_objects`` (exact ``str``s), bounded.
+_VALID_TYPES: set[tuple[Any, Any]] = set()
 
 
 def _type_problems(data: LineDict, location: Location, kind: Any, api_version: Any) -> list[ManifestError]:
@@ -313,7 +320,8 @@ def _policy(raw: RawObject, default_namespace: str) -> Converted:
 def _named_ports_on_ipblocks(policy: NetworkPolicy, named: Converted) -> Iterator[str]:
     """A named port cannot be resolved on an external address: say so rather than match nothing quietly."""
     for rule in policy.ingress + policy.egress:
-        if not rule.peers or not all(isinstance(p, IPBlockPeer) for p in rule.peers):
+        peers = rule.peers
+        if not peers or peers[0].__class__ is not IPBlockPeer or not all(isinstance(p, IPBlockPeer) for p in peers):
             continue
         for i, spec in enumerate(rule.ports):
             if isinstance(spec.port, str):
