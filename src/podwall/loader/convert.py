@@ -163,7 +163,8 @@ def _objects(
     if inherited is not None:  # items of a typed list (PodList) may omit kind and apiVersion
         kind = inherited[0] if kind is None else kind
         api_version = inherited[1] if api_version is None else api_version
-    if (kind, api_version) not in _VALID_TYPES:  # the few (kind, apiVersion) pairs of an input, judged once each
+    if not (kind.__class__ is str and api_version.__class__ is str and (kind, api_version) in _VALID_TYPES):
+        # the few (kind, apiVersion) pairs of an input are judged once each
         if not (isinstance(kind, str) and isinstance(api_version, str) and _KIND.fullmatch(kind)
                 and _API_VERSION.fullmatch(api_version)):
             yield from _type_problems(data, location, kind, api_version)
@@ -191,7 +192,7 @@ def _objects(
 
 
 #: (kind, apiVersion) pairs found valid by ``_objects`` (exact ``str``s), bounded.
-_VALID_TYPES: set[tuple[Any, Any]] = set()
+_VALID_TYPES: set[tuple[str, str]] = set()
 
 
 def _type_problems(data: LineDict, location: Location, kind: Any, api_version: Any) -> list[ManifestError]:
