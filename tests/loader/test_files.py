@@ -335,3 +335,58 @@ def test_text_read_in_any_chunks_is_judged_alike(data: bytes, size: int) -> None
     assert (getattr(chunked, "text", None), str(getattr(chunked, "error", None))) == (
         getattr(whole, "text", None), str(getattr(whole, "error", None)))
     assert getattr(whole, "text", None) is not None or "invalid YAML" in str(whole.error)
+
+
+_LARGE = "kind: Pod\nname: é\n".encode() * 70_000  # 1.4 MB: read through its memory mapping
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _LARGE,
+        _LARGE + b"\xff" + b"tail\n",  # not UTF-8 at the end
+        b"\xed\xa0\x80" + _LARGE,  # an encoded surrogate (not UTF-8 either)
+        _LARGE + b"\x00",  # a NUL
+        b"\xef\xbb\xbf" + _LARGE,  # a byte-order mark: the chunked reader
+        "a: é\n".encode("utf-16") * 300_000,
+        _LARGE[:-1] + "\ufeff".encode(),  # U+FEFF at the end stays
+    ],
+    ids=["utf-8", "not utf-8", "surrogate", "nul", "utf-8 bom", "utf-16", "feff at the end"],
+)
+def test_a_large_file_read_through_its_mapping_is_read_as_in_chunks(tmp_path: Path, data: bytes) -> None:
+    from podwall.loader.files import _MAPPED, _read_capped, read_file
+
+    path = tmp_path / "large.yaml"
+    path.write_bytes(data)
+    assert len(data) >= _MAPPED
+    chunks = iter([data[i : i + 4096] for i in range(0, len(data), 4096)])
+    chunked = _read_capped(lambda: next(chunks, b""), str(path), 1 << 30)
+    mapped = read_file(str(path), 1 << 30)
+    assert type(mapped) is type(chunked)
+    assert (getattr(mapped, "text", None), str(getattr(mapped, "error", None))) == (
+        getattr(chunked, "text", None), str(getattr(chunked, "error", None)))
+
+
+def test_a_large_file_over_the_limit_is_refused_before_it_is_mapped(tmp_path: Path) -> None:
+    from podwall.loader.files import read_file
+
+    path = tmp_path / "large.yaml"
+    path.write_bytes(_LARGE)
+    refused = read_file(str(path), 1 << 20)
+    assert "too large: 1.3 MiB: podwall reads at most 1 MiB per input" in str(refused.error)  # type: ignore[union-attr]
+
+
+def test_plain_utf8_is_decoded_from_the_mapping_and_the_rest_left_to_the_chunked_reader(tmp_path: Path) -> None:
+    from podwall.loader.files import _mapped
+
+    def mapped(data: bytes) -> str | None:
+        path = tmp_path / "m.yaml"
+        path.write_bytes(data)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            return _mapped(fd, 1 << 30)
+        finally:
+            os.close(fd)
+
+    assert mapped(_LARGE) == _LARGE.decode()
+    assert [mapped(data) for data in (b"\xef\xbb\xbf" + _LARGE, _LARGE + b"\x00", b"\xff" + _LARGE, b"")] == [None] * 4

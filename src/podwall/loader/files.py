@@ -273,11 +273,41 @@ def read_file(path: str, max_bytes: int = MAX_BYTES, *, walked: bool = False) ->
             return Passed(path, "special files", f"{path}: not read: a directory walk reads regular files only")
         if stat.S_ISREG(info.st_mode) and info.st_size > max_bytes:
             return _too_large(path, max_bytes, info.st_size)
+        if stat.S_ISREG(info.st_mode) and info.st_size >= _MAPPED:
+            text = _mapped(fd, max_bytes)
+            if text is not None:
+                return Source(path, text, walked=walked)
         return _read_capped(lambda: os.read(fd, _CHUNK), path, max_bytes, walked=walked)
     except OSError as exc:
         return _unreadable(path, exc, walked=walked)
     finally:
         os.close(fd)
+
+
+#: Regular files from this size on are decoded straight from their pages (``_mapped``).
+_MAPPED = 1 << 20
+
+
+def _mapped(fd: int, max_bytes: int) -> str | None:
+    """A regular file's text decoded from its memory mapping, when it is plain UTF-8 text within the limit.
+
+    Why: reading a large file into bytes and then decoding them touches twice the memory;
+    decoding the page cache's own pages does not (15 MB: 21 -> 7 ms of CPU). None for anything
+    else (no mapping possible, a byte-order mark, bytes that are not UTF-8, a NUL, more than
+    ``max_bytes``): the chunked reader then reads the file from its start and says what it is.
+    A file truncated by another process while it is decoded ends podwall with SIGBUS (a mapping's
+    known limit; docs/performance.md).
+    """
+    import mmap  # large files only
+
+    try:
+        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mapped:
+            if len(mapped) > max_bytes or any(mapped[: len(bom)] == bom for bom, _ in _BOMS):
+                return None
+            text = str(mapped, "utf-8")
+    except (OSError, ValueError):  # a file system that maps nothing, bytes that are not UTF-8
+        return None
+    return None if "\x00" in text else text
 
 
 def _too_large(name: str, max_bytes: int, size: int | None = None) -> Unreadable:
