@@ -190,7 +190,8 @@ class Builder:
                 self._problem(error, _OBJECT)
             return
         self.warnings.extend(result.warnings)
-        self.newer.update(f"{result.kind} {path}" for path in dict.fromkeys(result.newer))
+        if result.newer:
+            self.newer.update(f"{result.kind} {path}" for path in dict.fromkeys(result.newer))
         if result.skipped is not None:
             self.skipped[result.skipped] += 1
             if isinstance(result.value, UnevaluatedPolicy):
