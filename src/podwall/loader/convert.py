@@ -127,10 +127,10 @@ class Converted:
     @property
     def label(self) -> str:
         """``Kind ns/name`` for messages."""
-        return describe(self.kind, self.name, self.namespace)
+        return self.describe()
 
     def describe(self) -> str:
-        """``label``, for a ``Report`` that names the object only when it has something to say."""
+        """``label``, as a method: for a ``Report`` that names the object only when it has something to say."""
         return describe(self.kind, self.name, self.namespace)
 
 
