@@ -222,6 +222,9 @@ SLOW = {
     "escaped long key": '{"items": [{"' + "\\u00e9" * 200 + '": 1}]}',
     "blanks before a colon": '{"a"' + " " * 1100 + ': 1}',
     "a line break before a colon": '{"a"\n: 1}',
+    "an indented colon after a line break": '{"a": 1,\n "b"\n    : 2}',
+    "a tab before a colon after a line break": '{"a": 1,\n "b"\n \t: 2}',
+    "a CRLF before a colon": '{"a": 1,\r\n "b"\r\n  : 2}',
     "raw C1 character": '{"a": "x\x90y",\n "b": 1}',
     "raw BOM inside": '{"a": "x\ufeffy",\n "b": 1}',
 }

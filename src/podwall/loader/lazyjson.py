@@ -76,6 +76,9 @@ _UNREADABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 #: No string holds a raw line break: this ":" follows a key. Possessive (``*+``): the blanks after each of the
 #: text's line breaks are not tried again (0.025 s instead of 0.032 s on a 15 MB List).
 _COLON_AFTER_BREAK = re.compile(r"\n[ \t\r]*+:")
+#: The same where the text holds no tab and no CR (most JSON): a repeated character is matched faster than a
+#: set of three (0.015 s instead of 0.025 s on a 15 MB List).
+_COLON_AFTER_SPACES = re.compile(r"\n *+:")
 _LONG_BLANKS = re.compile(r"[ \t]{200,}:")
 #: A key this long may be one libyaml gives up on: its unit is checked (``_LONG_KEY``).
 _KEY_CHECK = 100
@@ -451,13 +454,14 @@ def _exact_only(text: str) -> bool:
     """
     if "\\" in text and _SURROGATE_ESCAPE.search(text):  # one character is found with memchr, two are not
         return True
-    if "\r" in text and text.count("\r") != text.count("\r\n"):
+    cr, tab = "\r" in text, "\t" in text
+    if cr and text.count("\r") != text.count("\r\n"):
         return True
     if ("\x7f" in text) if text.isascii() else _UNREADABLE.search(text) is not None:
         return True
-    if _COLON_AFTER_BREAK.search(text):
+    if (_COLON_AFTER_BREAK if cr or tab else _COLON_AFTER_SPACES).search(text):
         return True
-    return bool((" " * 200 in text or "\t" in text) and _LONG_BLANKS.search(text))
+    return bool((tab or " " * 200 in text) and _LONG_BLANKS.search(text))
 
 
 def decode_json(text: str, path: str) -> Decoded | None:
