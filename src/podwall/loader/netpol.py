@@ -45,6 +45,7 @@ SELECTOR_FIELDS = ("matchLabels", "matchExpressions")
 REQUIREMENT_FIELDS = ("key", "operator", "values")
 
 _OPERATORS = {op.value: op for op in Operator}
+_DIRECTIONS = {d.value: d for d in Direction}
 _PROTOCOLS = {p.value: p for p in Protocol}
 _CIDR_PREFIX = re.compile(r"[0-9]+")
 
@@ -110,7 +111,7 @@ def _policy_types(report: Report, spec: LineDict) -> set[Direction]:
             report.error(f"spec.policyTypes[{i}]", line_of(spec["policyTypes"], i),
                          f"invalid policy type {quote(value)}: must be Ingress or Egress")
         else:
-            types.add(Direction(value))
+            types.add(_DIRECTIONS[value])
     return types
 
 

@@ -7,7 +7,9 @@ k8s.io/apimachinery/pkg/util/validation so users recognise it.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
@@ -17,9 +19,32 @@ _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 _IANA_SVC_NAME = re.compile(r"[-a-z0-9]+")
 _HAS_LETTER = re.compile(r"[a-z]")
 
+_REMEMBERED = 4096
+
+
+def _remembering(check: Callable[[str], str | None]) -> Callable[[str], str | None]:
+    """``check``, remembering the texts it found valid (exact ``str`` only, at most 4,096): thousands of
+    objects share a few port names, and workloads and policies their names across namespaces."""
+    valid: set[str] = set()
+
+    @functools.wraps(check)
+    def remembering(text: str) -> str | None:
+        if text in valid and text.__class__ is str:
+            return None
+        problem = check(text)
+        if problem is None and text.__class__ is str:
+            if len(valid) >= _REMEMBERED:
+                valid.clear()
+            valid.add(text)
+        return problem
+
+    return remembering
+
+
 _NAME_CHARS = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
 
 
+@_remembering
 def dns_label_problem(text: str) -> str | None:
     """RFC 1123 label (namespace names): at most 63 of ``a-z0-9-``, alphanumeric at both ends."""
     if len(text) > 63:
@@ -44,6 +69,7 @@ def dns1035_label_problem(text: str) -> str | None:
     return None
 
 
+@_remembering
 def dns_subdomain_problem(text: str) -> str | None:
     """RFC 1123 subdomain (most object names): dot-separated labels, at most 253 characters."""
     if len(text) > 253:
@@ -85,23 +111,9 @@ def label_value_problem(value: str) -> str | None:
     return None
 
 
+@_remembering
 def port_name_problem(name: str) -> str | None:
     """IANA_SVC_NAME: at most 15 of ``a-z0-9-``, a letter somewhere, no edge or double ``-``."""
-    if name in _VALID_PORT_NAMES and name.__class__ is str:  # the few names thousands of ports share
-        return None
-    problem = _port_name_problem(name)
-    if problem is None and name.__class__ is str:
-        if len(_VALID_PORT_NAMES) >= 4096:
-            _VALID_PORT_NAMES.clear()
-        _VALID_PORT_NAMES.add(name)
-    return problem
-
-
-#: Port names judged valid (exact ``str`` only), bounded.
-_VALID_PORT_NAMES: set[str] = set()
-
-
-def _port_name_problem(name: str) -> str | None:
     if not name:
         return "must not be empty"
     if len(name) > 15:
