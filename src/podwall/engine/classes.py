@@ -159,11 +159,24 @@ def bits(mask: int) -> Iterator[int]:
 def mask_of(classes: list[int]) -> int:
     """The bitset of some classes, given in increasing order (built from the first, shifted once:
     setting bit after bit of a wide int costs the width each time)."""
-    low = classes[0] if classes else 0
-    local = 0
+    if not classes:
+        return 0
+    low = classes[0]
+    if len(classes) <= _FEW:
+        local = 0
+        for c in classes:
+            local |= 1 << (c - low)
+        return local << low
+    # Many: bytes filled first and read as one int (each ``|=`` of a wide int costs its width).
+    low = min(classes)
+    buffer = bytearray(((max(classes) - low) >> 3) + 1)
     for c in classes:
-        local |= 1 << (c - low)
-    return local << low
+        c -= low
+        buffer[c >> 3] |= 1 << (c & 7)
+    return int.from_bytes(buffer, "little") << low
+
+
+_FEW = 32  # mask_of: up to this many classes, ints are ORed directly
 
 
 def lowest(mask: int) -> int:

@@ -70,12 +70,14 @@ class ClassMatrix:
         self._egress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
         for policy in cluster.policies:
             low, selected = self._select(policy.namespace, policy.pod_selector)
-            ingress, egress = policy.isolates(Direction.INGRESS), policy.isolates(Direction.EGRESS)
-            for c in bits(selected):
-                if ingress:
-                    self._ingress[low + c].append(policy)
-                if egress:
-                    self._egress[low + c].append(policy)
+            if selected:
+                picked = [low + c for c in bits(selected)]
+                if policy.isolates(Direction.INGRESS):
+                    for c in picked:
+                        self._ingress[c].append(policy)
+                if policy.isolates(Direction.EGRESS):
+                    for c in picked:
+                        self._egress[c].append(policy)
         self._egress_groups = _group_classes(self._egress)
         self._ingress_groups = _group_classes(self._ingress)
         lists: dict[tuple[PortSpec, ...], int] = {}
@@ -92,15 +94,11 @@ class ClassMatrix:
         # admits: per list, (group, rule) for every rule of every group's policies (ALL: no ports).
         self._egress_by_list = self._by_list(self._egress_groups, Direction.EGRESS)
         self._ingress_by_list = self._by_list(self._ingress_groups, Direction.INGRESS)
-        # Every class some ingress policy isolates (the union of those groups); the group (one at most)
-        # of the classes no policy isolates, per direction.
-        self._ingress_isolated = 0
-        self._ingress_narrow: list[tuple[int, int]] = []
-        for policies, members in self._ingress_groups:
-            group = mask_of(members)
-            self._ingress_narrow.append(narrow(group))
-            if policies:
-                self._ingress_isolated |= group
+        # Each ingress group's classes narrow, and the groups some ingress policy isolates; the group
+        # (one at most) of the classes no policy isolates, per direction.
+        self._ingress_narrow = [narrow(mask_of(members)) for _, members in self._ingress_groups]
+        isolated = union([part for part, (policies, _) in zip(self._ingress_narrow, self._ingress_groups) if policies])
+        self._ingress_isolated = isolated[1] << isolated[0]
         self._ingress_open = _open_group(self._ingress_groups)
         self._egress_open = _open_group(self._egress_groups)
         # Named ports: (name, protocol) -> port -> classes whose pods declare it so (first declaration wins).
@@ -142,12 +140,17 @@ class ClassMatrix:
                 index = self._pod_index[namespace] = LabelIndex(
                     [self._reps[c].labels for c in range(first, first + count)])  # type: ignore[union-attr]
             local = 0  # built from the namespace's first class: narrow ints, not one as wide as the cluster per class
-            exact = index.exact(selector)  # every candidate matches: only host networking is left to see
-            for offset in index.candidates(selector):
-                rep = self._reps[first + offset]
-                assert isinstance(rep, Pod)  # only pods belong to a namespace
-                if not rep.host_network and (exact or _picks(rep, selector)):
-                    local |= 1 << offset
+            reps = self._reps
+            if index.exact(selector):  # every candidate matches: only host networking is left to see
+                for offset in index.candidates(selector):
+                    if not reps[first + offset].host_network:  # type: ignore[union-attr]  # only pods belong to a namespace
+                        local |= 1 << offset
+            else:  # as ``_picks``, the selector being set
+                matches = selector.matches  # type: ignore[union-attr]
+                for offset in index.candidates(selector):
+                    rep = reps[first + offset]
+                    if not rep.host_network and matches(rep.labels):  # type: ignore[union-attr]
+                        local |= 1 << offset
             shift = lowest(local)
             found = self._selector_cache[key] = (first + shift, local >> shift) if local else (0, 0)
         return found
@@ -384,8 +387,9 @@ class ClassMatrix:
         if self._tiered:
             sends, accept_groups = self._sides_tiered(probe)
             senders = [s for s, (_, send) in enumerate(sends) if send]
+            sending = mask_of(senders)
         else:
-            sends, accept_groups, senders = self._sides(probe)
+            sends, accept_groups, senders, sending = self._sides(probe)
         # Destination groups partition the classes, so each source's reachable set is
         # assembled from per-group contributions; a group accepting most senders is
         # added to everyone and taken back from the few it refuses (exact, because no
@@ -394,7 +398,6 @@ class ClassMatrix:
         # probes: a few hundred of thousands), and the source sets count only them.
         # The contributions are listed per source and joined one source at a time, so
         # no full-width set per source is held (that was most of the memory at scale).
-        sending = mask_of(senders)
         count = len(senders)
         base = 0
         add: dict[int, list[int]] = {}
@@ -415,8 +418,12 @@ class ClassMatrix:
         for s in senders:
             narrowed = sends[s]
             low, send = narrowed
-            if s in add or s in remove:
-                accepted = (base & ~_union(remove.get(s))) | _union(add.get(s))
+            extra = add.get(s)
+            less = remove.get(s)
+            if extra is not None or less is not None:
+                accepted = base if less is None else base & ~_union(less)
+                if extra is not None:
+                    accepted |= _union(extra)
                 rows.put(s, *rows.narrowed(low, (accepted >> low) & send))
             else:
                 found = shared.get(id(narrowed))  # one tuple per send set (its int may be a cached small int)
@@ -429,15 +436,17 @@ class ClassMatrix:
                  direction: Direction) -> list[list[tuple[int, Rule]]]:
         """Per port list (and ALL, last), the (group, rule) pairs of the groups' rules that use it."""
         by_list: list[list[tuple[int, Rule]]] = [[] for _ in range(len(self._port_lists) + 1)]
+        list_of = self._list_of
         for g, (policies, _) in enumerate(groups):
             for policy in policies:
                 for rule in policy.rules(direction):
-                    by_list[self._list_of[id(rule)]].append((g, rule))
+                    by_list[list_of[id(rule)]].append((g, rule))
         return by_list
 
-    def _sides(self, probe: Probe) -> tuple[list[tuple[int, int]], dict[int, int], list[int]]:
+    def _sides(self, probe: Probe) -> tuple[list[tuple[int, int]], dict[int, int], list[int], int]:
         """NetworkPolicy only: per source class what it may send to (narrow, shared per group);
-        destinations grouped by the senders they accept; the classes that send anything (in order).
+        destinations grouped by the senders they accept; the classes that send anything (in order),
+        and as a set.
 
         Classes selected by the same policies are handled together: egress once per
         group; ingress once per group, split only where a named port resolves to the
@@ -447,23 +456,32 @@ class ClassMatrix:
         """
         masks = self._list_masks(probe)
         every = self._all
+        resolved = self._rule_peer_cache.get
         # Egress: a group's send set is its visited rules' peers, each within its ports. Most groups
         # have one such rule whose port list admits the probe everywhere: then the rule's cached
         # peers are the group's send set as they are, shared with every group naming them.
+        # (The rules are walked inline, not through a generator: some thousands per probe.)
         sent: dict[int, tuple[int, int]] = {}
         more: dict[int, list[tuple[int, int]]] = {}  # groups with several parts, joined at the end
-        for ports, g, part in self._visited(masks, self._egress_by_list):
-            if ports != every:
-                part = (part[0], part[1] & (ports >> part[0]))
-            if not part[1]:
+        for ports, users in zip(masks, self._egress_by_list):
+            if not ports:
                 continue
-            found = sent.get(g)
-            if found is None:
-                sent[g] = part
-            elif g in more:
-                more[g].append(part)
-            else:
-                more[g] = [found, part]
+            everywhere = ports == every
+            for g, rule in users:
+                part = resolved(id(rule))
+                if part is None:
+                    part = (0, every) if rule.all_peers else self._narrow_peers(rule)
+                if not everywhere:
+                    part = (part[0], part[1] & (ports >> part[0]))
+                if not part[1]:
+                    continue
+                found = sent.get(g)
+                if found is None:
+                    sent[g] = part
+                elif g in more:
+                    more[g].append(part)
+                else:
+                    more[g] = [found, part]
         for g, parts in more.items():
             sent[g] = union(sorted(parts))
         sends: list[tuple[int, int]] = [(0, 0)] * len(self._reps)  # isolated, nothing admitted
@@ -487,27 +505,36 @@ class ClassMatrix:
         # sender change no row and are passed over.
         whole: dict[int, int] = {}
         partial: dict[int, list[tuple[int, int]]] = {}
-        for ports, g, part in self._visited(masks, self._ingress_by_list):
-            peers = (part[1] << part[0]) & sending
-            if not peers:
+        narrow_groups = self._ingress_narrow
+        for ports, users in zip(masks, self._ingress_by_list):
+            if not ports:
                 continue
-            if ports != every:
-                low, group = self._ingress_narrow[g]
-                eligible = (ports >> low) & group
-                if eligible != group:
-                    if eligible:
-                        partial.setdefault(g, []).append((eligible, peers))
+            everywhere = ports == every
+            for g, rule in users:
+                part = resolved(id(rule))
+                if part is None:
+                    part = (0, every) if rule.all_peers else self._narrow_peers(rule)
+                peers = (part[1] << part[0]) & sending
+                if not peers:
                     continue
-            whole[g] = whole.get(g, 0) | peers
+                if not everywhere:
+                    low, group = narrow_groups[g]
+                    eligible = (ports >> low) & group
+                    if eligible != group:
+                        if eligible:
+                            partial.setdefault(g, []).append((eligible, peers))
+                        continue
+                found = whole.get(g)
+                whole[g] = peers if found is None else found | peers
         accept_groups: dict[int, int] = {}
         if self._ingress_open is not None:  # the classes no ingress policy selects accept every sender
-            low, small = self._ingress_narrow[self._ingress_open]
+            low, small = narrow_groups[self._ingress_open]
             accept_groups[sending] = small << low
         # A group's destinations are kept in its own frame (bits from the group's lowest class):
         # only the sources are sets as wide as the cluster.
         covered = 0
         for g, rules in partial.items():
-            low, group = self._ingress_narrow[g]
+            low, group = narrow_groups[g]
             parts = {whole.pop(g, 0): group}  # sources -> destinations accepting exactly them
             for eligible, peers in rules:
                 split: dict[int, int] = {}
@@ -523,29 +550,15 @@ class ClassMatrix:
                 accept_groups[sources] = accept_groups.get(sources, 0) | (dests << low)
             covered |= group << low
         for g, sources in whole.items():
-            low, group = self._ingress_narrow[g]
-            accept_groups[sources] = accept_groups.get(sources, 0) | (group << low)
-            covered |= group << low
+            low, group = narrow_groups[g]
+            dests = group << low
+            accept_groups[sources] = accept_groups.get(sources, 0) | dests
+            covered |= dests
         # Isolated classes no rule admits a sender to on this probe accept no one.
         refused = self._ingress_isolated & ~covered
         if refused:
             accept_groups[0] = accept_groups.get(0, 0) | refused
-        return sends, accept_groups, senders
-
-    def _visited(
-        self, masks: list[int], by_list: list[list[tuple[int, Rule]]]
-    ) -> Iterator[tuple[int, int, tuple[int, int]]]:
-        """(port list's mask, group, the rule's peers narrow) for each rule whose port list admits the probe
-        somewhere; a rule's peers come from the per-rule cache once resolved."""
-        resolved = self._rule_peer_cache.get
-        every = self._all
-        for ports, users in zip(masks, by_list):
-            if ports:
-                for g, rule in users:
-                    part = resolved(id(rule))
-                    if part is None:
-                        part = (0, every) if rule.all_peers else self._narrow_peers(rule)
-                    yield ports, g, part
+        return sends, accept_groups, senders, sending
 
     def _sides_tiered(self, probe: Probe) -> tuple[list[tuple[int, int]], dict[int, int]]:
         """With admin tiers: the same two sides, class by class through Admin, NetworkPolicy, Baseline."""
@@ -572,7 +585,7 @@ def _group_classes(per_class: list[list[NetworkPolicy]]) -> list[tuple[list[Netw
     """Classes selected by the same policies, as (policies, classes in order)."""
     groups: dict[tuple[int, ...], tuple[list[NetworkPolicy], list[int]]] = {}
     for c, policies in enumerate(per_class):
-        key = tuple(id(p) for p in policies)
+        key = tuple(map(id, policies))
         found = groups.get(key)
         if found is None:
             found = groups[key] = (policies, [])

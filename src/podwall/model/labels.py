@@ -76,7 +76,10 @@ class LabelSelector:
         for key, value in self.match_labels:
             if labels.get(key) != value:
                 return False
-        return all(req.matches(labels) for req in self.match_expressions)
+        for req in self.match_expressions:  # a loop, not all(generator): called per candidate by the engine
+            if not req.matches(labels):
+                return False
+        return True
 
     def __str__(self) -> str:
         if self.is_empty:
