@@ -97,8 +97,6 @@ class ClassMatrix:
         # Each ingress group's classes narrow, and the groups some ingress policy isolates; the group
         # (one at most) of the classes no policy isolates, per direction.
         self._ingress_narrow = [narrow(mask_of(members)) for _, members in self._ingress_groups]
-        isolated = union([part for part, (policies, _) in zip(self._ingress_narrow, self._ingress_groups) if policies])
-        self._ingress_isolated = isolated[1] << isolated[0]
         self._ingress_open = _open_group(self._ingress_groups)
         self._egress_open = _open_group(self._egress_groups)
         # Named ports: (name, protocol) -> port -> classes whose pods declare it so (first declaration wins).
@@ -385,9 +383,12 @@ class ClassMatrix:
     def allowed(self, probe: Probe) -> Rows:
         """For each source class, the bitset of destination classes it may reach."""
         if self._tiered:
-            sends, accept_groups = self._sides_tiered(probe)
+            sends, wide = self._sides_tiered(probe)
             senders = [s for s, (_, send) in enumerate(sends) if send]
             sending = mask_of(senders)
+            accept_groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+            for sources, dests in wide.items():
+                accept_groups.setdefault(narrow(sources & sending), []).append(narrow(dests))
         else:
             sends, accept_groups, senders, sending = self._sides(probe)
         # Destination groups partition the classes, so each source's reachable set is
@@ -398,19 +399,26 @@ class ClassMatrix:
         # probes: a few hundred of thousands), and the source sets count only them.
         # The contributions are listed per source and joined one source at a time, so
         # no full-width set per source is held (that was most of the memory at scale).
+        # Sources and destinations are narrow (``narrow``): a contribution is cut to the
+        # source's send set where it lands, never widened to the cluster's width.
         count = len(senders)
-        base = 0
-        add: dict[int, list[int]] = {}
-        remove: dict[int, list[int]] = {}
-        for sources, dests in accept_groups.items():
-            sources &= sending
+        base_parts: list[tuple[int, int]] = []
+        add: dict[int, list[list[tuple[int, int]]]] = {}  # per source, lists of destination parts
+        remove: dict[int, list[list[tuple[int, int]]]] = {}
+        for (low, sources), dests in accept_groups.items():  # sources within ``sending``
             if sources.bit_count() * 2 <= count:
                 for s in bits(sources):
-                    add.setdefault(s, []).append(dests)
+                    found = add.get(low + s)
+                    if found is None:
+                        add[low + s] = [dests]
+                    else:
+                        found.append(dests)
             else:
-                base |= dests
-                for s in bits(sending & ~sources):
+                base_parts.extend(dests)
+                for s in bits(sending & ~(sources << low)):
                     remove.setdefault(s, []).append(dests)
+        low, base = union(sorted(base_parts))
+        base <<= low
         # Sources with nothing added or removed share one result per distinct send set. Rows are
         # cut to the send set's span (never shifted back to full width).
         shared: dict[int, tuple[int, int]] = {}
@@ -421,10 +429,21 @@ class ClassMatrix:
             extra = add.get(s)
             less = remove.get(s)
             if extra is not None or less is not None:
-                accepted = base if less is None else base & ~_union(less)
+                accepted = base
+                if less is not None:
+                    for dests in less:
+                        for part_low, part in dests:
+                            accepted &= ~(part << part_low)
+                reached = (accepted >> low) & send
                 if extra is not None:
-                    accepted |= _union(extra)
-                rows.put(s, *rows.narrowed(low, (accepted >> low) & send))
+                    span = send.bit_length()
+                    for dests in extra:
+                        for part_low, part in dests:  # each part brought into the send set's frame
+                            if part_low < low:
+                                reached |= (part >> (low - part_low)) & send
+                            elif part_low - low < span:
+                                reached |= (part << (part_low - low)) & send
+                rows.put(s, *rows.narrowed(low, reached))
             else:
                 found = shared.get(id(narrowed))  # one tuple per send set (its int may be a cached small int)
                 if found is None:
@@ -443,7 +462,9 @@ class ClassMatrix:
                     by_list[list_of[id(rule)]].append((g, rule))
         return by_list
 
-    def _sides(self, probe: Probe) -> tuple[list[tuple[int, int]], dict[int, int], list[int], int]:
+    def _sides(
+        self, probe: Probe
+    ) -> tuple[list[tuple[int, int]], dict[tuple[int, int], list[tuple[int, int]]], list[int], int]:
         """NetworkPolicy only: per source class what it may send to (narrow, shared per group);
         destinations grouped by the senders they accept; the classes that send anything (in order),
         and as a set.
@@ -502,10 +523,13 @@ class ClassMatrix:
         # Ingress, per group: the senders its rules accept at each of its classes. A rule whose port
         # list admits the probe at all of the group's classes widens them all alike (``whole``); the
         # others (named ports resolving on some classes only) split the group. Rules naming no
-        # sender change no row and are passed over.
-        whole: dict[int, int] = {}
+        # sender change no row and are passed over. Sets of senders are narrow (``narrow``), cut
+        # to the senders where not every class sends: no set as wide as the cluster per rule.
+        whole: dict[int, tuple[int, int]] = {}
+        joined: dict[int, list[tuple[int, int]]] = {}  # groups with several parts, joined below
         partial: dict[int, list[tuple[int, int]]] = {}
         narrow_groups = self._ingress_narrow
+        everyone = sending == every
         for ports, users in zip(masks, self._ingress_by_list):
             if not ports:
                 continue
@@ -514,28 +538,40 @@ class ClassMatrix:
                 part = resolved(id(rule))
                 if part is None:
                     part = (0, every) if rule.all_peers else self._narrow_peers(rule)
-                peers = (part[1] << part[0]) & sending
-                if not peers:
+                if not everyone:
+                    low = part[0]
+                    small = part[1] & (sending >> low)
+                    if not small:
+                        continue
+                    part = (low, small)
+                elif not part[1]:
                     continue
                 if not everywhere:
                     low, group = narrow_groups[g]
                     eligible = (ports >> low) & group
                     if eligible != group:
                         if eligible:
-                            partial.setdefault(g, []).append((eligible, peers))
+                            partial.setdefault(g, []).append((eligible, part[1] << part[0]))
                         continue
                 found = whole.get(g)
-                whole[g] = peers if found is None else found | peers
-        accept_groups: dict[int, int] = {}
+                if found is None:
+                    whole[g] = part
+                elif g in joined:
+                    joined[g].append(part)
+                else:
+                    joined[g] = [found, part]
+        for g, parts in joined.items():
+            whole[g] = union(sorted(parts))
+        # Destinations grouped by the senders they accept: narrow senders -> the destination
+        # groups (narrow) accepting exactly them. Isolated classes no rule admits a sender to on
+        # this probe accept no one, and so contribute to no row: they are left out.
+        accept_groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
         if self._ingress_open is not None:  # the classes no ingress policy selects accept every sender
-            low, small = narrow_groups[self._ingress_open]
-            accept_groups[sending] = small << low
-        # A group's destinations are kept in its own frame (bits from the group's lowest class):
-        # only the sources are sets as wide as the cluster.
-        covered = 0
+            accept_groups[narrow(sending)] = [narrow_groups[self._ingress_open]]
         for g, rules in partial.items():
             low, group = narrow_groups[g]
-            parts = {whole.pop(g, 0): group}  # sources -> destinations accepting exactly them
+            found = whole.pop(g, None)
+            parts = {0 if found is None else found[1] << found[0]: group}  # sources -> destinations accepting exactly them
             for eligible, peers in rules:
                 split: dict[int, int] = {}
                 for sources, dests in parts.items():
@@ -547,17 +583,17 @@ class ClassMatrix:
                         split[widened] = split.get(widened, 0) | inside
                 parts = split
             for sources, dests in parts.items():
-                accept_groups[sources] = accept_groups.get(sources, 0) | (dests << low)
-            covered |= group << low
-        for g, sources in whole.items():
-            low, group = narrow_groups[g]
-            dests = group << low
-            accept_groups[sources] = accept_groups.get(sources, 0) | dests
-            covered |= dests
-        # Isolated classes no rule admits a sender to on this probe accept no one.
-        refused = self._ingress_isolated & ~covered
-        if refused:
-            accept_groups[0] = accept_groups.get(0, 0) | refused
+                accept_groups.setdefault(narrow(sources), []).append((low, dests))
+        for g, part in whole.items():
+            low, small = part
+            if not small & 1:  # a part cut to the senders: narrowed again, so that equal sets meet
+                shift = (small & -small).bit_length() - 1
+                part = (low + shift, small >> shift)
+            found_groups = accept_groups.get(part)
+            if found_groups is None:
+                accept_groups[part] = [narrow_groups[g]]
+            else:
+                found_groups.append(narrow_groups[g])
         return sends, accept_groups, senders, sending
 
     def _sides_tiered(self, probe: Probe) -> tuple[list[tuple[int, int]], dict[int, int]]:
@@ -602,13 +638,6 @@ def _rules(policies: Iterable[NetworkPolicy | AdminPolicy]) -> Iterator[Rule | A
     for policy in policies:
         yield from policy.ingress
         yield from policy.egress
-
-
-def _union(masks: list[int] | None) -> int:
-    result = 0
-    for mask in masks or ():
-        result |= mask
-    return result
 
 
 def _numeric_admits(spec: PortSpec, port: int) -> bool:
