@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import compress
+from operator import attrgetter
 from typing import overload
 
 from podwall._runtime import collector_paused
@@ -48,7 +50,8 @@ class ClassMatrix:
         self._ns_labels = dict(labels) if labels is not None else namespace_labels(cluster)
         # Cached sets are kept narrow (``narrow``): most are one namespace's classes, and at full
         # width each would cost as much as the cluster has classes (quadratic memory in all).
-        self._selector_cache: dict[tuple[str, LabelSelector | None], tuple[int, int]] = {}
+        # Selectors and peers are keyed by their fields as plain tuples (``_selector_key``).
+        self._selector_cache: dict[tuple[str, tuple | None], tuple[int, int]] = {}
         self._peer_cache: dict[object, tuple[int, int]] = {}
         # Rules are keyed by their port list (a cluster writes few distinct ones): what a list
         # admits is resolved once per probe, for the current probe only (the matrix goes probe
@@ -58,7 +61,7 @@ class ClassMatrix:
         self._ports_probe: Probe | None = None
         self._ports_cache: list[int | None] = []
         self._rule_peer_cache: dict[int, tuple[int, int]] = {}
-        self._ns_cache: dict[LabelSelector, list[str]] = {}
+        self._ns_cache: dict[tuple, list[str]] = {}
         # Each namespace's classes are consecutive (``partition``): namespace -> (first class, count).
         self._ns_span = {ns: (lowest(mask), mask.bit_count()) for ns, mask in classes.by_namespace.items()}
         self._pod_index: dict[str, LabelIndex] = {}  # per namespace, built when first selected in
@@ -68,10 +71,14 @@ class ClassMatrix:
         self._pair_cache: dict[tuple[int, Direction, Probe], tuple[int, int]] = {}
         self._ingress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
         self._egress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
+        picked_of: dict[int, list[int]] = {}  # id of a cached selection (alive in the cache) -> its classes
         for policy in cluster.policies:
-            low, selected = self._select(policy.namespace, policy.pod_selector)
+            selection = self._select(policy.namespace, policy.pod_selector)
+            low, selected = selection
             if selected:
-                picked = [low + c for c in bits(selected)]
+                picked = picked_of.get(id(selection))
+                if picked is None:
+                    picked = picked_of[id(selection)] = [low + c for c in bits(selected)]
                 if policy.isolates(Direction.INGRESS):
                     for c in picked:
                         self._ingress[c].append(policy)
@@ -80,15 +87,19 @@ class ClassMatrix:
                         self._egress[c].append(policy)
         self._egress_groups = _group_classes(self._egress)
         self._ingress_groups = _group_classes(self._ingress)
-        lists: dict[tuple[PortSpec, ...], int] = {}
+        lists: dict[tuple, int] = {}  # a port list's fields as plain tuples (C hashing) -> its index
         every_port: list[int] = []
         self._rules = (*_rules(cluster.policies), *_rules(cluster.admin_policies))  # kept: ids key the caches
         for rule in self._rules:
             if rule.all_ports:
                 every_port.append(id(rule))
             else:
-                self._list_of[id(rule)] = lists.setdefault(rule.ports, len(lists))
-        self._port_lists = list(lists)
+                key = tuple(map(_PORT_FIELDS, rule.ports))
+                index = lists.get(key)
+                if index is None:
+                    index = lists[key] = len(self._port_lists)
+                    self._port_lists.append(rule.ports)
+                self._list_of[id(rule)] = index
         self._list_of.update(dict.fromkeys(every_port, len(lists)))  # ALL: the index after the lists
         # The bulk path's rules by port list, so that a probe visits only the rules its port
         # admits: per list, (group, rule) for every rule of every group's policies (ALL: no ports).
@@ -129,7 +140,7 @@ class ClassMatrix:
 
     def _select(self, namespace: str, selector: LabelSelector | None) -> tuple[int, int]:
         """``select``, narrow (cached)."""
-        key = (namespace, selector)
+        key = (namespace, None if selector is None else _selector_key(selector))
         found = self._selector_cache.get(key)
         if found is None:
             first, count = self._ns_span.get(namespace, (0, 0))
@@ -176,7 +187,12 @@ class ClassMatrix:
 
     def _narrow_peer(self, peer: PodPeer | IPBlockPeer) -> tuple[int, int]:
         """``peer``, narrow (cached per peer: a peer hashes its selectors, so it is looked up once)."""
-        found = self._peer_cache.get(peer)
+        if isinstance(peer, PodPeer):
+            key: object = (peer.namespace, None if peer.pod_selector is None else _selector_key(peer.pod_selector),
+                           None if peer.namespace_selector is None else _selector_key(peer.namespace_selector))
+        else:
+            key = peer
+        found = self._peer_cache.get(key)
         if found is None:
             if isinstance(peer, IPBlockPeer):
                 found = narrow(self._classes.ipblock_masks.get(peer, 0))
@@ -186,21 +202,22 @@ class ClassMatrix:
                     found = self._select(names[0], peer.pod_selector)
                 else:  # namespaces in class order: their sets join from the lowest
                     found = union([self._select(ns, peer.pod_selector) for ns in names])
-            self._peer_cache[peer] = found
+            self._peer_cache[key] = found
         return found
 
     def _namespaces(self, peer: PodPeer) -> list[str]:
         """Namespaces (with pods, in class order) a peer's namespace half picks; cached per namespace selector."""
         if peer.namespace_selector is None:
             return [peer.namespace] if peer.namespace in self._classes.by_namespace else []
-        found = self._ns_cache.get(peer.namespace_selector)
+        key = _selector_key(peer.namespace_selector)
+        found = self._ns_cache.get(key)
         if found is None:
             names = list(self._classes.by_namespace)
             if self._ns_index is None:
                 self._ns_index = LabelIndex([self._ns_labels.get(ns, {}) for ns in names])
             found = [names[i] for i in self._ns_index.candidates(peer.namespace_selector)
                      if namespace_matches(peer, names[i], self._ns_labels)]
-            self._ns_cache[peer.namespace_selector] = found
+            self._ns_cache[key] = found
         return found
 
     def peers(self, rule: Rule | AdminRule) -> int:
@@ -456,9 +473,10 @@ class ClassMatrix:
         """Per port list (and ALL, last), the (group, rule) pairs of the groups' rules that use it."""
         by_list: list[list[tuple[int, Rule]]] = [[] for _ in range(len(self._port_lists) + 1)]
         list_of = self._list_of
+        rules_of = attrgetter("ingress" if direction is Direction.INGRESS else "egress")  # policy.rules(direction)
         for g, (policies, _) in enumerate(groups):
             for policy in policies:
-                for rule in policy.rules(direction):
+                for rule in rules_of(policy):
                     by_list[list_of[id(rule)]].append((g, rule))
         return by_list
 
@@ -612,6 +630,18 @@ class ClassMatrix:
         return sends, accept_groups
 
 
+#: The fields that make two port specs, requirements equal (their dataclasses compare exactly these).
+_PORT_FIELDS = attrgetter("protocol", "port", "end_port")
+_REQUIREMENT_FIELDS = attrgetter("key", "operator", "values")
+
+
+def _selector_key(selector: LabelSelector) -> tuple:
+    """A selector's fields as plain tuples: equal exactly when the selectors are, and hashed and
+    compared in C (a frozen dataclass's ``__hash__`` and ``__eq__`` run Python code, per selector and
+    per requirement, at each look-up of the tens of thousands a large cluster makes)."""
+    return selector.match_labels, tuple(map(_REQUIREMENT_FIELDS, selector.match_expressions))
+
+
 def _picks(rep: Pod, selector: LabelSelector | None) -> bool:
     """Whether a pod selector (None: every pod) picks a class by its representative: never host-network pods."""
     return not rep.host_network and (selector is None or selector.matches(rep.labels))
@@ -710,6 +740,10 @@ class Rows(Sequence[int]):
     def row(self, source: int) -> tuple[int, int]:
         """``source``'s row narrow: ``(low, bits)`` with ``bits << low`` the set."""
         return self._low[source], self._bits[source]
+
+    def nonempty(self) -> Iterator[int]:
+        """The sources that reach some class, lowest first."""
+        return compress(range(len(self._bits)), self._bits)
 
     def reachable(self, source: int) -> Iterator[int]:
         """The classes ``source`` may reach, lowest first (without building the full-width set)."""

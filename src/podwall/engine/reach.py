@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from podwall._runtime import collector_paused
-from podwall.engine.classes import bits, distinct_ipblocks, partition
+from podwall.engine.classes import bits, distinct_ipblocks, mask_of, partition
 from podwall.engine.conventions import node_local_pairs
 from podwall.engine.conventions import view as conventions_view
 from podwall.engine.matrix import Progress, Rows, class_matrix
@@ -205,11 +205,17 @@ def reach(
         matrix = class_matrix(cluster, classes, chosen, progress)
 
     scope = frozenset(namespaces) if namespaces is not None else None
-    subject_classes: dict[str, int] = {}
+    # A subject's classes, listed (sorted, each once, below): a bitset per subject was as wide
+    # as the subject's highest class, half the cluster's width on average.
+    subject_classes: dict[str, list[int]] = {}
     class_subjects: dict[int, list[str]] = {}
 
     def add(subject: str, c: int) -> None:
-        subject_classes[subject] = subject_classes.get(subject, 0) | (1 << c)
+        found = subject_classes.get(subject)
+        if found is None:
+            subject_classes[subject] = [c]
+        else:
+            found.append(c)
         members = class_subjects.setdefault(c, [])
         if subject not in members:
             members.append(subject)
@@ -219,6 +225,9 @@ def reach(
     outside = {EXTERNAL_PREFIX + str(r): r for r in ranges}
     for j, r in enumerate(ranges):
         add(EXTERNAL_PREFIX + str(r), classes.class_of[len(pods) + j])
+    for subject, found in subject_classes.items():
+        if len(found) > 1:
+            subject_classes[subject] = sorted(set(found))
     local: dict[str, set[str]] = {}  # node-local traffic, allowed regardless of policy
     for s, d in node_local_pairs(pods, options.conventions):
         local.setdefault(subject_of(pods[s], view), set()).add(subject_of(pods[d], view))
@@ -233,6 +242,19 @@ def reach(
     every_slot = (1 << len(every_rows)) - 1
     slot_row = [rows.row for rows in every_rows]
     probes_of: dict[int, tuple[Probe, ...]] = {}  # a set of slots -> their probes in order (bounded)
+    # Per class, the slots where its row is not empty (most rows are empty on most probes): built on
+    # the first ``destinations``, one pass over the rows that reach something.
+    sending: list[dict[int, int]] = []
+
+    def sending_slots() -> dict[int, int]:
+        if not sending:
+            found: dict[int, int] = {}
+            for slot, rows in enumerate(every_rows):
+                bit = 1 << slot
+                for c in rows.nonempty():
+                    found[c] = found.get(c, 0) | bit
+            sending.append(found)
+        return sending[0]
 
     def probes_in(slots: int) -> tuple[Probe, ...]:
         found = probes_of.get(slots)
@@ -243,7 +265,7 @@ def reach(
         return found
 
     def destinations(subject: str) -> list[Destination]:
-        own = list(bits(subject_classes.get(subject, 0)))
+        own = subject_classes.get(subject, ())
         inside = in_scope(subject)
         external = subject in outside
         # A source reaches the same classes on most of its slots (often none): each distinct set
@@ -251,10 +273,9 @@ def reach(
         reached: dict[tuple[int, int], int] = {}
         if len(own) == 1:  # one class (most subjects): its narrow row in each slot, no full-width set
             c = own[0]
-            for slot, row in enumerate(slot_row):
-                found = row(c)
-                if found[1]:
-                    reached[found] = reached.get(found, 0) | (1 << slot)
+            for slot in bits(sending_slots().get(c, 0)):
+                found = slot_row[slot](c)
+                reached[found] = reached.get(found, 0) | (1 << slot)
         else:
             for slot, rows in enumerate(every_rows):
                 found = _reached_classes(rows, own)
@@ -298,7 +319,7 @@ def _reached_classes(rows: Rows, own: list[int]) -> tuple[int, int]:
 
 
 def _scoped_subjects(
-    subject_classes: dict[str, int],
+    subject_classes: dict[str, list[int]],
     class_subjects: dict[int, list[str]],
     matrix: dict[Probe, Rows],
     in_scope: Callable[[str], bool],
@@ -311,9 +332,7 @@ def _scoped_subjects(
     an in-scope class are peers, and so are those of a class that reaches one.
     """
     inside = [s for s in subject_classes if in_scope(s)]
-    inside_mask = 0
-    for s in inside:
-        inside_mask |= subject_classes[s]
+    inside_mask = mask_of(sorted({c for s in inside for c in subject_classes[s]}))
     touched = 0
     for per_class in {id(rows): rows for rows in matrix.values()}.values():  # probes judged alike: once
         for c in bits(inside_mask):
