@@ -42,6 +42,38 @@ def test_the_label_index_never_drops_a_match(objects: list[dict[str, str]], chos
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.lists(labels, max_size=12), selector, st.integers(0, 12), st.integers(0, 12))
+def test_the_label_index_cut_to_a_span_keeps_every_match_there(
+    objects: list[dict[str, str]], chosen: LabelSelector, start: int, stop: int
+) -> None:
+    """One index over every class serves each namespace's span as an index of the span alone would."""
+    index = LabelIndex(objects)
+    found = list(index.candidates_in(chosen, start, stop))
+    assert found == sorted(set(found))
+    assert set(found) <= set(range(start, stop))
+    matches = {i for i in range(start, min(stop, len(objects))) if chosen.matches(objects[i])}
+    assert matches <= set(found)
+    if index.exact(chosen):  # the matcher skips the selector then: the candidates must be the matches
+        assert {i for i in found if i < len(objects)} == matches
+    alone = LabelIndex(objects[start:stop])
+    assert {i for i in found if i < len(objects)} >= {start + i for i in alone.candidates(chosen)} & matches
+    assert list(index.candidates_in(None, start, stop)) == list(range(start, stop))
+
+
+def test_selector_and_port_keys_cover_every_field() -> None:
+    """The matrix keys selectors, requirements, peers and port specs by these fields: a field added
+    to one of these classes must join its key (else unequal objects would share a cache entry)."""
+    from dataclasses import fields
+
+    from podwall.model import Requirement
+
+    assert [f.name for f in fields(LabelSelector)] == ["match_labels", "match_expressions"]
+    assert [f.name for f in fields(Requirement)] == ["key", "operator", "values"]
+    assert [f.name for f in fields(PodPeer)] == ["namespace", "pod_selector", "namespace_selector"]
+    assert [f.name for f in fields(PortSpec)] == ["protocol", "port", "end_port"]
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 300), st.integers(0, 2**40)), max_size=9))
 def test_union_of_narrow_parts_is_the_union_narrow(parts: list[tuple[int, int]]) -> None:
     whole = 0

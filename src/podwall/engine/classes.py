@@ -240,6 +240,25 @@ class LabelIndex:
         matchLabels pair alone (its candidates are the positions carrying that pair)."""
         return selector is None or (len(selector.match_labels) <= 1 and not selector.match_expressions)
 
+    def candidates_in(self, selector: LabelSelector | None, start: int, stop: int) -> Sequence[int]:
+        """``candidates`` among positions ``start`` to ``stop`` (excluded) only: each list of positions
+        is cut to the span by bisection, so one index serves every span (a namespace's classes)."""
+        found: Sequence[int] = range(start, stop)
+        if selector is None:
+            return found
+        for pair in selector.match_labels:
+            positions = self._by_pair.get(pair, ())
+            found = min(found, positions[bisect_left(positions, start):bisect_left(positions, stop)], key=len)
+        for requirement in selector.match_expressions:
+            if requirement.operator is Operator.IN and len(found) > 1:
+                listed = []
+                for value in requirement.values:
+                    positions = self._by_pair.get((requirement.key, value), ())
+                    listed.append(positions[bisect_left(positions, start):bisect_left(positions, stop)])
+                if sum(map(len, listed)) < len(found):
+                    found = sorted({i for positions in listed for i in positions})
+        return found
+
     def candidates(self, selector: LabelSelector | None) -> Sequence[int]:
         """Positions (increasing) that may match ``selector``: every one, or the fewest that carry one of
         its matchLabels pairs or one of the pairs an ``In`` expression names."""

@@ -64,9 +64,8 @@ class ClassMatrix:
         self._ns_cache: dict[tuple, list[str]] = {}
         # Each namespace's classes are consecutive (``partition``): namespace -> (first class, count).
         self._ns_span = {ns: (lowest(mask), mask.bit_count()) for ns, mask in classes.by_namespace.items()}
-        self._pod_index: dict[str, LabelIndex] = {}  # per namespace, built when first selected in
         self._ns_index: LabelIndex | None = None
-        self._class_index: LabelIndex | None = None  # every class's labels, built when first selected across
+        self._class_index: LabelIndex | None = None  # every class's labels, built when first selected
         self._anywhere_cache: dict[LabelSelector | None, dict[str, tuple[int, int]]] = {}
         self._pair_cache: dict[tuple[int, Direction, Probe], tuple[int, int]] = {}
         self._ingress: list[list[NetworkPolicy]] = [[] for _ in self._reps]
@@ -111,17 +110,19 @@ class ClassMatrix:
         self._ingress_open = _open_group(self._ingress_groups)
         self._egress_open = _open_group(self._egress_groups)
         # Named ports: (name, protocol) -> port -> classes whose pods declare it so (first declaration wins).
-        self._named_table: dict[tuple[str, Protocol], dict[int, int]] = {}
+        # (Classes listed first and made sets once: OR-ing bit after bit into a wide set costs its width.)
+        named: dict[tuple[str, Protocol], dict[int, list[int]]] = {}
         for c, rep in enumerate(self._reps):
-            if not isinstance(rep, Pod):
+            if not isinstance(rep, Pod) or not rep.ports:
                 continue
             seen: set[tuple[str, Protocol]] = set()
             for cp in rep.ports:
                 key = (cp.name, cp.protocol)
                 if cp.name and key not in seen:
                     seen.add(key)
-                    by_port = self._named_table.setdefault(key, {})
-                    by_port[cp.port] = by_port.get(cp.port, 0) | (1 << c)
+                    named.setdefault(key, {}).setdefault(cp.port, []).append(c)
+        self._named_table: dict[tuple[str, Protocol], dict[int, int]] = {
+            key: {port: mask_of(listed) for port, listed in by_port.items()} for key, by_port in named.items()}
         # Admin tiers: per class, the policies whose subject selects it, in evaluation order.
         self._admin: list[list[AdminPolicy]] = [[] for _ in self._reps]
         self._baseline: list[list[AdminPolicy]] = [[] for _ in self._reps]
@@ -144,25 +145,28 @@ class ClassMatrix:
         found = self._selector_cache.get(key)
         if found is None:
             first, count = self._ns_span.get(namespace, (0, 0))
-            index = self._pod_index.get(namespace)
-            if index is None:
-                index = self._pod_index[namespace] = LabelIndex(
-                    [self._reps[c].labels for c in range(first, first + count)])  # type: ignore[union-attr]
+            index = self._labels_index()  # one index over every class, cut to the namespace's span
             local = 0  # built from the namespace's first class: narrow ints, not one as wide as the cluster per class
             reps = self._reps
             if index.exact(selector):  # every candidate matches: only host networking is left to see
-                for offset in index.candidates(selector):
-                    if not reps[first + offset].host_network:  # type: ignore[union-attr]  # only pods belong to a namespace
-                        local |= 1 << offset
+                for c in index.candidates_in(selector, first, first + count):
+                    if not reps[c].host_network:  # type: ignore[union-attr]  # only pods belong to a namespace
+                        local |= 1 << (c - first)
             else:  # as ``_picks``, the selector being set
                 matches = selector.matches  # type: ignore[union-attr]
-                for offset in index.candidates(selector):
-                    rep = reps[first + offset]
+                for c in index.candidates_in(selector, first, first + count):
+                    rep = reps[c]
                     if not rep.host_network and matches(rep.labels):  # type: ignore[union-attr]
-                        local |= 1 << offset
+                        local |= 1 << (c - first)
             shift = lowest(local)
             found = self._selector_cache[key] = (first + shift, local >> shift) if local else (0, 0)
         return found
+
+    def _labels_index(self) -> LabelIndex:
+        """Every class's labels by position (an external address has none), built when first needed."""
+        if self._class_index is None:
+            self._class_index = LabelIndex([rep.labels if isinstance(rep, Pod) else {} for rep in self._reps])
+        return self._class_index
 
     def select_anywhere(self, selector: LabelSelector | None) -> dict[str, int]:
         """``select`` in every namespace at once: namespace -> the classes the pod selector picks there, for
@@ -170,10 +174,8 @@ class ClassMatrix:
         cost follows the selector's candidates, never the number of namespaces (cached per selector)."""
         found = self._anywhere_cache.get(selector)
         if found is None:
-            if self._class_index is None:
-                self._class_index = LabelIndex([rep.labels if isinstance(rep, Pod) else {} for rep in self._reps])
             picked: dict[str, list[int]] = {}
-            for c in self._class_index.candidates(selector):
+            for c in self._labels_index().candidates(selector):
                 rep = self._reps[c]
                 if isinstance(rep, Pod) and _picks(rep, selector):  # only pods belong to a namespace
                     picked.setdefault(rep.namespace, []).append(c)
