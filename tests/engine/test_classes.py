@@ -71,6 +71,7 @@ def test_selector_and_port_keys_cover_every_field() -> None:
     assert [f.name for f in fields(Requirement)] == ["key", "operator", "values"]
     assert [f.name for f in fields(PodPeer)] == ["namespace", "pod_selector", "namespace_selector"]
     assert [f.name for f in fields(PortSpec)] == ["protocol", "port", "end_port"]
+    assert [f.name for f in fields(ContainerPort)] == ["port", "protocol", "name"]  # partition's class key
 
 
 @settings(max_examples=300, deadline=None)

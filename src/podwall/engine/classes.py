@@ -11,6 +11,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from podwall._runtime import collector_paused
 from podwall.engine.memo import per_cluster
@@ -108,7 +109,9 @@ def _partition(cluster: Cluster, pods: tuple[Endpoint, ...], options: EngineOpti
         if isinstance(pod, External):
             key = ("", n)  # never shared: two ranges may start at one address
         else:
-            key = (pod.namespace, frozenset(pod.labels.items()), pod.ports, pod.host_network, hits)
+            # the ports as plain tuples (C hashing; a ContainerPort's dataclass __hash__ runs Python code per port)
+            key = (pod.namespace, frozenset(pod.labels.items()), tuple(map(_CONTAINER_PORT_FIELDS, pod.ports)),
+                   pod.host_network, hits)
         idx = index.get(key)
         if idx is None:
             idx = index[key] = len(reps)
@@ -120,6 +123,10 @@ def _partition(cluster: Cluster, pods: tuple[Endpoint, ...], options: EngineOpti
         class_of[n] = idx
     masks = {block: mask_of(hit_by[i]) for i, block in enumerate(blocks)}
     return PodClasses(tuple(reps), tuple(class_of), {ns: mask_of(c) for ns, c in by_ns.items()}, blocks, masks)
+
+
+#: The fields that make two container ports equal (their dataclass compares exactly these).
+_CONTAINER_PORT_FIELDS = attrgetter("port", "protocol", "name")
 
 
 def _by_namespace(pods: tuple[Endpoint, ...]) -> list[int]:

@@ -139,9 +139,11 @@ class ClassMatrix:
         low, small = self._select(namespace, selector)
         return small << low
 
-    def _select(self, namespace: str, selector: LabelSelector | None) -> tuple[int, int]:
-        """``select``, narrow (cached)."""
-        key = (namespace, None if selector is None else _selector_key(selector))
+    def _select(self, namespace: str, selector: LabelSelector | None, selector_key: tuple | None = None) -> tuple[int, int]:
+        """``select``, narrow (cached); ``selector_key``: the selector's ``_selector_key`` when the caller has it."""
+        if selector_key is None and selector is not None:
+            selector_key = _selector_key(selector)
+        key = (namespace, selector_key)
         found = self._selector_cache.get(key)
         if found is None:
             first, count = self._ns_span.get(namespace, (0, 0))
@@ -189,8 +191,10 @@ class ClassMatrix:
 
     def _narrow_peer(self, peer: PodPeer | IPBlockPeer) -> tuple[int, int]:
         """``peer``, narrow (cached per peer: a peer hashes its selectors, so it is looked up once)."""
+        pods = None
         if isinstance(peer, PodPeer):
-            key: object = (peer.namespace, None if peer.pod_selector is None else _selector_key(peer.pod_selector),
+            pods = None if peer.pod_selector is None else _selector_key(peer.pod_selector)
+            key: object = (peer.namespace, pods,
                            None if peer.namespace_selector is None else _selector_key(peer.namespace_selector))
         else:
             key = peer
@@ -201,9 +205,9 @@ class ClassMatrix:
             else:
                 names = self._namespaces(peer)
                 if len(names) == 1:
-                    found = self._select(names[0], peer.pod_selector)
+                    found = self._select(names[0], peer.pod_selector, pods)
                 else:  # namespaces in class order: their sets join from the lowest
-                    found = union([self._select(ns, peer.pod_selector) for ns in names])
+                    found = union([self._select(ns, peer.pod_selector, pods) for ns in names])
             self._peer_cache[key] = found
         return found
 
