@@ -297,14 +297,20 @@ def section(results: dict[str, Any]) -> list[str]:
             " (medians of 5 or more runs).",
             "",
         ]
-    largest = rows[-1] if rows else None
-    if largest is not None:
+    if rows:
         rss_100k = next((r["reach_rss_mb"] for r in rows if r["pods"] == 100_000), None)
+        sizes = f"{rows[0]['pods']:,}" + (f"-{rows[-1]['pods']:,}" if len(rows) > 1 else "")
+
+        def worst(key: str) -> float | None:
+            """A goal holds at every size: the highest figure of any."""
+            found = [r[key] for r in rows if r.get(key) is not None]
+            return max(found) if found else None
+
         checks = [
-            ("reach_over_floor", f"reach / floor at {largest['pods']:,} pods", largest["reach_over_floor"]),
-            ("reach_json_over_floor", "reach on the JSON List / YAML floor", largest["reach_json_over_floor"]),
-            ("lint_pods_over_floor", "lint on Pods only / floor", largest["lint_pods_over_floor"]),
-            ("lint_over_reach", "lint / reach", largest["lint_over_reach"]),
+            ("reach_over_floor", f"reach / floor, worst of {sizes} pods", worst("reach_over_floor")),
+            ("reach_json_over_floor", "reach on the JSON List / YAML floor, worst size", worst("reach_json_over_floor")),
+            ("lint_pods_over_floor", "lint on Pods only / floor, worst size", worst("lint_pods_over_floor")),
+            ("lint_over_reach", "lint / reach, worst size", worst("lint_over_reach")),
             ("reach_rss_mb_100k", "reach peak RSS at 100,000 pods (MB)", rss_100k),
             ("help_s", "`podwall --help` (CPU s)", small.get("help", {}).get("cpu")),
         ]
