@@ -175,8 +175,7 @@ def mask_of(classes: list[int]) -> int:
             local |= 1 << (c - low)
         return local << low
     # Many: bytes filled first and read as one int (each ``|=`` of a wide int costs its width).
-    low = min(classes)
-    buffer = bytearray(((max(classes) - low) >> 3) + 1)
+    buffer = bytearray(((classes[-1] - low) >> 3) + 1)
     for c in classes:
         c -= low
         buffer[c >> 3] |= 1 << (c & 7)
@@ -247,36 +246,28 @@ class LabelIndex:
         matchLabels pair alone (its candidates are the positions carrying that pair)."""
         return selector is None or (len(selector.match_labels) <= 1 and not selector.match_expressions)
 
+    def candidates(self, selector: LabelSelector | None) -> Sequence[int]:
+        """Positions (increasing) that may match ``selector``: every one, or the fewest that carry one of
+        its matchLabels pairs or one of the pairs an ``In`` expression names."""
+        return self.candidates_in(selector, 0, self._count)
+
     def candidates_in(self, selector: LabelSelector | None, start: int, stop: int) -> Sequence[int]:
         """``candidates`` among positions ``start`` to ``stop`` (excluded) only: each list of positions
         is cut to the span by bisection, so one index serves every span (a namespace's classes)."""
         found: Sequence[int] = range(start, stop)
         if selector is None:
             return found
-        for pair in selector.match_labels:
-            positions = self._by_pair.get(pair, ())
-            found = min(found, positions[bisect_left(positions, start):bisect_left(positions, stop)], key=len)
-        for requirement in selector.match_expressions:
-            if requirement.operator is Operator.IN and len(found) > 1:
-                listed = []
-                for value in requirement.values:
-                    positions = self._by_pair.get((requirement.key, value), ())
-                    listed.append(positions[bisect_left(positions, start):bisect_left(positions, stop)])
-                if sum(map(len, listed)) < len(found):
-                    found = sorted({i for positions in listed for i in positions})
-        return found
+        whole = start <= 0 and stop >= self._count
 
-    def candidates(self, selector: LabelSelector | None) -> Sequence[int]:
-        """Positions (increasing) that may match ``selector``: every one, or the fewest that carry one of
-        its matchLabels pairs or one of the pairs an ``In`` expression names."""
-        found: Sequence[int] = range(self._count)
-        if selector is None:
-            return found
+        def within(pair: tuple[str, str]) -> Sequence[int]:
+            positions = self._by_pair.get(pair, ())
+            return positions if whole else positions[bisect_left(positions, start):bisect_left(positions, stop)]
+
         for pair in selector.match_labels:
-            found = min(found, self._by_pair.get(pair, ()), key=len)
+            found = min(found, within(pair), key=len)
         for requirement in selector.match_expressions:
             if requirement.operator is Operator.IN and len(found) > 1:
-                listed = [self._by_pair.get((requirement.key, value), ()) for value in requirement.values]
+                listed = [within((requirement.key, value)) for value in requirement.values]
                 if sum(map(len, listed)) < len(found):
                     found = sorted({i for positions in listed for i in positions})
         return found
