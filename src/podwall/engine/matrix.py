@@ -506,8 +506,7 @@ class ClassMatrix:
         # have one such rule whose port list admits the probe everywhere: then the rule's cached
         # peers are the group's send set as they are, shared with every group naming them.
         # (The rules are walked inline, not through a generator: some thousands per probe.)
-        sent: dict[int, tuple[int, int]] = {}
-        more: dict[int, list[tuple[int, int]]] = {}  # groups with several parts, joined at the end
+        sent_parts: list[tuple[int, tuple[int, int]]] = []  # (group, part) of each rule that sends somewhere
         for ports, users in zip(masks, self._egress_by_list):
             if not ports:
                 continue
@@ -518,17 +517,9 @@ class ClassMatrix:
                     part = (0, every) if rule.all_peers else self._narrow_peers(rule)
                 if not everywhere:
                     part = (part[0], part[1] & (ports >> part[0]))
-                if not part[1]:
-                    continue
-                found = sent.get(g)
-                if found is None:
-                    sent[g] = part
-                elif g in more:
-                    more[g].append(part)
-                else:
-                    more[g] = [found, part]
-        for g, parts in more.items():
-            sent[g] = union(sorted(parts))
+                if part[1]:
+                    sent_parts.append((g, part))
+        sent = _per_group(sent_parts)
         sends: list[tuple[int, int]] = [(0, 0)] * len(self._reps)  # isolated, nothing admitted
         senders: list[int] = []
         if self._egress_open is not None:  # the classes no egress policy selects send anywhere
@@ -549,8 +540,7 @@ class ClassMatrix:
         # others (named ports resolving on some classes only) split the group. Rules naming no
         # sender change no row and are passed over. Sets of senders are narrow (``narrow``), cut
         # to the senders where not every class sends: no set as wide as the cluster per rule.
-        whole: dict[int, tuple[int, int]] = {}
-        joined: dict[int, list[tuple[int, int]]] = {}  # groups with several parts, joined below
+        whole_parts: list[tuple[int, tuple[int, int]]] = []  # (group, senders) of each rule widening its whole group
         partial: dict[int, list[tuple[int, int]]] = {}
         narrow_groups = self._ingress_narrow
         everyone = sending == every
@@ -577,15 +567,8 @@ class ClassMatrix:
                         if eligible:
                             partial.setdefault(g, []).append((eligible, part[1] << part[0]))
                         continue
-                found = whole.get(g)
-                if found is None:
-                    whole[g] = part
-                elif g in joined:
-                    joined[g].append(part)
-                else:
-                    joined[g] = [found, part]
-        for g, parts in joined.items():
-            whole[g] = union(sorted(parts))
+                whole_parts.append((g, part))
+        whole = _per_group(whole_parts)
         # Destinations grouped by the senders they accept: narrow senders -> the destination
         # groups (narrow) accepting exactly them. Isolated classes no rule admits a sender to on
         # this probe accept no one, and so contribute to no row: they are left out.
@@ -646,6 +629,24 @@ def _selector_key(selector: LabelSelector) -> tuple:
     compared in C (a frozen dataclass's ``__hash__`` and ``__eq__`` run Python code, per selector and
     per requirement, at each look-up of the tens of thousands a large cluster makes)."""
     return selector.match_labels, tuple(map(_REQUIREMENT_FIELDS, selector.match_expressions))
+
+
+def _per_group(parts: list[tuple[int, tuple[int, int]]]) -> dict[int, tuple[int, int]]:
+    """Each group's parts (narrow sets) joined: a group with one part keeps it as it is (shared with the
+    rule's cached peers); several are joined once, at the end (``union``)."""
+    joined: dict[int, tuple[int, int]] = {}
+    more: dict[int, list[tuple[int, int]]] = {}
+    for g, part in parts:
+        found = joined.get(g)
+        if found is None:
+            joined[g] = part
+        elif g in more:
+            more[g].append(part)
+        else:
+            more[g] = [found, part]
+    for g, many in more.items():
+        joined[g] = union(sorted(many))
+    return joined
 
 
 def _picks(rep: Pod, selector: LabelSelector | None) -> bool:
