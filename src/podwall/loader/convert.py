@@ -16,7 +16,7 @@ from typing import Any
 
 from podwall.errors import Location, ManifestError
 from podwall.model import names
-from podwall.loader.fields import Report, display, is_int, join, line_of, quote, type_name
+from podwall.loader.fields import Report, display, is_int, join, line_of, quote, remember, type_name
 from podwall.loader.meta import UNNAMED, decoding_problems, describe, identity, read_meta, string_entries
 from podwall.loader.monitoring import MONITOR_KINDS, MONITORING_GROUP, convert_monitor
 from podwall.loader.admin import ADMIN_KINDS, convert_admin
@@ -169,8 +169,8 @@ def _objects(
                 and _API_VERSION.fullmatch(api_version)):
             yield from _type_problems(data, location, kind, api_version)
             return
-        if kind.__class__ is str and api_version.__class__ is str and len(_VALID_TYPES) < 1024:
-            _VALID_TYPES.add((kind, api_version))
+        if kind.__class__ is str and api_version.__class__ is str:
+            remember(_VALID_TYPES, (kind, api_version))
     # kubectl flattens any object whose "items" is a list (unstructured IsList), whatever its kind.
     if kind == "List" or (kind.endswith("List") and "items" in data) or isinstance(data.get("items"), LineList):
         items = data.get("items")

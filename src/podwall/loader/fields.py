@@ -290,7 +290,7 @@ class Report:
                 self.error(field, line_of(mapping, k), f"invalid {what} key {quote(k)}: {problem}")
                 ok = False
             elif k.__class__ is str:
-                _remember(valid_keys, k)
+                remember(valid_keys, k)
             if v is None:
                 v = ""  # JSON null decodes to the zero value of a string
             elif not isinstance(v, str):
@@ -303,7 +303,7 @@ class Report:
                     self.error(field, line_of(mapping, k), f"invalid label value {quote(v)} for {quote(k)}: {problem}")
                     ok = False
                 elif v.__class__ is str:
-                    _remember(_VALID_LABEL_VALUES, v)
+                    remember(_VALID_LABEL_VALUES, v)
             result[k] = v
         return result if ok else None
 
@@ -318,10 +318,11 @@ _REMEMBERED = 50_000
 _STR = frozenset({str})
 
 
-def _remember(valid: set[str], text: str) -> None:
+def remember(valid: set[Any], judged: Any) -> None:
+    """Add what was judged valid to ``valid``, a bounded set of such judgements (emptied when full)."""
     if len(valid) >= _REMEMBERED:
         valid.clear()
-    valid.add(text)
+    valid.add(judged)
 
 
 def _typed(value: Any) -> str:
