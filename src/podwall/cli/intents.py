@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TextIO
 
 import yaml
@@ -25,6 +24,7 @@ from podwall.generate.intents import KIND
 from podwall.lab.result import ProbeKey
 from podwall.loader.files import Source, Unreadable, read_all
 from podwall.model import Cluster, Direction, Pod
+from podwall.model.quick import frozen
 from podwall.render.intents_text import IntentReport, IntentRow
 
 
@@ -84,7 +84,7 @@ def read_intents(env: Environment, path: str, default_namespace: str) -> tuple[s
     return path, parse_intents(text, path, default_namespace=default_namespace)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LabIntents:
     """Intents ready to be laid on a lab: where they came from, their flows, what they deny by default.
 

@@ -13,13 +13,13 @@ kindnetd); if several remain, the answer is ambiguous and the user chooses.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from podwall.cni.profile import NEWEST_TAGS, UNKNOWN, Profile, profile, profiles, version_known
 from podwall.model import Cluster, Container, Conventions
+from podwall.model.quick import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Evidence:
     """One thing in the input that points at a plugin, in words, with the image's version if it told one."""
 
@@ -29,7 +29,7 @@ class Evidence:
     version: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Detection:
     """What the input says about its network plugin.
 
@@ -115,7 +115,7 @@ def _workload_evidence(
     return Evidence(prof.name, f"{text}, image {shown}", repository, tag)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Recognisable:
     """What detection reads in an input, so that a redacted snapshot is recognised as the original is.
 
@@ -227,7 +227,7 @@ def _decide(evidence: dict[str, list[Evidence]]) -> Detection:
     return Detection(None, tuple(e for name in candidates for e in evidence[name]), tuple(candidates))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Choice:
     """The profile a verb judges by, and why: ``--cni``, detected, or the default."""
 

@@ -17,13 +17,14 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from typing import Any
 
 from podwall.errors import UsageError
 from podwall.model import GENERIC, Conventions, HostNetwork
 from podwall.model.conventions import ADMIN_V1ALPHA1, ADMIN_V1ALPHA2
+from podwall.model.quick import frozen
 
 UNKNOWN = "unknown"
 
@@ -70,7 +71,7 @@ def version_known(version: str | None) -> bool:
     return version is None or bool(version_key(version)) or version.strip().lower() in NEWEST_TAGS
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Statement:
     """One cited statement about a plugin: ``value`` is True/False (``node``/``pod`` for host_network) or unknown."""
 
@@ -101,7 +102,7 @@ class Statement:
         return self.before
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Detect:
     """How to recognise the plugin in the input."""
 
@@ -115,7 +116,7 @@ class Detect:
     refines: tuple[str, ...] = ()  # profiles this one wins over when both are found
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Profile:
     """A network plugin's answers, each statement cited."""
 

@@ -19,7 +19,6 @@ import bisect
 import functools
 import ipaddress
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from enum import Enum
 
 from podwall._runtime import collector_paused
@@ -28,6 +27,7 @@ from podwall.engine.connlist import ConnLine
 from podwall.engine.connset import ConnSet
 from podwall.engine.exposure import INGRESS_CONTROLLER
 from podwall.engine.ranges import AddressRange
+from podwall.model.quick import frozen
 
 EXTERNAL_SUFFIX = "[External]"
 
@@ -95,7 +95,7 @@ def range_node(r: AddressRange) -> str:
     return f"{r}{EXTERNAL_SUFFIX}"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Reason:
     """Why one interval a pair gained (or lost) went that way: the verdict at ``probe`` on each side.
 
@@ -116,7 +116,7 @@ class Reason:
     after_via: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PairDiff:
     """One (source, destination) pair whose connections differ.
 
@@ -167,7 +167,7 @@ class PairDiff:
         return namespace_of(self.destination) or namespace_of(self.source)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ConnDiff:
     """Every differing pair, sorted by source then destination, with the pairs that did not change.
 

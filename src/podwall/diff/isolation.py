@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 
 from podwall.engine.connlist import node_name
 from podwall.engine.match import selects
 from podwall.model import Cluster, Direction, NetworkPolicy
+from podwall.model.quick import frozen
 
 DIRECTIONS = (Direction.INGRESS, Direction.EGRESS)
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@frozen(order=True)
 class IsolationChange:
     """A workload present on both sides whose isolation in ``direction`` changed.
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from podwall.engine import EngineOptions
 from podwall.model import Cluster
+from podwall.model.quick import frozen
 
 if TYPE_CHECKING:  # lint (23 rules) is imported when a delta is asked for, not with podwall
     from podwall.cni import Choice
     from podwall.lint import Finding, LintConfig
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LintDelta:
     """Findings after and not before (``introduced``, located in the after side), and the reverse (``fixed``).
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection
-from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from podwall.engine.conventions import view
 from podwall.engine.connlist import ConnLine, Focus, address_families, connlist, node_name
 from podwall.engine.connset import ConnSet
 from podwall.model import Cluster
+from podwall.model.quick import frozen
 
 if TYPE_CHECKING:
     from podwall.cni import Choice
@@ -32,7 +32,7 @@ class FailOn(str, Enum):
     ANY = "any"  # any pair differs
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DiffReport:
     """Everything ``podwall diff`` reports, as data.
 

@@ -8,15 +8,15 @@ judged once. A flow "depends" when some variants allow it and others deny it.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 
 from podwall.engine.explaining import Explanation, explain
 from podwall.engine.options import EngineOptions, Probe
 from podwall.engine.reach import Reachability, View, reach
 from podwall.model import Cluster
+from podwall.model.quick import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Dependence:
     """A flow whose verdict differs between variants, and which variants are on each side."""
 
@@ -27,7 +27,7 @@ class Dependence:
     denied_in: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ReachAcross:
     """``base`` is the matrix of the variant in use; ``depends`` lists every flow the variants disagree on."""
 
@@ -79,7 +79,7 @@ def reach_across(
     return ReachAcross(results[variants[base]], base, tuple(sorted(variants)), tuple(depends))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ExplainAcross:
     """One explanation per distinct set of options, with the variants that share it; ``base`` first."""
 

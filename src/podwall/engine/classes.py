@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from operator import attrgetter
 
 from podwall._runtime import collector_paused
@@ -19,9 +18,10 @@ from podwall.engine.match import Endpoint, ipblock_sees
 from podwall.engine.options import EngineOptions, External
 from podwall.engine.ranges import block_intervals
 from podwall.model import Cluster, IPBlockPeer, LabelSelector, Operator, Pod
+from podwall.model.quick import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PodClasses:
     """Pods (and external addresses) partitioned into classes; ``representatives[i]`` stands for class i."""
 

@@ -14,7 +14,6 @@ ranges: sources cut by ingress ipBlocks, destinations by egress ipBlocks.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from podwall._runtime import collector_paused
 from podwall.engine.classes import bits, partition
@@ -28,11 +27,12 @@ from podwall.engine.ranges import AddressRange
 from podwall.errors import UsageError
 from podwall.engine.ranges import partition as address_partition
 from podwall.model import Cluster, Direction, IPBlockPeer, Pod, Protocol
+from podwall.model.quick import frozen
 
 Atom = tuple[Protocol, int, int]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ConnLine:
     """Allowed connections from one node to another."""
 
@@ -179,7 +179,7 @@ def _controller_lines(cluster: Cluster, options: EngineOptions) -> list[ConnLine
 
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Focus:
     """Filters over a connection list, as netpol-analyzer's ``--focusworkload`` family.
 

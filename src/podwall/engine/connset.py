@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from podwall.engine.options import Probe
 from podwall.model import Protocol
+from podwall.model.quick import frozen
 
 PORT_MIN, PORT_MAX = 1, 65535
 PROTOCOLS = tuple(sorted(Protocol, key=lambda p: p.value))  # SCTP, TCP, UDP: printed in name order
@@ -14,7 +14,7 @@ PROTOCOLS = tuple(sorted(Protocol, key=lambda p: p.value))  # SCTP, TCP, UDP: pr
 Interval = tuple[Protocol, int, int]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ConnSet:
     """Allowed connections: per protocol, sorted disjoint inclusive port intervals."""
 

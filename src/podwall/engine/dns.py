@@ -21,10 +21,10 @@ the recognition with the user's own answer.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 
 from podwall.engine.options import Probe
 from podwall.model import Cluster, IPAddress, LabelSelector, Pod, Protocol
+from podwall.model.quick import frozen
 
 DNS_PORT = 53
 #: The address NodeLocal DNSCache listens on unless configured otherwise (kubernetes/kubernetes
@@ -47,7 +47,7 @@ CLUSTER_DNS_NAMESPACES = ("kube-system", "openshift-dns")
 DEFAULT_NAMESPACE = "kube-system"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DnsSettings:
     """The user's answer to "where is DNS": any field given replaces recognition.
 
@@ -64,7 +64,7 @@ class DnsSettings:
         return self.namespace is not None or self.selector is not None or self.port is not None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DnsServer:
     """DNS server pods: where they are, the pod ports queries land on, and what made podwall say so.
 
@@ -90,7 +90,7 @@ class DnsServer:
         return f"pods {self.selector} in {self.namespace} on {self.port} ({self.via})"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DnsView:
     """Every DNS server of an input, and NodeLocal DNSCache's address when the input runs it."""
 

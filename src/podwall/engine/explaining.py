@@ -21,7 +21,7 @@ import difflib
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from podwall.engine.classes import partition
 from podwall.engine.connlist import node_name, port_atoms
@@ -35,6 +35,7 @@ from podwall.engine.reach import EXTERNAL_PREFIX
 from podwall.engine.verdict import Basis, DirectionVerdict, Verdict
 from podwall.errors import UsageError
 from podwall.model import Cluster, Direction, IPBlockPeer, Pod, Protocol, Service, WorkloadRef
+from podwall.model.quick import frozen
 
 #: kubectl's names and short names for the kinds a subject may be given as.
 KIND_ALIASES = {
@@ -57,7 +58,7 @@ NODE_STAND_IN = "(node)"
 _CONNLIST = re.compile(r"^(?P<ns>[^/\[\]]+)/(?P<name>[^/\[\]]+)\[(?P<kind>[A-Za-z]+)\]$")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Subject:
     """What the user named, and the endpoints that stand for it."""
 
@@ -67,7 +68,7 @@ class Subject:
     hypothetical: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Explanation:
     """A verdict for named subjects on one port, plus what was assumed to reach it."""
 
@@ -83,7 +84,7 @@ class Explanation:
         return self.verdict.allowed
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SideGroup:
     """Ports one side judges alike, with the verdict of one of them (``probe``) standing for all."""
 
@@ -92,7 +93,7 @@ class SideGroup:
     side: DirectionVerdict
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PortsExplanation:
     """Every port a pair may use: the ports allowed, and each side's decisions grouped by port.
 
@@ -309,7 +310,7 @@ def _exists(cluster: Cluster, ns: str, kind: str | None, name: str) -> bool:
     return bool(_pods_of(cluster, ns, kind, name))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Hint:
     """A name looked up in -n's namespace: what a did-you-mean may suggest (``-n`` given, the other subjects)."""
 
@@ -458,7 +459,7 @@ def _service(cluster: Cluster, ns: str, name: str, text: str, hint: _Hint | None
 # -- ports -------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _PortText:
     """A port as typed: a number or a name, with an optional protocol."""
 

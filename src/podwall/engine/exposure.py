@@ -7,10 +7,10 @@ admit any pod from anywhere let it in. Only the destination's ingress is judged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from podwall.engine.options import Probe
 from podwall.model import Cluster, Exposure, Pod, Service
+from podwall.model.quick import frozen
 
 INGRESS_CONTROLLER = "{ingress-controller}"
 
@@ -18,7 +18,7 @@ INGRESS_CONTROLLER = "{ingress-controller}"
 CONTROLLER = Pod(namespace=INGRESS_CONTROLLER, name="controller")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Backend:
     """A pod behind an exposure and the probes (its target ports) the controller sends on."""
 

@@ -74,13 +74,14 @@ from podwall.model import (
     Rule,
     Tier,
 )
+from podwall.model.quick import frozen
 
 ENTIRE_CLUSTER = "entire-cluster"
 
 Requirements = frozenset[Requirement]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Representative:
     """Pods a rule admits that need not exist: requirements on their namespace's labels and on theirs.
 
@@ -100,7 +101,7 @@ class Representative:
 ENTIRE = Representative(ENTIRE_CLUSTER, frozenset(), frozenset())
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ExposureLine:
     """What ``workload`` is exposed to in ``direction``: a representative peer or an external range.
 
@@ -130,7 +131,7 @@ class ExposureLine:
         return ",".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ExposureReport:
     """Exposure lines by direction, sorted by workload then peer; unprotected (workload, direction) pairs."""
 

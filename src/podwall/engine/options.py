@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from podwall.errors import UsageError
 from podwall.model import GENERIC, Conventions, IPAddress, Protocol
+from podwall.model.quick import frozen
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@frozen(order=True)
 class Probe:
     """A destination port and protocol to judge; ordered by (port, protocol)."""
 
@@ -35,7 +36,7 @@ class Probe:
         return f"{self.port}/{self.protocol.value}"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class External:
     """An address outside every pod; only the pod side of its flows is judged."""
 
@@ -47,7 +48,7 @@ class External:
         return str(self.address)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class EngineOptions:
     """Switches for the points where SEMANTICS.md records a convention.
 

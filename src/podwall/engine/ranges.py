@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from podwall.model import IPAddress, IPBlockPeer
+from podwall.model.quick import frozen
 
 _SPACE = {4: (0, 2**32 - 1), 6: (0, 2**128 - 1)}
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@frozen(order=True)
 class AddressRange:
     """An inclusive range of addresses of one family."""
 

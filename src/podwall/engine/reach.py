@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
 from enum import Enum
 
 from podwall._runtime import collector_paused
@@ -16,6 +15,7 @@ from podwall.engine.ranges import AddressRange, ranges_text
 from podwall.engine.ranges import partition as address_partition
 from podwall.errors import UsageError
 from podwall.model import Cluster, Pod, Protocol
+from podwall.model.quick import frozen
 
 
 class View(str, Enum):
@@ -34,7 +34,7 @@ def subject_of(pod: Pod, view: View) -> str:
 Destination = tuple[str, tuple[Probe, ...]]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Flow:
     """One allowed (source, destination, probe)."""
 

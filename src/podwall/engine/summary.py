@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 
 from podwall.engine.options import Probe
 from podwall.engine.reach import Reachability
+from podwall.model.quick import frozen
 
 
 def namespace_of(subject: str) -> str:
@@ -14,7 +14,7 @@ def namespace_of(subject: str) -> str:
     return subject.split("/", 1)[0]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class NamespacePair:
     """How many subject pairs from one namespace may reach another, and on which probes."""
 
@@ -25,7 +25,7 @@ class NamespacePair:
     probes: tuple[Probe, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Summary:
     """Per namespace pair with any allowed flow; every other pair allows nothing."""
 

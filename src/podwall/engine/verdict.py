@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
 from podwall.engine.options import Probe
 from podwall.model import Direction
+from podwall.model.quick import frozen
 
 
 class Basis(str, Enum):
@@ -30,7 +30,7 @@ class Basis(str, Enum):
 DENYING = frozenset({Basis.NO_RULE, Basis.ADMIN_DENY, Basis.BASELINE_DENY})
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RuleRef:
     """A rule of a policy: ``index`` is its 0-based position in spec.ingress/spec.egress."""
 
@@ -44,7 +44,7 @@ class RuleRef:
         return f"spec.{self.direction.value.lower()}[{self.index}]"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RuleMiss:
     """A rule of an isolating policy that did not admit the flow, and which half failed."""
 
@@ -64,7 +64,7 @@ class RuleMiss:
         return f"{self.admits_ports} {self.admits_peers}"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TierStep:
     """An admin-tier rule that matched on the way to the verdict (Pass, Allow or Deny)."""
 
@@ -75,7 +75,7 @@ class TierStep:
     action: str  # Allow, Deny or Pass
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DirectionVerdict:
     """One side of a flow: the source's egress or the destination's ingress."""
 
@@ -98,7 +98,7 @@ class DirectionVerdict:
         return self.basis not in DENYING
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Verdict:
     """The decision for one flow with both sides' reasons."""
 

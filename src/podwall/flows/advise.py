@@ -55,11 +55,12 @@ from podwall.model import (
     Protocol,
     WorkloadRef,
 )
+from podwall.model.quick import frozen
 
 DNS_PORT = 53
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LeftOut:
     """An observed flow the advice does not allow, and why."""
 
@@ -67,7 +68,7 @@ class LeftOut:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Advice:
     """The advice and its proof.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TextIO
 
 from podwall.engine import EngineOptions, Explanation, Probe, evaluate, explain
@@ -26,12 +26,13 @@ from podwall.flows.record import Flow
 from podwall.flows.resolve import Party, Resolver
 from podwall.flows.source import Skipped, read
 from podwall.model import Cluster, IPAddress, PortSpec, Protocol
+from podwall.model.quick import frozen
 
 #: Drop reasons that are the policies' (Hubble's DropReason names, Calico's deny, VPC's REJECT is not).
 POLICY_DROPS = frozenset({"POLICY_DENIED", "POLICY_DENY", "AUDIT", "denied by a Calico policy"})
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Judged:
     """One observed flow and the engine's explanation of it."""
 
@@ -49,7 +50,7 @@ class Judged:
         return 0 < self.flow.dropped == self.flow.records
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Side:
     """A side that denies: its direction, its subject and the policies that isolate it there."""
 
@@ -58,7 +59,7 @@ class Side:
     policies: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class BreakGroup:
     """Flows between one pair the policies would block, with the sides and policies responsible."""
 
@@ -78,7 +79,7 @@ class BreakGroup:
         return tuple(sorted({p for side in self.sides for p in side.policies}))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DroppedButAllowed:
     """A flow the tool recorded as dropped although the policies allow it, and the likely cause."""
 
@@ -86,7 +87,7 @@ class DroppedButAllowed:
     cause: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CheckReport:
     """``flows check``'s answer: what would break, what the network dropped anyway, and coverage."""
 

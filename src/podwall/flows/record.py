@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 
 from podwall.errors import PodwallError
 from podwall.model import IPAddress, Protocol
+from podwall.model.quick import frozen
 
 
 class Verdict(str, Enum):
@@ -18,7 +19,7 @@ class Verdict(str, Enum):
     UNKNOWN = "unknown"  # the format has no verdict (Inspektor Gadget, conntrack, CSV)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Endpoint:
     """One end of a record as the tool saw it; any field may be unknown (empty).
 
@@ -45,7 +46,7 @@ class Endpoint:
         return bool(self.namespace and (self.pod or self.name_prefix))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Flow:
     """One observed record: a connection (or a packet of one) from ``source`` to ``destination``.
 

@@ -12,10 +12,10 @@ names nothing, unless the tool marked it as outside the cluster.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from podwall.flows.record import Endpoint
 from podwall.model import Cluster, IPAddress, IPNetwork, Pod, Protocol, Service
+from podwall.model.quick import frozen
 
 #: Labels the controllers write per pod or per revision: never a selector for advice.
 UNSTABLE_LABELS = frozenset({
@@ -34,7 +34,7 @@ _CACHE = 100_000
 EPHEMERAL = 32768
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Party:
     """An attributed end: ``kind`` workload, node or external; ``name`` as flows are reported.
 
@@ -53,7 +53,7 @@ class Party:
     pod: Pod | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Unattributed:
     """Why an end names nothing podwall can judge."""
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import IO, Any, TextIO
 
 from podwall.errors import InputError, Location, UsageError, input_name
 from podwall.flows import calico, conntrack, gadget, hubble, vpc
 from podwall.flows import csv as csv_format
 from podwall.flows.record import Flow, NotAFlow, Unreadable
+from podwall.model.quick import frozen
 
 #: Every format, in the order detection tries them.
 FORMATS = ("hubble", "calico", "gadget", "vpc", "conntrack", "csv")
@@ -26,7 +26,7 @@ _JSON = {"hubble": hubble, "calico": calico, "gadget": gadget}
 _SNIFF_LINES = 20
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Skipped:
     """A line that carried no flow: ``unreadable`` (not of its format) or ``not a flow`` (a header, an event)."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from podwall.engine.dns import DNS_PORT, KUBE_DNS, NODE_LOCAL_ADDRESS, DnsView
 from podwall.generate.policies import (
@@ -30,13 +30,14 @@ from podwall.model import (
     PortSpec,
     Protocol,
 )
+from podwall.model.quick import frozen
 
 NODE_LOCAL_DNS = NODE_LOCAL_ADDRESS
 DNS_PORTS = (PortSpec(Protocol.UDP, DNS_PORT), PortSpec(Protocol.TCP, DNS_PORT))
 DEFAULT_NAME = "allow-dns"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DnsTarget:
     """Where pods send DNS queries.
 

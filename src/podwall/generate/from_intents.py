@@ -13,7 +13,7 @@ the direction is open and a policy would only isolate the pods (see allow.py).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from podwall.errors import InputErrors
 from podwall.generate.deny import NAMES as DENY_NAMES
@@ -50,11 +50,12 @@ from podwall.model import (
     PortSpec,
     Protocol,
 )
+from podwall.model.quick import frozen
 
 Side = WorkloadIntent | NetEnd
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Pair:
     """One concrete flow after ``*`` is expanded."""
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import json
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -39,6 +38,7 @@ from podwall.generate.policies import ANYWHERE, PUBLIC_INTERNET
 from podwall.generate.ports import parse_port
 from podwall.generate.selectors import parse_selector
 from podwall.model import Direction, IPBlockPeer, LabelSelector, PortSpec
+from podwall.model.quick import frozen
 
 API_VERSION = "podwall/v1alpha1"
 KIND = "Intents"
@@ -60,7 +60,7 @@ class IntentsError(ManifestError):
     """A problem in an intents file, located at its line: ``FILE:LINE: field.path: message``."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class WorkloadIntent:
     """A named set of pods: ``selector`` in ``namespace``."""
 
@@ -70,7 +70,7 @@ class WorkloadIntent:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class NetEnd:
     """An external end of a flow: ``internet`` or a CIDR."""
 
@@ -78,7 +78,7 @@ class NetEnd:
     block: IPBlockPeer
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AnyWorkload:
     """``*``: every workload of the file except the flow's other end."""
 
@@ -86,7 +86,7 @@ class AnyWorkload:
 End = str | NetEnd | AnyWorkload  # a workload name, an external network, or every workload
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FlowIntent:
     """``source -> destination:ports`` (``ports`` empty: every port)."""
 
@@ -98,7 +98,7 @@ class FlowIntent:
     field: str = "flows"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Intents:
     """A parsed, validated intents file."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from podwall.engine.match import selects
 from podwall.generate.selectors import pods_text, selector_text
@@ -27,6 +27,7 @@ from podwall.model import (
     PortSpec,
     Rule,
 )
+from podwall.model.quick import frozen
 
 MANAGED_BY = ("app.kubernetes.io/managed-by", "podwall")
 PART_OF = "app.kubernetes.io/part-of"
@@ -43,7 +44,7 @@ PUBLIC_INTERNET = IPBlockPeer(ANYWHERE, PRIVATE_RANGES)  # type: ignore[arg-type
 _SAMPLES = (ipaddress.ip_address("203.0.113.10"), ipaddress.ip_address("2001:db8::10"))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Generated:
     """One NetworkPolicy to write, and one or two sentences on what it does."""
 
@@ -57,7 +58,7 @@ class Generated:
         return self.policy.key
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PodParty:
     """One end of an intended flow: pods chosen by selectors.
 
@@ -101,7 +102,7 @@ class PodParty:
         return f"{pods_text(self.pod_selector)} {self.where}"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class NetParty:
     """One end of an intended flow: addresses outside the cluster (``block``)."""
 
@@ -142,7 +143,7 @@ def party(pods: LabelSelector, namespace: str | LabelSelector) -> PodParty:
     return PodParty(f"[{selector_text(namespace)}]/{shown_pods}", pods, None, namespace)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class IntendedFlow:
     """A flow the generated policies are meant to allow; ``ports`` empty means every port."""
 
@@ -153,7 +154,7 @@ class IntendedFlow:
     dns: bool = False  # a lookup to the cluster DNS: verified against the DNS servers the input really runs
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Generation:
     """What a recipe produced: policies in output order, intended flows and notes (one line each)."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -21,6 +20,7 @@ from podwall.generate.intents import API_VERSION, KIND, WORKLOAD_NAME_MAX
 from podwall.generate.names import slug
 from podwall.generate.selectors import NAME_KEYS, selector_text
 from podwall.model import WORKLOAD_KINDS, Cluster, LabelSelector, Service
+from podwall.model.quick import frozen
 
 SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease"})
 EnvKey = tuple[str, str, str]  # namespace, kind, name
@@ -32,7 +32,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Candidate:
     """A workload (or a bare pod) of the input, as it will appear in the intents."""
 

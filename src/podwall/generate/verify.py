@@ -14,7 +14,7 @@ Two questions, answered with the same engine ``reach`` and ``explain`` use:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import Enum
 
 from podwall.engine import (
@@ -33,6 +33,7 @@ from podwall.engine.dns import DnsView, dns_view
 from podwall.generate.policies import Generation, IntendedFlow, Party, PodParty, party, with_policies
 from podwall.generate.selectors import selector_text
 from podwall.model import Cluster, Pod, PortSpec, Protocol
+from podwall.model.quick import frozen
 
 #: The probe for "every port" where the destination declares none (or is external).
 FALLBACK_PROBE = Probe(443, Protocol.TCP)
@@ -46,7 +47,7 @@ class Status(str, Enum):
     UNCHECKED = "UNCHECKED"  # nothing in the input to judge it on (e.g. no DNS pod in the manifests)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Check:
     """One intended flow on one port spec, judged; ``egress``/``ingress`` say what decided each side."""
 
@@ -58,7 +59,7 @@ class Check:
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Opened:
     """A flow the generated policies allow that no intent asks for."""
 
@@ -68,7 +69,7 @@ class Opened:
     policies: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Verification:
     """The verdict on a Generation in a world (the -f input, or a model built from intents)."""
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Collection
-from dataclasses import dataclass
 
 from podwall.lab import netns
 from podwall.lab.plan import PREFIX, RUN_ID
+from podwall.model.quick import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CleanReport:
     """What ``clean`` removed, and the runs it left alone because their process still lives."""
 

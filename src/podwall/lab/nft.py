@@ -63,6 +63,7 @@ from podwall.model import (
     PortSpec,
     Protocol,
 )
+from podwall.model.quick import frozen
 
 _ND_TYPES = "nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert"
 _KEYWORD = {Protocol.TCP: "tcp", Protocol.UDP: "udp", Protocol.SCTP: "sctp"}
@@ -74,7 +75,7 @@ _HOOK = {Direction.INGRESS: ("input", "iif", "saddr", "ingress"), Direction.EGRE
 TABLE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LegendEntry:
     """What a podwall-made identifier of a script stands for.
 
@@ -89,7 +90,7 @@ class LegendEntry:
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SubjectRules:
     """One subject's table: the checked script (podwall-made identifiers only) and its legend."""
 

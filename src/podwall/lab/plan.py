@@ -14,12 +14,12 @@ import ipaddress
 import re
 import secrets
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 
 from podwall.engine import Probe, View, declared_probes, subject_of
 from podwall.errors import UsageError
 from podwall.lab.errors import LabError
 from podwall.model import Cluster, IPAddress, IPBlockPeer, IPNetwork, Pod, Protocol
+from podwall.model.quick import frozen
 
 #: Every name a lab creates starts with this; ``lab clean`` touches nothing else.
 PREFIX = "pwl-"
@@ -78,7 +78,7 @@ def usable(address: IPAddress) -> bool:
     return not any(address.version == n.version and address in n for n in _UNUSABLE)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LabSubject:
     """One subject of the matrix, built as one network namespace.
 
@@ -100,7 +100,7 @@ class LabSubject:
         return self.pod.ips[0]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LabPlan:
     """Everything a run builds: names, addresses, ports and the internet's addresses."""
 

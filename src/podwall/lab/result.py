@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import Enum
 
 from podwall.engine import Flow, Probe, Verdict, View
+from podwall.model.quick import frozen
 
 
 class Outcome(str, Enum):
@@ -18,7 +18,7 @@ class Outcome(str, Enum):
     NOT_TESTABLE = "not-testable"  # e.g. SCTP: this kernel cannot carry it, so nothing is claimed
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Observation:
     """One probe: ``source`` -> ``destination`` on ``probe``, observed and predicted.
 
@@ -50,7 +50,7 @@ class Observation:
 ProbeKey = tuple[str, str, Probe]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LabResult:
     """Every observation of one run (or one policy set of a reused lab).
 
@@ -135,7 +135,7 @@ class LabResult:
         return ObservedMatrix(self.view, self.subjects, self.probes, allowed)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ObservedMatrix:
     """What the kernel let through, readable wherever a ``Reachability`` is read (renderers)."""
 

@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from podwall.engine import EngineOptions, External, Probe, View, evaluate, reach
 from podwall.engine.conventions import view
@@ -26,6 +26,7 @@ from podwall.lab.nft import compile_lab
 from podwall.lab.plan import MAX_PROBES, MAX_SUBJECTS, LabPlan, LabSubject, plan_lab
 from podwall.lab.result import LabResult, Observation, Outcome
 from podwall.model import Cluster, IPAddress, IPBlockPeer, Protocol
+from podwall.model.quick import frozen
 
 #: Probes the kernel can carry; anything else is reported as not testable.
 TESTABLE = (Protocol.TCP, Protocol.UDP)
@@ -33,7 +34,7 @@ SCTP_NOTE = "SCTP is not testable on this kernel"
 _READY_ROUNDS = 6  # readiness: at most this many probe rounds before the fabric is declared broken
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Task:
     source: str
     destination: str

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import yaml
@@ -25,6 +25,7 @@ import yaml
 from podwall.errors import Location, UsageError
 from podwall.lint.finding import Severity
 from podwall.lint.registry import Rule, all_rules, rule_for
+from podwall.model.quick import frozen
 
 CONFIG_FILE = ".podwall.yaml"
 #: The file's top-level sections (every other key is an error: nothing the user writes is silently ignored).
@@ -33,7 +34,7 @@ _KEYS = ("fail-on", "disable", "enable", "severity")
 _SEVERITIES = ", ".join(s.value for s in Severity)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LintConfig:
     """The choices of one run; empty sets and maps mean "rule defaults"."""
 

@@ -13,7 +13,6 @@ classes the same policies pick.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from podwall.cni import Choice
@@ -45,6 +44,7 @@ from podwall.model import (
     Workload,
     WorkloadRef,
 )
+from podwall.model.quick import frozen
 
 Target = NetworkPolicy | Workload | Pod | Namespace | Service | Monitor | UnevaluatedPolicy | AdminPolicy
 
@@ -63,7 +63,7 @@ ASSUMED_DNS = Pod(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PodClass:
     """Pods that every policy treats alike; ``rep`` stands for them all.
 

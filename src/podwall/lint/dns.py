@@ -7,7 +7,6 @@ The DNS servers are engine.dns's (recognised by their Service, or given with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from podwall.engine import Probe
 from podwall.engine.dns import DEFAULT_NAMESPACE, DNS_PORT, KUBE_DNS, DnsServer
@@ -15,9 +14,10 @@ from podwall.lint.context import DNS_PORTS, Context, Target, bits, dns_server_of
 from podwall.lint.fixes import command
 from podwall.lint.phrases import listing
 from podwall.model import Direction, IPBlockPeer, Rule
+from podwall.model.quick import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DnsAccess:
     """One egress-isolated workload (or bare pod) and what its egress says about DNS.
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+
+from podwall.model.quick import frozen
 
 
 class Severity(str, Enum):
@@ -26,7 +27,7 @@ class Severity(str, Enum):
 _RANK = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.INFO: 1}
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Finding:
     """One problem found by one rule about one object.
 

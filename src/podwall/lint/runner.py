@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from podwall.cni import Choice, choose
 from podwall.engine import EngineOptions
@@ -14,9 +14,10 @@ from podwall.lint.context import Context
 from podwall.lint.finding import Finding, Severity
 from podwall.lint.registry import Rule, all_rules
 from podwall.model import Cluster
+from podwall.model.quick import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FindingGroup:
     """Findings of one rule about one object's same rule (or place), each about another peer."""
 
@@ -38,7 +39,7 @@ class FindingGroup:
         return tuple(dict.fromkeys(f.fix for f in self.findings))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LintReport:
     """The outcome of one lint run.
 

@@ -47,7 +47,7 @@ from podwall.model import (
     Workload,
     WorkloadRef,
 )
-from podwall.model.quick import quick_init
+from podwall.model.quick import frozen
 
 NETWORK_POLICY_API = "networking.k8s.io/v1"
 
@@ -91,8 +91,7 @@ NOT_EVALUATED = (
     "admin tiers; flows shown ignore it"
 )
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class RawObject:
     """One Kubernetes object as parsed, with where it starts."""
 

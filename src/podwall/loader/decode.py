@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from podwall.errors import InputError, Location
+from podwall.model.quick import frozen
 
 
 class Later:
@@ -95,7 +96,7 @@ class LineList(list):  # type: ignore[type-arg]
     lines: list[int]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Document:
     """One decoded document: 0-based ``index`` of its section in the file, 1-based start ``line``."""
 

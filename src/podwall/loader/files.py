@@ -26,10 +26,10 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, TextIO
 
 from podwall.errors import STDIN_NAME, InputError, Location
+from podwall.model.quick import frozen
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 #: Default bound on one input, in bytes (``--max-input-mb``).
@@ -37,7 +37,7 @@ MAX_BYTES = 256 * 1024 * 1024
 _CHUNK = 1 << 20
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Source:
     """The text of one input and the name to show in messages; ``walked`` when a directory walk found it."""
 
@@ -46,7 +46,7 @@ class Source:
     walked: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Unreadable:
     """An input that could not be read.
 
@@ -61,7 +61,7 @@ class Unreadable:
     walked: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Passed:
     """Something a directory walk did not read on purpose: ``reason`` is a short plural noun (for -v counts).
 
@@ -80,7 +80,7 @@ KUSTOMIZE = "kustomize"
 MARKERS = {HELM: ("Chart.yaml",), KUSTOMIZE: ("kustomization.yaml", "kustomization.yml", "Kustomization")}
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Folder:
     """A Helm chart or a kustomize folder (``kind``): rendered, or explained, by ``loader.render``."""
 

@@ -38,6 +38,7 @@ from podwall.loader.files import (
     folder_kind,
 )
 from podwall.model import Cluster
+from podwall.model.quick import frozen
 
 if TYPE_CHECKING:
     import subprocess
@@ -64,7 +65,7 @@ def parse_source(text: str) -> tuple[str, str] | None:
     return revision, path or "."
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Entry:
     mode: str
     kind: str  # blob or commit (a submodule)

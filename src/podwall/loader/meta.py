@@ -18,6 +18,7 @@ from podwall.model import names
 from podwall.loader.fields import Report, display, is_int, line_of, not_string, quote, type_name
 from podwall.loader.decode import LineDict
 from podwall.loader.known_fields import check
+from podwall.model.quick import frozen
 
 UNNAMED = "<unnamed>"
 
@@ -31,7 +32,7 @@ _OWNER_STRINGS = ("apiVersion", "kind", "name", "uid")
 _MANAGED_STRINGS = ("manager", "operation", "apiVersion", "fieldsType", "subresource")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class OwnerRef:
     """One ``metadata.ownerReferences`` entry, as far as grouping needs it."""
 

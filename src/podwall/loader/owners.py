@@ -27,11 +27,11 @@ linear in the number of pods.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from podwall.loader.meta import OwnerRef
 from podwall.model import Pod, Workload, WorkloadRef
-from podwall.model.quick import quick_init
+from podwall.model.quick import frozen
 
 Key = tuple[str, str, str]  # namespace, kind, name
 
@@ -40,7 +40,7 @@ CONTROLLER_REVISION_HASH = "controller-revision-hash"
 JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PodDraft:
     """A converted pod and the ownerReferences it came with."""
 
@@ -48,8 +48,7 @@ class PodDraft:
     owners: tuple[OwnerRef, ...] = ()
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class WorkloadDraft:
     """A converted workload and the ownerReferences it came with."""
 

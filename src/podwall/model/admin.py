@@ -9,11 +9,11 @@ NetworkPolicy peer types: ``namespaces: S`` is ``PodPeer(namespace_selector=S)``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
 from podwall.errors import Location
 from podwall.model.policy import Direction, Peer, PodPeer, PortSpec
+from podwall.model.quick import frozen
 
 
 class Tier(str, Enum):
@@ -31,7 +31,7 @@ class Action(str, Enum):
     PASS = "Pass"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AdminRule:
     """One rule; ``ports`` empty means every port and protocol."""
 
@@ -54,7 +54,7 @@ class AdminRule:
         return not self.ports
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AdminPolicy:
     """An admin-tier policy; ``priority`` orders policies within a tier (lower first)."""
 

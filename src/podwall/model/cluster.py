@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from podwall.model.admin import AdminPolicy, Tier
 from podwall.model.foreign import UnevaluatedPolicy
 from podwall.model.monitoring import Monitor
 from podwall.model.objects import Exposure, Namespace, Node, Pod, Service, Workload
 from podwall.model.policy import NetworkPolicy
+from podwall.model.quick import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Cluster:
     """The loaded input.
 

@@ -8,8 +8,9 @@ is what podwall has always judged by.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+
+from podwall.model.quick import frozen
 
 
 class HostNetwork(str, Enum):
@@ -32,7 +33,7 @@ ADMIN_API_OF_KIND = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Conventions:
     """How one network plugin answers the questions the API leaves open.
 

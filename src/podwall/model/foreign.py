@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from podwall.errors import Location
+from podwall.model.quick import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class UnevaluatedPolicy:
     """A policy podwall does not evaluate yet; ``namespace`` is ``""`` when cluster-scoped.
 

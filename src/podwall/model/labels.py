@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import Enum
 
-from podwall.model.quick import quick_init
+from podwall.model.quick import frozen
+
 
 Labels = Mapping[str, str]
 
@@ -20,8 +20,7 @@ class Operator(str, Enum):
     DOES_NOT_EXIST = "DoesNotExist"
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class Requirement:
     """One ``matchExpressions`` term; ``values`` is sorted so equal terms compare equal."""
 
@@ -49,8 +48,7 @@ class Requirement:
         return f"{self.key} {op} ({','.join(self.values)})"
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class LabelSelector:
     """A selector; the empty selector matches everything.
 

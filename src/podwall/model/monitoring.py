@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from podwall.errors import Location
 from podwall.model.labels import LabelSelector
+from podwall.model.quick import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MonitorEndpoint:
     """One scrape endpoint.
 
@@ -21,7 +22,7 @@ class MonitorEndpoint:
     pod_port: int | str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Monitor:
     """A ``monitoring.coreos.com/v1`` ServiceMonitor or PodMonitor.
 

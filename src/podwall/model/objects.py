@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from podwall.errors import Location
 from podwall.model.policy import IPAddress, IPNetwork, Protocol
-from podwall.model.quick import quick_init
+from podwall.model.quick import frozen
 
 #: Kinds whose pod template stands for their pods.
 WORKLOAD_KINDS = (
@@ -22,7 +22,7 @@ WORKLOAD_KINDS = (
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Namespace:
     """A namespace; ``labels`` always includes ``kubernetes.io/metadata.name``."""
 
@@ -33,8 +33,7 @@ class Namespace:
     annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class ContainerPort:
     """A declared container port; ``name`` may be empty."""
 
@@ -43,8 +42,7 @@ class ContainerPort:
     name: str = ""
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class Container:
     """A container's name, image and arguments: what tells a network plugin's agent apart."""
 
@@ -53,8 +51,7 @@ class Container:
     args: tuple[str, ...] = ()
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class WorkloadRef:
     """Names a workload: ``namespace/Kind/name``."""
 
@@ -66,8 +63,7 @@ class WorkloadRef:
         return f"{self.namespace}/{self.kind}/{self.name}"
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class Pod:
     """A pod, or the template of a workload standing for its replicas.
 
@@ -117,8 +113,7 @@ class Pod:
         return None
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class Workload:
     """A workload and its pod template's labels and ports.
 
@@ -138,7 +133,7 @@ class Workload:
     containers: tuple[Container, ...] = field(default=(), compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Node:
     """A node: its addresses (``status.addresses``: InternalIP, then ExternalIP) and pod ranges.
 
@@ -154,7 +149,7 @@ class Node:
     location: Location | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ServicePort:
     """A Service port; ``target_port`` is a number or a container port name."""
 
@@ -164,7 +159,7 @@ class ServicePort:
     name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Service:
     """A Service; traffic to it is judged at the selected pods' targetPort.
 
@@ -185,7 +180,7 @@ class Service:
     cluster_ips: tuple[IPAddress, ...] = field(default=(), compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Exposure:
     """An Ingress backend or a Route target: the ingress controller sends traffic to a Service.
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 
 from podwall.errors import Location
 from podwall.model.labels import LabelSelector
-from podwall.model.quick import quick_init
+from podwall.model.quick import frozen
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -29,8 +29,7 @@ class Direction(str, Enum):
     EGRESS = "Egress"
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class PortSpec:
     """One entry of a rule's ``ports``.
 
@@ -50,8 +49,7 @@ class PortSpec:
         return f"{self.port}/{self.protocol.value}"
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class PodPeer:
     """A peer given by selectors.
 
@@ -77,8 +75,7 @@ class PodPeer:
         return f"{pods} in namespaces {self.namespace_selector}"
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class IPBlockPeer:
     """``cidr`` minus every ``except`` (each inside ``cidr``, same address family)."""
 
@@ -100,8 +97,7 @@ class IPBlockPeer:
 Peer = PodPeer | IPBlockPeer
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class Rule:
     """An ingress or egress rule.
 
@@ -127,8 +123,7 @@ class Rule:
         return not self.ports
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class NetworkPolicy:
     """A ``networking.k8s.io/v1`` NetworkPolicy with policyTypes defaulted."""
 

@@ -20,19 +20,20 @@ workload's). A mismatch gets the most specific cause that explains it:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from podwall.cni import TOPICS, convention_sets, conventions_of, topic_values
 from podwall.engine import Basis, EngineOptions, Probe, evaluate
 from podwall.engine.evaluate import namespace_labels
 from podwall.model import Cluster, Conventions, Pod, Protocol
+from podwall.model.quick import frozen
 from podwall.probe.twins import Outcome
 
 CONNECTED, TIMEOUT, REFUSED, ERROR, NOT_RUN = "connected", "timeout", "refused", "error", "not-run"
 _ADMIN = {Basis.ADMIN_DENY, Basis.BASELINE_DENY, Basis.ADMIN_ALLOW, Basis.BASELINE_ALLOW}
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Alternative:
     """Another reading of the points SEMANTICS.md leaves to the plugin, to try on a mismatch.
 
@@ -43,7 +44,7 @@ class Alternative:
     options: EngineOptions
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Plugin:
     """The network plugin the cluster is judged as (a CNI profile) and whether that profile enforces NetworkPolicy."""
 
@@ -75,7 +76,7 @@ def _word(value: object) -> str:
     return "yes" if value is True else "no" if value is False else str(value)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Result:
     """One probe: what the engine says of the twins, what the source twin saw, and why they differ."""
 
@@ -98,7 +99,7 @@ class Result:
         return self.conclusive and (self.observed == CONNECTED) == self.expected
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Judged:
     """Every result, and notes that concern the whole run."""
 
@@ -116,7 +117,7 @@ class Judged:
         return tuple(r for r in self.results if not r.conclusive)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Probed:
     """One planned flow with the twins that carried it and what the source twin saw (None: not run)."""
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from podwall.engine import EngineOptions, Probe, evaluate, resolve
 from podwall.engine.evaluate import namespace_labels
 from podwall.errors import UsageError
 from podwall.model import Cluster, ContainerPort, Pod
+from podwall.model.quick import frozen
 from podwall.probe.judge import enforcing
 
 #: Namespaces left out unless a workload there is named with --from/--to.
@@ -24,7 +25,7 @@ SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", 
                                "cilium", "kube-flannel", "antrea-system", "local-path-storage"})
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Mirrored:
     """A workload under test: what its twins copy."""
 
@@ -34,7 +35,7 @@ class Mirrored:
     ports: tuple[ContainerPort, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@frozen(order=True)
 class PlannedFlow:
     """One probe: from the source's twin to the destination's twin on ``probe``; ``expected`` is the engine's."""
 
@@ -44,7 +45,7 @@ class PlannedFlow:
     expected: bool = field(compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Plan:
     """What a probe run will do."""
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from podwall.model.quick import frozen
 from podwall.probe.judge import Judged
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Twin:
     """A twin that was created: where, its IP, and why it did not run if it did not."""
 
@@ -19,7 +20,7 @@ class Twin:
     problem: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ProbeReport:
     """A finished run: the twins, the judged results, notes, and the time it took."""
 

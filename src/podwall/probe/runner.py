@@ -17,13 +17,13 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from podwall.engine import EngineOptions
 from podwall.errors import UsageError
 from podwall.loader.cluster import ApiStatusError, ClusterError, Connection
 from podwall.model import Cluster
+from podwall.model.quick import frozen
 from podwall.probe.judge import Alternative, Judged, Plugin, Probed, enforcing, judge
 from podwall.probe.plan import Plan, twin_model
 from podwall.probe.report import ProbeReport, Twin
@@ -49,7 +49,7 @@ Say = Callable[[str], None]
 Progress = Callable[[int, int], None]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ProbeOptions:
     """How twins are run.
 
@@ -325,7 +325,7 @@ def _problem(twins: Sequence[Twin], workload: str, role: str) -> str:
     return "not created"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Cleaned:
     """What ``clean`` removed."""
 

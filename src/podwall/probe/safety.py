@@ -23,12 +23,13 @@ twins' namespaces: list only).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from podwall.loader.cluster import ApiStatusError, ClusterError, Connection
 from podwall.loader.cluster.connection import PROBE_RBAC_HINT
 from podwall.model import LabelSelector, Operator, Requirement
+from podwall.model.quick import frozen
 from podwall.probe.plan import Plan
 from podwall.probe.twins import PROBE_LABEL, ROLE_LABEL
 
@@ -36,7 +37,7 @@ from podwall.probe.twins import PROBE_LABEL, ROLE_LABEL
 ALLOW_OPTION = "--allow-selected-twins"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Hazard:
     """An object that selects a workload's twins, and what it would do with them."""
 

@@ -29,12 +29,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from podwall.engine import Probe
 from podwall.errors import UsageError
 from podwall.model import ContainerPort, Protocol
+from podwall.model.quick import frozen
 
 #: agnhost 2.53 (kubernetes/test/images/agnhost), pinned by digest; ``--image`` replaces it.
 IMAGE = "registry.k8s.io/e2e-test-images/agnhost:2.53@sha256:99c6b4bb4a1e1df3f0b3752168c89358794d02258ebebc26bf21c29399011a85"
@@ -83,7 +83,7 @@ echo "podwall-probe done $n"
 """.strip()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Owner:
     """The object every twin of a run names as its controller."""
 
@@ -185,7 +185,7 @@ def owner_namespace(run: str) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Outcome:
     """What a source twin saw for one target: ``connected``, ``timeout``, ``refused`` or ``error``."""
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import Protocol as TypingProtocol
 
 from podwall.engine import Probe, View
 from podwall.engine.reach import EXTERNAL_PREFIX
 from podwall.model import Protocol
+from podwall.model.quick import frozen
 
 NOTHING = "·"
 EVERYTHING = "all"
@@ -60,7 +60,7 @@ def ordered(result: Matrix) -> list[str]:
     return sorted(result.subjects, key=lambda s: (not in_scope(result, s), s))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Grid:
     """Subjects grouped by namespace, numbered, with one cell text per pair."""
 

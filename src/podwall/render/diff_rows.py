@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from podwall.diff import NodeKind, PairDiff
 from podwall.diff.connections import kind_of
 from podwall.engine.connset import ConnSet
+from podwall.model.quick import frozen
 
 #: netpol-analyzer's default names of the two sides (``--dir1`` and ``--dir2``).
 REF1, REF2 = "ref1", "ref2"
 HEADER = ("diff-type", "source", "destination", REF1, REF2, "workloads-diff-info")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Row:
     """One differing pair in netpol-analyzer's words."""
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from podwall.diff import DiffReport, NodeKind, PairDiff, Reason
 from podwall.diff.connections import kind_of, parse_range, subject_of
 from podwall.engine import Basis, DirectionVerdict, Verdict
 from podwall.engine.connset import ConnSet
+from podwall.model.quick import frozen
 from podwall.render.explain_text import policy_name, rule_words, step_words
 
 OUTSIDE = "(outside the cluster)"
@@ -143,7 +143,7 @@ def _routed(words: str, via: tuple[str, ...] | None, reason: Reason) -> str:
     return f"{words}, via {', '.join(via)}"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ReasonLine:
     """Gained (``+``) or lost (``-``) connections that share the same reasons on both sides."""
 

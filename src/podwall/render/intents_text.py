@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from podwall.engine import Probe
+from podwall.model.quick import frozen
 from podwall.render.style import ALLOWED, DENIED, ERROR, HEADING, Style, plain
 from podwall.render.table import Cell, columns
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class IntentRow:
     """One probe the intents speak about: what they ask for and what the engine says."""
 
@@ -25,7 +25,7 @@ class IntentRow:
         return self.intended == self.predicted
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class IntentReport:
     """Every probe the intents speak about (``rows``), where they came from, and flows left unprobed."""
 

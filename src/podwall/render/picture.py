@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import Enum
 
 from podwall.engine import EngineOptions
@@ -22,6 +22,7 @@ from podwall.engine.connset import ConnSet
 from podwall.engine.exposure import INGRESS_CONTROLLER
 from podwall.engine.exposure_analysis import unprotected as unprotected_workloads
 from podwall.model import Cluster, Direction
+from podwall.model.quick import frozen
 
 
 class Role(str, Enum):
@@ -40,7 +41,7 @@ class PictureView(str, Enum):
     NAMESPACE = "namespace"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Node:
     """One node: ``id`` is its connection-list name (a namespace's name in namespace view).
 
@@ -59,7 +60,7 @@ class Node:
     unprotected_members: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Edge:
     """Allowed connections from one node to another (``pairs`` workload pairs in namespace view)."""
 
@@ -78,7 +79,7 @@ class Edge:
         return f"{self.pairs} flow{'' if self.pairs == 1 else 's'}"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Picture:
     """Nodes (workloads by namespace and name, then the ingress controller, then external ranges) and edges."""
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
 from podwall.engine import EngineOptions
 from podwall.engine.connlist import Focus
 from podwall.errors import UsageError
 from podwall.lint import LintReport
 from podwall.model import Cluster
+from podwall.model.quick import frozen
 from podwall.render.dot import IMAGE_FORMATS, dot, dot_image
 from podwall.render.html import html_report
 from podwall.render.mermaid import mermaid
@@ -19,7 +19,7 @@ from podwall.render.picture import AUTO_EDGES, AUTO_WORKLOADS, PictureView, aggr
 RENDER_FORMATS = ("mermaid", "dot", "svg", "png", "html")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Rendering:
     """A drawing (text, or bytes for PNG), the view it was drawn in, and notes for the user (stderr)."""
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from podwall.model.quick import frozen
 from podwall.render.style import HEADING, Style, plain
 
 LEFT = "left"
 RIGHT = "right"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Column:
     """A column: its header (may be empty) and how its cells align."""
 
@@ -28,7 +28,7 @@ class Column:
     align: str = LEFT
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Cell:
     """A cell with a role for the style (``allowed``, ``dim``, ...); plain strings are cells too."""
 
@@ -36,7 +36,7 @@ class Cell:
     role: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Span:
     """A line that is not cut into cells, starting at column ``at`` (a group heading)."""
 

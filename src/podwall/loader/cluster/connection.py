@@ -18,11 +18,11 @@ import json
 import logging
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from podwall.errors import PodwallError
+from podwall.model.quick import frozen
 
 #: Where the in-cluster configuration comes from (the service account the pod runs as).
 SERVICE_HOST_ENV = "KUBERNETES_SERVICE_HOST"
@@ -47,7 +47,7 @@ class ApiStatusError(ClusterError):
         self.status = status
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ClusterSource:
     """Which cluster to read.
 

@@ -7,10 +7,10 @@ these resources, and a test holds the two together).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from podwall.model.quick import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Resource:
     """One resource podwall lists.
 

@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, TextIO
 
 from podwall.errors import UsageError, cannot_write
@@ -23,9 +23,10 @@ from podwall.loader.cluster.kinds import Resource
 from podwall.loader.cluster.read import PAGE_SIZE, Progress, ordered, read_all
 from podwall.loader.cluster.redact import Keep, Redactor, default_key
 from podwall.loader.cluster.strip import strip
+from podwall.model.quick import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Snapshot:
     """What a snapshot wrote: the files, the objects per kind, the warnings of the read."""
 
