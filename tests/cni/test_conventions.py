@@ -157,6 +157,19 @@ def test_profiles_read_from_the_folder_are_the_packaged_ones() -> None:
     assert sorted(texts) == sorted(f"{name}.toml" for name in EXPECTED) and texts == _packaged_profile_texts()
 
 
+def test_detection_tables_read_alone_are_the_whole_profiles_ones() -> None:
+    # detect() reads each profile's [detect] table parsed alone; a command parses whole only the profiles it uses.
+    from podwall.cni.detect import choose
+    from podwall.cni.profile import _built, detections
+
+    _built.cache_clear()
+    choice = choose(load_text(NODES))
+    assert choice.profile.name == "generic" and _built.cache_info().currsize == 1
+    assert list(detections().items()) == [(name, prof.detect) for name, prof in profiles().items()]
+    assert list(profiles()) == ["generic", *sorted(n for n in EXPECTED if n != "generic")]
+    assert any(prof.detect.images for prof in profiles().values())
+
+
 CASES = [
     pytest.param(name, scenario, EXPECTED[name][i], id=f"{scenario}-{name}")
     for name in sorted(EXPECTED)

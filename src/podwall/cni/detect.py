@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from podwall.cni.profile import NEWEST_TAGS, UNKNOWN, Profile, profile, profiles, version_known
+from podwall.cni.profile import NEWEST_TAGS, UNKNOWN, Detect, Profile, detections, profile, version_known
 from podwall.model import Cluster, Container, Conventions
 from podwall.model.quick import frozen
 
@@ -88,9 +88,9 @@ def _image_matches(repository: str, pattern: str) -> bool:
 
 
 def _workload_evidence(
-    prof: Profile, what: str, namespace: str, name: str, containers: tuple[Container, ...], owner: str | None
+    plugin: str, rules: Detect, what: str, namespace: str, name: str, containers: tuple[Container, ...],
+    owner: str | None,
 ) -> Evidence | None:
-    rules = prof.detect
     if rules.namespaces and namespace not in rules.namespaces:
         return None
     by_name = name in rules.daemonsets or (owner is not None and owner in rules.daemonsets)
@@ -109,10 +109,10 @@ def _workload_evidence(
         return None
     text = f"{what} {namespace}/{name}"
     if image_hit is None:
-        return Evidence(prof.name, text)
+        return Evidence(plugin, text)
     image, repository, tag = image_hit
     shown = image if _IMAGE.fullmatch(image) else repository  # never echo what a reference cannot contain
-    return Evidence(prof.name, f"{text}, image {shown}", repository, tag)
+    return Evidence(plugin, f"{text}, image {shown}", repository, tag)
 
 
 @frozen
@@ -147,7 +147,7 @@ class Recognisable:
 
 def recognisable() -> Recognisable:
     """Everything detection reads, from every shipped profile."""
-    rules = [prof.detect for prof in profiles().values()]
+    rules = list(detections().values())
     refused: dict[str, list[str]] = {}
     for rule in rules:
         for wanted in rule.node_annotations:
@@ -162,16 +162,16 @@ def recognisable() -> Recognisable:
     )
 
 
-def _annotation_evidence(prof: Profile, cluster: Cluster) -> list[Evidence]:
+def _annotation_evidence(plugin: str, rules: Detect, cluster: Cluster) -> list[Evidence]:
     """``key`` (present), or ``key!text`` (present, and its value does not contain ``text``)."""
     found: list[Evidence] = []
     for node in cluster.nodes:
-        for wanted in prof.detect.node_annotations:
+        for wanted in rules.node_annotations:
             key, _, refused = wanted.partition("!")
             value = node.annotations.get(key)
             if value is None or (refused and refused in value):
                 continue
-            found.append(Evidence(prof.name, f"Node {node.name}, annotation {key}"))
+            found.append(Evidence(plugin, f"Node {node.name}, annotation {key}"))
             break
     return found
 
@@ -180,16 +180,16 @@ def detect(cluster: Cluster) -> Detection:
     """Recognise the network plugin from the input's DaemonSets, pods and node annotations."""
     evidence: dict[str, list[Evidence]] = {}
     agents = {str(w.ref) for w in cluster.workloads if w.ref.kind == "DaemonSet"}
-    places = {ns for prof in profiles().values() for ns in prof.detect.namespaces}  # one pass to narrow
+    places = {ns for rules in detections().values() for ns in rules.namespaces}  # one pass to narrow
     daemonsets = [w for w in cluster.workloads if w.ref.kind == "DaemonSet" and w.ref.namespace in places]
     pods = [p for p in cluster.pods if p.namespace in places and not p.template]
-    for prof in profiles().values():
-        if not (prof.detect.daemonsets or prof.detect.images or prof.detect.node_annotations):
+    for plugin, rules in detections().items():
+        if not (rules.daemonsets or rules.images or rules.node_annotations):
             continue
         hits: list[Evidence] = []
         for workload in daemonsets:
             ref = workload.ref
-            hit = _workload_evidence(prof, "DaemonSet", ref.namespace, ref.name, workload.containers, None)
+            hit = _workload_evidence(plugin, rules, "DaemonSet", ref.namespace, ref.name, workload.containers, None)
             if hit is not None:
                 hits.append(hit)
         for pod in pods:
@@ -197,12 +197,12 @@ def detect(cluster: Cluster) -> Detection:
             if owner is not None and str(owner) in agents:
                 continue  # its DaemonSet already spoke
             name = owner.name if owner is not None and owner.kind == "DaemonSet" else None
-            hit = _workload_evidence(prof, "Pod", pod.namespace, pod.name, pod.containers, name)
+            hit = _workload_evidence(plugin, rules, "Pod", pod.namespace, pod.name, pod.containers, name)
             if hit is not None:
                 hits.append(hit)
-        hits.extend(_annotation_evidence(prof, cluster))
+        hits.extend(_annotation_evidence(plugin, rules, cluster))
         if hits:
-            evidence[prof.name] = hits
+            evidence[plugin] = hits
     return _decide(evidence)
 
 

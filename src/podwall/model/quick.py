@@ -85,6 +85,8 @@ def _frozen(cls: type[T], eq: bool, order: bool) -> type[T]:
     for name in ("__setattr__", "__delattr__", *(_ORDER if order else ())):
         if name in own:
             raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__name__}")
+    if not documented:  # else dataclasses documents it by object's signature, parsed with tokenize (5 ms)
+        cls.__doc__ = cls.__name__
     made: Any = dataclasses.dataclass(slots=True, init=False, repr=False, eq=False)(cls)
     fields = dataclasses.fields(made)
     for field in made.__dataclass_fields__.values():
