@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import importlib
+import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
+from typing import Any
 
 
 @contextmanager
@@ -23,3 +27,35 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+class Later:
+    """A value made when one of its attributes is first read (a module imported, a pattern compiled): the
+    value then takes this stand-in's place as ``name`` in ``namespace`` (a module's globals), so later
+    reads of the global cost nothing more.
+
+    Why: every command pays its imports, and a module or pattern only some inputs need should not be
+    paid by the others: PyYAML (14 ms) by a JSON input; the YAML scalar, timestamp and rare-text patterns
+    (5 ms of compiling) by a JSON ``reach`` (docs/performance.md). Use it for a global that functions read
+    by name, never bound elsewhere (a default argument, an alias) before first use.
+    """
+
+    __slots__ = ("_make", "_name", "_namespace")
+
+    def __init__(self, make: Callable[[], Any], name: str, namespace: dict[str, Any]) -> None:
+        self._make, self._name, self._namespace = make, name, namespace
+
+    @classmethod
+    def module(cls, module: str, name: str, namespace: dict[str, Any]) -> Any:
+        """``module``, imported on first use."""
+        return cls(partial(importlib.import_module, module), name, namespace)
+
+    @classmethod
+    def pattern(cls, pattern: str, name: str, namespace: dict[str, Any], flags: int = 0) -> Any:
+        """``re.compile(pattern, flags)``, compiled on first use."""
+        return cls(partial(re.compile, pattern, flags), name, namespace)
+
+    def __getattr__(self, attribute: str) -> Any:
+        value = self._make()
+        self._namespace[self._name] = value
+        return getattr(value, attribute)

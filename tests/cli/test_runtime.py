@@ -147,3 +147,45 @@ def test_reach_on_json_imports_neither_pyyaml_nor_explain(tmp_path: Path, fmt: s
                           capture_output=True, text=True, check=False)
     expected = "[] 0" if fmt == "json" else "['podwall.loader.composer', 'yaml'] 0"
     assert done.stderr.splitlines()[-1] == expected
+
+
+# --- what is made on first use (podwall._runtime.Later) ---
+
+
+def test_a_later_pattern_takes_its_place_in_the_module_on_first_use() -> None:
+    import re
+
+    from podwall._runtime import Later
+
+    namespace: dict[str, object] = {}
+    namespace["_PATTERN"] = Later.pattern(r"a+", "_PATTERN", namespace, re.IGNORECASE)
+    stand_in = namespace["_PATTERN"]
+    assert isinstance(stand_in, Later)
+    assert stand_in.fullmatch("AaA") is not None  # type: ignore[attr-defined]
+    assert namespace["_PATTERN"] == re.compile(r"a+", re.IGNORECASE)
+    namespace["math"] = Later.module("math", "math", namespace)
+    assert namespace["math"].pi > 3 and namespace["math"] is sys.modules["math"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_reach_on_json_compiles_no_yaml_pattern(tmp_path: Path, fmt: str) -> None:
+    # The YAML scalar, timestamp and rare-text patterns are compiled when first used (docs/performance.md).
+    source = tmp_path / f"cluster.{fmt}"
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "creationTimestamp": "2024-01-02T03:04:05Z"},
+           "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+    source.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [pod]}, indent=4) if fmt == "json"
+                      else "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n"
+                           "  metadata: {name: web, creationTimestamp: 2024-01-02T03:04:05Z}\n"
+                           "  spec: {containers: [{name: c, image: nginx}]}\n")
+    program = (
+        "import sys\n"
+        "from podwall.cli.app import main\n"
+        "from podwall.loader import decode, lazyjson, meta\n"
+        "code = main(sys.argv[1:])\n"
+        "names = [(decode, '_SEPARATOR'), (decode, '_GO_INT'), (lazyjson, '_LONG_KEY'), (meta, '_RFC3339')]\n"
+        "print([type(getattr(module, name)).__name__ for module, name in names], code, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program, "reach", "-f", str(source), "-o", "json"],
+                          capture_output=True, text=True, check=False)
+    compiled = "['Later', 'Later', 'Later', 'Pattern'] 0" if fmt == "json" else "['Pattern', 'Pattern', 'Later', 'Pattern'] 0"
+    assert done.stderr.splitlines()[-1] == compiled

@@ -23,10 +23,10 @@ never dropped silently. Where podwall is stricter than the schema, it says why
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any
 
+from podwall._runtime import Later
 from podwall.errors import Location
 from podwall.loader.fields import Report, is_int, join, line_of, quote, type_name
 from podwall.loader.meta import read_meta
@@ -64,7 +64,9 @@ _NETWORKS = 25
 _NETWORK_LENGTH = 43
 _DOMAIN_NAMES = 25
 #: The CRDs' pattern for ``domainNames`` entries (``A-z`` is theirs: it also admits ``[\]^_`` and the backquote).
-_DOMAIN_NAME = re.compile(r"(\*\.)?([a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+[a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?")
+_DOMAIN_NAME = Later.pattern(
+    r"(\*\.)?([a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+[a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?", "_DOMAIN_NAME", globals()
+)
 _NAMED_PORT_CEL = (
     "networks/nodes/domainNames peer cannot be set with namedPorts since there are no namedPorts for "
     "networks/nodes/domainNames"

@@ -9,11 +9,11 @@ and annotation syntax, 256 KiB of annotations, owner references, finalizers).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from podwall._runtime import Later
 from podwall.model import names
 from podwall.loader.fields import Report, display, is_int, line_of, not_string, quote, type_name
 from podwall.loader.decode import LineDict
@@ -26,7 +26,11 @@ UNNAMED = "<unnamed>"
 ANNOTATIONS_LIMIT = 256 * 1024
 #: Finalizers the API server knows without a domain prefix (core's ``IsStandardFinalizerName``).
 STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
-_RFC3339 = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})")
+_RFC3339 = Later.pattern(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})",
+    "_RFC3339",
+    globals(),
+)
 _STRING_FIELDS = ("name", "generateName", "namespace", "selfLink", "uid", "resourceVersion")
 _OWNER_STRINGS = ("apiVersion", "kind", "name", "uid")
 _MANAGED_STRINGS = ("manager", "operation", "apiVersion", "fieldsType", "subresource")
