@@ -1,6 +1,7 @@
-"""``frozen`` makes the classes ``dataclass(frozen=True, slots=True)`` makes, without compiling per class.
+"""``frozen`` and ``mutable`` make the classes ``dataclass(frozen=True, slots=True)`` and
+``dataclass(slots=True)`` make, without compiling per class.
 
-Every ``@frozen`` class of podwall is held to a twin the standard library builds from the same fields:
+Every such class of podwall is held to a twin the standard library builds from the same fields:
 the same ``__init__`` signature, repr, equality, hash, order, refusals and pickling.
 """
 
@@ -19,11 +20,11 @@ import pytest
 
 import podwall
 from podwall.model import quick
-from podwall.model.quick import frozen
+from podwall.model.quick import frozen, mutable
 
 
 def _frozen_classes() -> list[type]:
-    """Every class of the podwall package made by ``frozen``."""
+    """Every class of the podwall package made by ``frozen`` or ``mutable``."""
     found: dict[str, type] = {}
     for module in pkgutil.walk_packages(podwall.__path__, "podwall."):
         if module.name.endswith("__main__"):
@@ -49,8 +50,12 @@ def _twin(cls: type) -> type:
         if f.default_factory is not dataclasses.MISSING:
             options["default_factory"] = f.default_factory
         specs.append((f.name, f.type, field(**options)))
-    return dataclasses.make_dataclass(cls.__name__, specs, frozen=True, slots=True, eq="__eq__" in cls.__dict__,
+    return dataclasses.make_dataclass(cls.__name__, specs, frozen=_frozen(cls), slots=True, eq="__eq__" in cls.__dict__,
                                       order="__lt__" in cls.__dict__)
+
+
+def _frozen(cls: type) -> bool:
+    return "__setattr__" in cls.__dict__
 
 
 def _generated(cls: type, name: str) -> bool:
@@ -101,14 +106,18 @@ def test_the_same_class_as_the_standard_library_makes(cls: type) -> None:
     if _generated(cls, "__eq__"):
         assert made == cls(**values) and made != made_twin  # another class is never equal
     name = next(iter(values), "anything")
-    with pytest.raises(dataclasses.FrozenInstanceError, match=f"cannot assign to field '{name}'"):
-        setattr(made, name, 1)
-    with pytest.raises(dataclasses.FrozenInstanceError, match=f"cannot delete field '{name}'"):
-        delattr(made, name)
+    if _frozen(cls):
+        with pytest.raises(dataclasses.FrozenInstanceError, match=f"cannot assign to field '{name}'"):
+            setattr(made, name, 1)
+        with pytest.raises(dataclasses.FrozenInstanceError, match=f"cannot delete field '{name}'"):
+            delattr(made, name)
     assert dataclasses.replace(made, **other) == cls(**other)
     assert copy.deepcopy(made) == made
     if "<locals>" not in cls.__qualname__:
         assert pickle.loads(pickle.dumps(made)) == made
+    if not _frozen(cls) and values:
+        setattr(made, name, "changed")
+        assert getattr(made, name) == "changed"
 
 
 @frozen
@@ -228,6 +237,30 @@ def test_refuses_what_it_does_not_build() -> None:
 
     with pytest.raises(ValueError, match="eq must be true if order is true"):
         frozen(eq=False, order=True)(type("Unordered", (), {"__annotations__": {"a": "int"}}))
+
+
+def test_a_mutable_class_changes_and_has_no_hash() -> None:
+    @mutable
+    class Draft:
+        a: int
+        b: list[int] = field(default_factory=list)
+
+    draft = Draft(1)
+    draft.a = 2
+    draft.b.append(3)
+    assert draft == Draft(2, [3]) and repr(draft).endswith("<locals>.Draft(a=2, b=[3])") and Draft.__hash__ is None
+    with pytest.raises(TypeError, match="unhashable type"):
+        hash(draft)
+    with pytest.raises(AttributeError):
+        draft.c = 1  # type: ignore[attr-defined]  # slotted
+
+    with pytest.raises(TypeError, match="Cannot overwrite attribute __setattr__ in class Watched"):
+        @mutable
+        class Watched:
+            a: int
+
+            def __setattr__(self, name: str, value: object) -> None:
+                pass
 
 
 def test_a_standard_frozen_dataclass_is_refused_as_a_subclass() -> None:

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from podwall._runtime import collector_paused
 from podwall.engine.classes import bits
@@ -74,7 +74,7 @@ from podwall.model import (
     Rule,
     Tier,
 )
-from podwall.model.quick import frozen
+from podwall.model.quick import frozen, mutable
 
 ENTIRE_CLUSTER = "entire-cluster"
 
@@ -626,7 +626,7 @@ class _Judge:
 _Step = tuple[Tier | None, Rule | AdminRule, str, Action, int]
 
 
-@dataclass(slots=True)
+@mutable
 class _Plan:
     """A pod's rules in one direction: admin tier, isolating NetworkPolicies, baseline tier, in order."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import Any
 
 from podwall.errors import InputError, InputErrors, Location, ManifestError, PodwallError, UsageError
@@ -35,13 +35,14 @@ from podwall.model import (
     Service,
     UnevaluatedPolicy,
 )
+from podwall.model.quick import mutable
 
 _OBJECT = "object"
 _DOCUMENT = "document"
 _PATH = "path"
 
 
-@dataclass(slots=True)
+@mutable
 class Builder:
     """Accumulates objects, warnings and errors over every input of one load."""
 

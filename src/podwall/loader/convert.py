@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 from podwall.errors import Location, ManifestError
@@ -47,7 +47,7 @@ from podwall.model import (
     Workload,
     WorkloadRef,
 )
-from podwall.model.quick import frozen
+from podwall.model.quick import frozen, mutable
 
 NETWORK_POLICY_API = "networking.k8s.io/v1"
 
@@ -101,7 +101,7 @@ class RawObject:
     location: Location
 
 
-@dataclass(slots=True)
+@mutable
 class Converted:
     """What became of one object.
 

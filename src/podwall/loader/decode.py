@@ -41,12 +41,12 @@ import math
 import re
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from podwall._runtime import Later
 from podwall.errors import InputError, Location
-from podwall.model.quick import frozen
+from podwall.model.quick import frozen, mutable
 
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ class Document:
     data: Any
 
 
-@dataclass(slots=True)
+@mutable
 class Decoded:
     """The documents of one input, the errors that lost some of them, and warnings.
 
@@ -104,7 +104,7 @@ class Decoded:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)  # not frozen: one per item of a List, and a frozen one's __init__ costs a call per field
+@mutable  # not frozen: one per item of a List, and a frozen one's __init__ costs a call per field
 class Item:
     """One item of the ``items`` list of a JSON stream's top-level object, given by ``decode_parts`` as it is decoded.
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from podwall._runtime import collector_paused
@@ -38,7 +38,7 @@ from podwall.loader.files import (
     folder_kind,
 )
 from podwall.model import Cluster
-from podwall.model.quick import frozen
+from podwall.model.quick import frozen, mutable
 
 if TYPE_CHECKING:
     import subprocess
@@ -74,7 +74,7 @@ class _Entry:
     path: str  # from the top of the repository
 
 
-@dataclass(slots=True)
+@mutable
 class Revision:
     """The inputs read at one revision (as ``files.read_all`` yields them), and warnings."""
 

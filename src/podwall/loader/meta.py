@@ -10,7 +10,7 @@ and annotation syntax, 256 KiB of annotations, owner references, finalizers).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
 from typing import Any
 
 from podwall._runtime import Later
@@ -18,7 +18,7 @@ from podwall.model import names
 from podwall.loader.fields import Report, display, is_int, line_of, not_string, quote, type_name
 from podwall.loader.decode import LineDict
 from podwall.loader.known_fields import check
-from podwall.model.quick import frozen
+from podwall.model.quick import frozen, mutable
 
 UNNAMED = "<unnamed>"
 
@@ -45,7 +45,7 @@ class OwnerRef:
     controller: bool = False
 
 
-@dataclass(slots=True)
+@mutable
 class Meta:
     """The metadata podwall uses; ``namespace`` is ``""`` for cluster-scoped kinds."""
 

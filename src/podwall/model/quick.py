@@ -1,4 +1,5 @@
-"""``frozen``: ``@dataclass(frozen=True, slots=True)`` whose methods are not compiled class by class.
+"""``frozen`` and ``mutable``: ``@dataclass(frozen=True, slots=True)`` and ``@dataclass(slots=True)`` whose
+methods are not compiled class by class.
 
 Why: the standard library writes each method of a dataclass (``__init__``,
 ``__repr__``, ``__eq__``, ``__hash__``, a frozen class's ``__setattr__`` and
@@ -20,7 +21,8 @@ defaults, ``field()`` options, slots, ``__match_args__``, so ``fields``,
   ``__setstate__``: functions shared by every class (none is on a hot path).
 
 Each says what the standard library's says (tests/model/test_quick.py holds every
-podwall class to a twin made by ``dataclasses.dataclass(frozen=True, slots=True)``).
+podwall class to a twin made by ``dataclasses.dataclass``). A ``mutable`` class gets
+no refusals and, equal by value, no hash, as the standard library's.
 One difference: ``__dataclass_params__.frozen`` is False, so a standard frozen
 dataclass cannot inherit from one of these classes (it says so at import).
 """
@@ -35,7 +37,7 @@ from typing import Any, TypeVar, dataclass_transform, overload
 
 T = TypeVar("T")
 
-__all__ = ["frozen"]
+__all__ = ["frozen", "mutable"]
 
 
 class _Factory:
@@ -70,19 +72,28 @@ def frozen(cls: type[T] | None = None, /, *, eq: bool = True, order: bool = Fals
     """
 
     def wrap(cls: type[T]) -> type[T]:
-        return _frozen(cls, eq, order)
+        return _made(cls, eq, order, True)
 
     return wrap if cls is None else wrap(cls)
 
 
-def _frozen(cls: type[T], eq: bool, order: bool) -> type[T]:
+@dataclass_transform(field_specifiers=(dataclasses.field, dataclasses.Field))
+def mutable(cls: type[T], /) -> type[T]:
+    """``@dataclass(slots=True)``, its methods made as the module says (for the classes a load makes by the
+    thousand, or on every command's path, that change after they are made)."""
+    return _made(cls, True, False, False)
+
+
+def _made(cls: type[T], eq: bool, order: bool, frozen: bool) -> type[T]:
     if order and not eq:
         raise ValueError("eq must be true if order is true")
     own = cls.__dict__
     documented = bool(own.get("__doc__"))
     class_hash = own.get("__hash__", dataclasses.MISSING)
     explicit_hash = not (class_hash is dataclasses.MISSING or (class_hash is None and "__eq__" in own))
-    for name in ("__setattr__", "__delattr__", *(_ORDER if order else ())):
+    # A mutable class's own __setattr__ is refused too: __init__ stores through the slots, not through it.
+    refused = ("__setattr__", "__delattr__") if frozen else ("__setattr__",)
+    for name in (*refused, *(_ORDER if order else ())):
         if name in own:
             raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__name__}")
     if not documented:  # else dataclasses documents it by object's signature, parsed with tokenize (5 ms)
@@ -91,22 +102,28 @@ def _frozen(cls: type[T], eq: bool, order: bool) -> type[T]:
     fields = dataclasses.fields(made)
     for field in made.__dataclass_fields__.values():
         if field._field_type is _INITVAR or (field in fields and (not field.init or field.kw_only)):
-            raise TypeError(f"frozen: {cls.__name__}.{field.name} is not a plain field (keyword-only, InitVar, init=False)")
+            raise TypeError(f"{'frozen' if frozen else 'mutable'}: {cls.__name__}.{field.name} is not a plain field "
+                            "(keyword-only, InitVar, init=False)")
     _set(made, _init(made, fields))
     _set(made, _repr(tuple(f.name for f in fields if f.repr)))
     compared = tuple(f.name for f in fields if f.compare)
     if eq:
         _set(made, _compare("__eq__", "==", compared))
-        if not explicit_hash:
+        if explicit_hash:
+            pass
+        elif frozen:
             _set(made, _hash(tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash))), always=True)
+        else:  # as the stdlib: equal by value and mutable, so unhashable
+            made.__hash__ = None
     for name, operator in _ORDER.items() if order else ():
         _set(made, _compare(name, operator, compared))
-    for method in _refusals(made, frozenset(f.name for f in fields)):
-        _set(made, method)
-    if "__getstate__" not in made.__dict__:
-        made.__getstate__ = _getstate
-    if "__setstate__" not in made.__dict__:
-        made.__setstate__ = _setstate
+    if frozen:
+        for method in _refusals(made, frozenset(f.name for f in fields)):
+            _set(made, method)
+        if "__getstate__" not in made.__dict__:
+            made.__getstate__ = _getstate
+        if "__setstate__" not in made.__dict__:
+            made.__setstate__ = _setstate
     if not documented:  # as the stdlib: the class's signature (dataclasses wrote one without __init__)
         made.__doc__ = made.__name__ + str(inspect.signature(made)).replace(" -> None", "")
     return made  # type: ignore[no-any-return]
