@@ -109,11 +109,9 @@ def _made(cls: type[T], eq: bool, order: bool, frozen: bool) -> type[T]:
     compared = tuple(f.name for f in fields if f.compare)
     if eq:
         _set(made, _compare("__eq__", "==", compared))
-        if explicit_hash:
-            pass
-        elif frozen:
+        if not explicit_hash and frozen:  # (a class's own __hash__ stays, as with the stdlib)
             _set(made, _hash(tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash))), always=True)
-        else:  # as the stdlib: equal by value and mutable, so unhashable
+        elif not explicit_hash:  # as the stdlib: equal by value and mutable, so unhashable
             made.__hash__ = None
     for name, operator in _ORDER.items() if order else ():
         _set(made, _compare(name, operator, compared))
