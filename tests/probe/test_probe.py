@@ -291,8 +291,12 @@ def test_rbac_probe_prints_the_shipped_role() -> None:
     assert result.stdout == (ROOT / "src" / "podwall" / "probe" / "rbac-probe.yaml").read_text()
 
 
+#: The child as a terminal starts it. A shell running the suite in the background (``make test &``, a CI
+#: runner's non-interactive shell) starts its children with SIGINT ignored, which Python then leaves
+#: ignored: the Ctrl-C below would never arrive (the run went on until the held twins' 60 s were over).
 SUBPROCESS = """
-import sys
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from podwall.cli.app import main
 sys.exit(main(sys.argv[1:]))
 """
