@@ -138,12 +138,12 @@ class Converted:
 
 def flatten(document: Document, path: str) -> Iterator[RawObject | ManifestError]:
     """The objects of one document; Lists are unwrapped, items keep their own lines."""
-    yield from flatten_value(document.data, Location(path, document.line, document=document.index))
+    return _objects(document.data, Location(path, document.line, document=document.index), None, 0)
 
 
 def flatten_value(data: Any, location: Location) -> Iterator[RawObject | ManifestError]:
     """The objects of one decoded value at ``location`` (a live API's response has no lines)."""
-    yield from _objects(data, location, None, 0)
+    return _objects(data, location, None, 0)  # the generator itself: one frame less per object of a List
 
 
 def _objects(

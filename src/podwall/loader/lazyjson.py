@@ -396,31 +396,39 @@ class _Stream:
         result = LineList()
         result.line = line
         result.lines = lines = []
-        i = self.space(position + 1)
+        space = _JSON_SPACE.match  # (the loop runs once per object of a List: no method call for these)
+        i = space(text, position + 1).end()  # type: ignore[union-attr]
         if text[i : i + 1] == "]":
             return result, i + 1
+        duplicates = self.reader.duplicates
+        streaming = self.streaming
         while True:
             item_line = self.line_at(i)
-            value, i = self.unit(i, item_line)
-            if self.reader.duplicates:
+            value, i = self.unit(i, item_line, item_line)
+            if duplicates:
                 self.note_duplicates(top_line)
-            if self.streaming:
+            if streaming:
                 yield Item(self.index, top_line, item_line, value)
                 del value  # converted: its values go now, not when the next item replaces them
             else:
                 result.append(value)
                 lines.append(item_line)
-            i = self.space(i)
             mark = text[i : i + 1]
+            if mark != "," and mark != "]":
+                i = space(text, i).end()  # type: ignore[union-attr]
+                mark = text[i : i + 1]
             i += 1
             if mark == "]":
                 return result, i
             if mark != ",":
                 raise _Slow
-            i = self.space(i)
+            i = space(text, i).end()  # type: ignore[union-attr]
 
-    def unit(self, position: int, line: int) -> tuple[Any, int]:
-        """One value through the C scanner; a container becomes a unit whose inner lines wait."""
+    def unit(self, position: int, line: int, first: int | None = None) -> tuple[Any, int]:
+        """One value through the C scanner; a container becomes a unit whose inner lines wait.
+
+        ``first``: the line of ``position`` when the caller knows it (an item's).
+        """
         text = self.text
         unit = _Unit(text)
         self.reader.unit = unit
@@ -442,7 +450,9 @@ class _Stream:
             self.reader.long_keys = False
             if any(m.end() - m.start() > _KEY_SPAN for m in _LONG_KEY.finditer(text, position, end)):
                 raise _Slow
-        unit.start, unit.end, unit.first, unit.ref, unit.line = position, end, self.line_at(position), weakref.ref(value), line
+        if first is None:
+            first = self.line_at(position)
+        unit.start, unit.end, unit.first, unit.ref, unit.line = position, end, first, weakref.ref(value), line
         value.line = line  # known: the key's line, or the item's
         return value, end
 
