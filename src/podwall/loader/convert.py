@@ -17,7 +17,7 @@ from typing import Any
 from podwall.errors import Location, ManifestError
 from podwall.model import names
 from podwall.loader.fields import Report, display, is_int, join, line_of, quote, remember, type_name
-from podwall.loader.meta import UNNAMED, decoding_problems, describe, identity, read_meta, string_entries
+from podwall.loader.meta import UNNAMED, decodes_plainly, decoding_problems, describe, identity, read_meta, string_entries
 from podwall.loader.monitoring import MONITOR_KINDS, MONITORING_GROUP, convert_monitor
 from podwall.loader.admin import ADMIN_KINDS, convert_admin
 from podwall.loader.exposure import INGRESS_API_GROUPS, ROUTE_API_GROUP, convert_ingress, convert_route
@@ -285,6 +285,8 @@ def _undecodable(raw: RawObject, default_namespace: str) -> Converted | None:
 
     Most objects decode: they are looked at first without being named (``_named``), which only a message needs.
     """
+    if decodes_plainly(raw.data):
+        return None
     probe = Report(raw.location, "")
     decoding_problems(probe, raw.data)
     if not probe.errors:

@@ -86,14 +86,12 @@ def decoding_problems(report: Report, obj: LineDict) -> None:
     that is not RFC 3339, a fraction where an integer belongs. ``null`` is
     always accepted (the zero value).
     """
+    if decodes_plainly(obj):
+        return  # the usual metadata: one look at what is there, not every check below
     meta = obj.get("metadata")
-    if meta is None:
-        return
     if not isinstance(meta, LineDict):
         report.error("metadata", line_of(obj, "metadata"), f"must be a mapping, not {type_name(meta)}")
         return
-    if _plain(meta):
-        return  # the usual metadata: one look at what is there, not every check below
     for key in _STRING_FIELDS:
         report.string(meta, key, "metadata")
     for key in ("generation", "deletionGracePeriodSeconds"):
@@ -127,6 +125,13 @@ _STRING_MAPS = frozenset({"labels", "annotations"})
 _WALKED = frozenset({"creationTimestamp", "deletionTimestamp", "finalizers", "ownerReferences", "managedFields"})
 
 
+def decodes_plainly(obj: LineDict) -> bool:
+    """Whether ``decoding_problems`` has nothing to say about ``obj``, known in one look (most objects):
+    no ``metadata``, or one whose every key holds what belongs there."""
+    meta = obj.get("metadata")
+    return meta is None or (isinstance(meta, LineDict) and _plain(meta))
+
+
 def _plain(meta: LineDict) -> bool:
     """Whether ``decoding_problems`` has nothing to say about ``meta``, seen in one pass over its keys.
 
@@ -140,7 +145,7 @@ def _plain(meta: LineDict) -> bool:
             if value.__class__ is not str:
                 return False
         elif key in _STRING_MAPS:
-            if not isinstance(value, LineDict) or not all(v is None or v.__class__ is str for v in value.values()):
+            if not isinstance(value, LineDict) or not _STR_OR_NULL.issuperset(map(type, value.values())):
                 return False
         elif key in _INTEGERS:
             if not is_int(value):
@@ -148,6 +153,9 @@ def _plain(meta: LineDict) -> bool:
         elif key in _WALKED:
             return False
     return True
+
+
+_STR_OR_NULL = frozenset({str, type(None)})  # the types of a string map's values (C's look, not a generator's)
 
 
 def _int64(report: Report, parent: LineDict, key: str, path: str) -> None:

@@ -39,7 +39,7 @@ def reach_json_chunks(result: Reachability, extra: dict[str, object] | None = No
         head = f'{{"from": {quoted(src)}, "to": '
         for dst, probes in result.destinations(src):
             to = head + quoted(dst)
-            batch.extend(to + tails[p] for p in probes)
+            batch += [to + tails[p] for p in probes]
             if len(batch) >= BATCH:
                 yield ("\n  " if first else ",\n  ") + ",\n  ".join(batch)
                 first = False
