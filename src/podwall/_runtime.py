@@ -32,7 +32,8 @@ def collector_paused() -> Iterator[None]:
 class Later:
     """A value made when one of its attributes is first read (a module imported, a pattern compiled): the
     value then takes this stand-in's place as ``name`` in ``namespace`` (a module's globals), so later
-    reads of the global cost nothing more.
+    reads of the global cost nothing more. Made by ``later_module`` and ``later_pattern``; it has no
+    attribute of its own to hide one of the value's (``pattern`` of a compiled pattern).
 
     Why: every command pays its imports, and a module or pattern only some inputs need should not be
     paid by the others: PyYAML (14 ms) by a JSON input; the YAML scalar, timestamp and rare-text patterns
@@ -45,17 +46,17 @@ class Later:
     def __init__(self, make: Callable[[], Any], name: str, namespace: dict[str, Any]) -> None:
         self._make, self._name, self._namespace = make, name, namespace
 
-    @classmethod
-    def module(cls, module: str, name: str, namespace: dict[str, Any]) -> Any:
-        """``module``, imported on first use."""
-        return cls(partial(importlib.import_module, module), name, namespace)
-
-    @classmethod
-    def pattern(cls, pattern: str, name: str, namespace: dict[str, Any], flags: int = 0) -> Any:
-        """``re.compile(pattern, flags)``, compiled on first use."""
-        return cls(partial(re.compile, pattern, flags), name, namespace)
-
     def __getattr__(self, attribute: str) -> Any:
         value = self._make()
         self._namespace[self._name] = value
         return getattr(value, attribute)
+
+
+def later_module(module: str, name: str, namespace: dict[str, Any]) -> Any:
+    """``module``, imported on first use (see ``Later``)."""
+    return Later(partial(importlib.import_module, module), name, namespace)
+
+
+def later_pattern(pattern: str, name: str, namespace: dict[str, Any], flags: int = 0) -> Any:
+    """``re.compile(pattern, flags)``, compiled on first use (see ``Later``)."""
+    return Later(partial(re.compile, pattern, flags), name, namespace)

@@ -155,15 +155,16 @@ def test_reach_on_json_imports_neither_pyyaml_nor_explain(tmp_path: Path, fmt: s
 def test_a_later_pattern_takes_its_place_in_the_module_on_first_use() -> None:
     import re
 
-    from podwall._runtime import Later
+    from podwall._runtime import Later, later_module, later_pattern
 
     namespace: dict[str, object] = {}
-    namespace["_PATTERN"] = Later.pattern(r"a+", "_PATTERN", namespace, re.IGNORECASE)
+    namespace["_PATTERN"] = later_pattern(r"a+", "_PATTERN", namespace, re.IGNORECASE)
     stand_in = namespace["_PATTERN"]
     assert isinstance(stand_in, Later)
-    assert stand_in.fullmatch("AaA") is not None  # type: ignore[attr-defined]
+    assert stand_in.pattern == "a+"  # type: ignore[attr-defined]  # the pattern's own attribute, not the stand-in's
     assert namespace["_PATTERN"] == re.compile(r"a+", re.IGNORECASE)
-    namespace["math"] = Later.module("math", "math", namespace)
+    assert namespace["_PATTERN"].fullmatch("AaA") is not None  # type: ignore[attr-defined]
+    namespace["math"] = later_module("math", "math", namespace)
     assert namespace["math"].pi > 3 and namespace["math"] is sys.modules["math"]  # type: ignore[attr-defined]
 
 

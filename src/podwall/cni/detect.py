@@ -13,7 +13,7 @@ kindnetd); if several remain, the answer is ambiguous and the user chooses.
 from __future__ import annotations
 
 
-from podwall._runtime import Later
+from podwall._runtime import later_pattern
 from podwall.cni.profile import NEWEST_TAGS, UNKNOWN, Detect, Profile, detections, profile, version_known
 from podwall.model import Cluster, Container, Conventions
 from podwall.model.quick import frozen
@@ -59,9 +59,9 @@ class Detection:
 
 #: What an image reference may contain (the distribution reference grammar, loosely): anything else,
 #: such as terminal escapes in a manifest, is never echoed.
-_IMAGE = Later.pattern(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,511}", "_IMAGE", globals())
+_IMAGE = later_pattern(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,511}", "_IMAGE", globals())
 #: A tag, as the distribution reference grammar allows it.
-_TAG = Later.pattern(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", "_TAG", globals())
+_TAG = later_pattern(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", "_TAG", globals())
 
 
 def image_parts(image: str) -> tuple[str, str | None]:

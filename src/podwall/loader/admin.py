@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from podwall._runtime import Later
+from podwall._runtime import later_pattern
 from podwall.errors import Location
 from podwall.loader.fields import Report, is_int, join, line_of, quote, type_name
 from podwall.loader.meta import read_meta
@@ -64,7 +64,7 @@ _NETWORKS = 25
 _NETWORK_LENGTH = 43
 _DOMAIN_NAMES = 25
 #: The CRDs' pattern for ``domainNames`` entries (``A-z`` is theirs: it also admits ``[\]^_`` and the backquote).
-_DOMAIN_NAME = Later.pattern(
+_DOMAIN_NAME = later_pattern(
     r"(\*\.)?([a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+[a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?", "_DOMAIN_NAME", globals()
 )
 _NAMED_PORT_CEL = (

@@ -44,7 +44,7 @@ from collections.abc import Iterator
 from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
-from podwall._runtime import Later
+from podwall._runtime import later_module, later_pattern
 from podwall.errors import InputError, Location
 from podwall.model.quick import frozen, mutable
 
@@ -52,7 +52,7 @@ from podwall.model.quick import frozen, mutable
 if TYPE_CHECKING:
     import yaml
 else:
-    yaml = Later.module("yaml", "yaml", globals())
+    yaml = later_module("yaml", "yaml", globals())
 
 __all__ = ["RESTART", "Decoded", "Document", "Item", "LineDict", "LineList", "Restart", "decode", "decode_parts", "wrap"]
 
@@ -185,7 +185,7 @@ def _number(value: float) -> int | float:
 
 # -- YAML ------------------------------------------------------------------------------------------
 
-_SEPARATOR = Later.pattern(r"^---", "_SEPARATOR", globals(), re.MULTILINE)
+_SEPARATOR = later_pattern(r"^---", "_SEPARATOR", globals(), re.MULTILINE)
 _PLAIN = "podwall:plain"  # tag of a plain scalar (or one tagged "!"): go-yaml resolves it
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
@@ -205,7 +205,7 @@ _MAPPING_NODE: Any = None
 #: Go values whose JSON reads back as themselves (``_Builder._json`` keeps them as they are).
 _AS_IS = frozenset({str, bool, int, type(None)})
 #: ``:`` right before a flow indicator: where libyaml and go-yaml read a flow collection differently.
-_COLON_FLOW = Later.pattern(r":[,\[\]{}]", "_COLON_FLOW", globals())
+_COLON_FLOW = later_pattern(r":[,\[\]{}]", "_COLON_FLOW", globals())
 _COMPOSERS: Any = None
 
 
@@ -445,14 +445,14 @@ _RESOLVED: dict[str, Any] = {
 }
 _RESOLVED_TAGS = {bool: _BOOL_TAG, type(None): _NULL_TAG, float: _FLOAT_TAG}
 #: Go ``strconv.ParseInt(s, 0, 64)`` syntax (sign, then a 0x/0o/0b prefix, a leading-0 octal or decimal).
-_GO_INT = Later.pattern(
+_GO_INT = later_pattern(
     r"([+-]?)(?:0[xX]([0-9a-fA-F]+)|0[oO]([0-7]+)|0[bB]([01]+)|0([0-7]*)|([1-9][0-9]*))", "_GO_INT", globals()
 )
-_GO_UINT = Later.pattern(r"0[xX]([0-9a-fA-F]+)|0[oO]([0-7]+)|0[bB]([01]+)|0([0-7]*)|([1-9][0-9]*)", "_GO_UINT", globals())
+_GO_UINT = later_pattern(r"0[xX]([0-9a-fA-F]+)|0[oO]([0-7]+)|0[bB]([01]+)|0([0-7]*)|([1-9][0-9]*)", "_GO_UINT", globals())
 #: go-yaml's ``yamlStyleFloat``.
-_YAML_FLOAT = Later.pattern(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?", "_YAML_FLOAT", globals())
+_YAML_FLOAT = later_pattern(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?", "_YAML_FLOAT", globals())
 #: What Go's ``ParseFloat`` accepts after a leading ".": digits, "_" only between digits.
-_DOT_FLOAT = Later.pattern(r"\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?", "_DOT_FLOAT", globals())
+_DOT_FLOAT = later_pattern(r"\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?", "_DOT_FLOAT", globals())
 _BASES = (16, 8, 2, 8, 10)
 _MAX_DIGITS = {16: 16, 8: 22, 2: 64, 10: 20}
 
@@ -556,7 +556,7 @@ def _tag_of(value: Any) -> str:
     return _STR_TAG
 
 
-_TIMESTAMP = Later.pattern(
+_TIMESTAMP = later_pattern(
     r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
     r"(?:(?:[Tt]|[ ])([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?)?",
     "_TIMESTAMP",
@@ -650,7 +650,7 @@ def _float32_key(value: float) -> str:
     return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
-_BANG = Later.pattern(r"(?:&\S+[ \t\r\n]+)?!(?=[ \t\r\n]|$)", "_BANG", globals())
+_BANG = later_pattern(r"(?:&\S+[ \t\r\n]+)?!(?=[ \t\r\n]|$)", "_BANG", globals())
 
 # go-yaml v2 decode.go: limits on alias expansion ("document contains excessive aliasing").
 _ALIAS_LOW = 400_000
@@ -921,7 +921,7 @@ _ABSENT = object()
 # -- JSON ------------------------------------------------------------------------------------------
 
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
-_JSON_TOKEN = Later.pattern(
+_JSON_TOKEN = later_pattern(
     r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?', "_JSON_TOKEN", globals()
 )
 

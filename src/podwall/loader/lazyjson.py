@@ -38,7 +38,7 @@ from collections.abc import Callable, Generator, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from podwall._runtime import Later
+from podwall._runtime import later_module, later_pattern
 from podwall.loader.decode import (
     _JSON_SPACE,
     RESTART,
@@ -59,7 +59,7 @@ from podwall.errors import Location
 if TYPE_CHECKING:
     import yaml
 else:
-    yaml = Later.module("yaml", "yaml", globals())  # only a composed unit needs it
+    yaml = later_module("yaml", "yaml", globals())  # only a composed unit needs it
 
 __all__ = ["decode_json", "json_parts", "line_later"]
 
@@ -71,18 +71,18 @@ _LIST_LINES = LineList.lines
 #: (Go turns a lone one into U+FFFD), characters libyaml refuses (it then knows no line in the document),
 #: a key separated from its ``:`` by a line break or by a long run of blanks (libyaml gives up on a key
 #: 1,024 characters before its ``:``). Each is searched for only when a cheap test says it may be there.
-_SURROGATE_ESCAPE = Later.pattern(r"\\u[dD][89abAB]", "_SURROGATE_ESCAPE", globals())
-_UNREADABLE = Later.pattern("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]", "_UNREADABLE", globals())
+_SURROGATE_ESCAPE = later_pattern(r"\\u[dD][89abAB]", "_SURROGATE_ESCAPE", globals())
+_UNREADABLE = later_pattern("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]", "_UNREADABLE", globals())
 #: No string holds a raw line break: this ":" follows a key. Possessive (``*+``): the blanks after each of the
 #: text's line breaks are not tried again (0.025 s instead of 0.032 s on a 15 MB List).
-_COLON_AFTER_BREAK = Later.pattern(r"\n[ \t\r]*+:", "_COLON_AFTER_BREAK", globals())
+_COLON_AFTER_BREAK = later_pattern(r"\n[ \t\r]*+:", "_COLON_AFTER_BREAK", globals())
 #: The same where the text holds no tab and no CR (most JSON): a repeated character is matched faster than a
 #: set of three (0.015 s instead of 0.025 s on a 15 MB List).
 _COLON_AFTER_SPACES = re.compile(r"\n *+:")
-_LONG_BLANKS = Later.pattern(r"[ \t]{200,}:", "_LONG_BLANKS", globals())
+_LONG_BLANKS = later_pattern(r"[ \t]{200,}:", "_LONG_BLANKS", globals())
 #: A key this long may be one libyaml gives up on: its unit is checked (``_LONG_KEY``).
 _KEY_CHECK = 100
-_LONG_KEY = Later.pattern(r'"(?:[^"\\]|\\.)*"[ \t\r\n]*:', "_LONG_KEY", globals())
+_LONG_KEY = later_pattern(r'"(?:[^"\\]|\\.)*"[ \t\r\n]*:', "_LONG_KEY", globals())
 _KEY_SPAN = 1000
 #: A unit with more brackets than this may nest deep enough to meet the recursion limit: exact path.
 _MAX_BRACKETS = 800

@@ -10,10 +10,9 @@ and annotation syntax, 256 KiB of annotations, owner references, finalizers).
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from typing import Any
 
-from podwall._runtime import Later
+from podwall._runtime import later_pattern
 from podwall.model import names
 from podwall.loader.fields import Report, display, is_int, line_of, not_string, quote, type_name
 from podwall.loader.decode import LineDict
@@ -26,7 +25,7 @@ UNNAMED = "<unnamed>"
 ANNOTATIONS_LIMIT = 256 * 1024
 #: Finalizers the API server knows without a domain prefix (core's ``IsStandardFinalizerName``).
 STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
-_RFC3339 = Later.pattern(
+_RFC3339 = later_pattern(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})",
     "_RFC3339",
     globals(),
