@@ -215,7 +215,7 @@ def detections() -> dict[str, Detect]:
     """
     found: dict[str, Detect] = {}
     for name in _names():
-        text = _texts()[f"{name}.toml"]
+        text = _profile_texts()[f"{name}.toml"]
         header = _DETECT_HEADER.search(text)
         table: dict[str, Any] = {}
         if header is not None:
@@ -230,21 +230,17 @@ _TABLE_HEADER = re.compile(r"^[ \t]*\[", re.M)
 
 
 def _names() -> list[str]:
-    return sorted((name.removesuffix(".toml") for name in _texts()), key=lambda n: (n != "generic", n))
-
-
-@cache
-def _texts() -> dict[str, str]:
-    return _profile_texts()
+    return sorted((name.removesuffix(".toml") for name in _profile_texts()), key=lambda n: (n != "generic", n))
 
 
 @cache
 def _built(name: str) -> Profile:
-    return _build(name, tomllib.loads(_texts()[f"{name}.toml"]))
+    return _build(name, tomllib.loads(_profile_texts()[f"{name}.toml"]))
 
 
+@cache
 def _profile_texts() -> dict[str, str]:
-    """Each ``profiles/*.toml`` file's text by file name.
+    """Each ``profiles/*.toml`` file's text by file name (read once).
 
     Read from the package's folder when it is one (every pip install): ``importlib.resources`` costs
     every command 5 ms of imports (``tempfile``, ``shutil``...) for the same files. A package
